@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := campaign_site
+
+.PHONY: run test migrate install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files make the install rerun only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## migrate: bring the database (DATABASE_URL, or instance/campaign.db) up to date
+migrate: install
+	$(BIN)/flask db upgrade
+
+## run: set everything up and serve on http://127.0.0.1:$(PORT)
+run: migrate
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
+test: install-dev
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,75 @@
+"""campaign_site: the petition microsite of the Global Justice Campaign for Sergei Magnitsky."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import TestingConfig, check_production_settings, config_from_environment
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from APP_ENV, or testing settings plus test_config."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    if test_config is None:
+        app.config.from_object(config_from_environment())
+    else:
+        app.config.from_object(TestingConfig())
+        app.config.update(test_config)
+    check_production_settings(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_filters(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations and CSRF protection to the app."""
+    from .database import configure_engine
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """The public page and the admin area."""
+    from .admin import bp as admin_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_template_filters(app: Flask) -> None:
+    """Number formatting for the templates."""
+    from .formatting import register
+
+    register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Readable error pages; a failed request never leaves a half-done transaction."""
+    from .errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """`flask create-admin` and friends."""
+    from .cli import create_admin
+
+    app.cli.add_command(create_admin)

@@ -1,0 +1,21 @@
+"""The admin login form."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Please enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Please enter your password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+

@@ -1,0 +1,123 @@
+"""Settings read from the environment, one class per way of running the site.
+
+Values are read when a class is instantiated, not at import, so the environment
+in force when the app is created is the one that counts.
+"""
+
+import os
+
+# Used only by development and tests; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """A setting from the environment; blank counts as unset."""
+    raw = os.environ.get(name, "").strip()
+    return raw or default
+
+
+def _int_env(name: str, default: int) -> int:
+    """A whole number from the environment, failing loudly on junk."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    """A yes/no flag from the environment."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(default: str | None) -> str | None:
+    """DATABASE_URL, with plain postgres:// URLs pointed at the psycopg 3 driver we install."""
+    url = _env("DATABASE_URL", default)
+    if url and url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    PRODUCTION = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A page left open for hours must still submit; the token stays bound to the session.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # The form is a few hundred bytes; anything far larger is not a signature.
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+        # A relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there).
+        self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///campaign.db")
+        self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
+        # The absolute address used in share links; without it, the request's host.
+        self.PUBLIC_URL = (_env("PUBLIC_URL", "") or "").rstrip("/")
+        # email-validator asks DNS whether the domain takes mail only when told to.
+        self.EMAIL_CHECK_DELIVERABILITY = _bool_env("EMAIL_CHECK_DELIVERABILITY", False)
+
+
+class DevelopmentConfig(Config):
+    """`make run` on a laptop: SQLite in instance/."""
+
+
+class TestingConfig(Config):
+    """pytest: the fixtures choose the database."""
+
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = DEV_SECRET_KEY
+        self.SIGNATURE_GOAL = 1000
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn: secure cookies, and no start without real secrets."""
+
+    PRODUCTION = True
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = database_url(None)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> Config:
+    """The settings named by APP_ENV (development by default)."""
+    name = (_env("APP_ENV", "development") or "").lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from None
+
+
+def check_production_settings(config) -> None:
+    """Refuse to serve real supporters with a guessable key, no database, or debug on."""
+    if not config.get("PRODUCTION"):
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise RuntimeError("Production needs SECRET_KEY set to a random value of 32+ characters.")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError("Production needs DATABASE_URL (e.g. postgresql+psycopg://...).")
+    if config.get("DEBUG"):
+        raise RuntimeError("Production must not run with debug on.")

@@ -1,0 +1,40 @@
+"""Engine behaviour per database: SQLite gets WAL, a busy timeout and explicit BEGINs."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+# Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
+SQLITE_BEGIN = "sqlite_begin"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def configure_engine(engine: Engine) -> None:
+    """Attach the per-dialect connection setup to an engine (SQLite only needs any)."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the writer; the busy timeout makes writers queue."""
+    # Take transaction control from pysqlite, which would otherwise BEGIN lazily.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    """BEGIN IMMEDIATE takes the write lock up front, so a writer never fails mid-way."""
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def write_options() -> dict[str, str]:
+    """Execution options for a session that is about to write."""
+    return {SQLITE_BEGIN: "IMMEDIATE"}

@@ -1,0 +1,52 @@
+"""Error pages: polite words for people, never a stack trace."""
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back, reload the page and try again."),
+    403: ("Not allowed", "You do not have permission to see this page."),
+    404: ("Page not found", "There is no page at this address. Please check the link."),
+    405: ("Not allowed here", "This address does not accept that kind of request."),
+    413: ("Too much data", "What was sent is far larger than a signature. Please try again."),
+    500: ("Something went wrong on our side", "Your request was not completed. Please try again in a minute."),
+}
+
+
+def register(app: Flask) -> None:
+    """Attach the handlers to the app."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def render_error(status: int):
+    """The error page for a status code."""
+    title, message = MESSAGES.get(status, (f"Error {status}", "Please try again."))
+    return render_template("error.html", title=title, message=message, status=status), status
+
+
+def handle_csrf_error(error: CSRFError):
+    """An expired or missing form token: on the petition, keep what was typed."""
+    if request.endpoint == "public.sign":
+        from .public.views import render_expired_form
+
+        return render_expired_form()
+    return render_error(400)
+
+
+def handle_http_error(error: HTTPException):
+    """404, 405, 413 and friends, as pages of our own."""
+    if error.code is None or error.code < 400:
+        return error
+    return render_error(error.code)
+
+
+def handle_unexpected_error(error: Exception):
+    """A bug: roll back so nothing half-written stays, log it, show a calm page."""
+    db.session.rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(500)

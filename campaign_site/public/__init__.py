@@ -1,0 +1,7 @@
+"""The public side: the campaign page, signing, the count API and the health check."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,0 +1,88 @@
+"""The petition form: what a supporter may submit, and the polite errors for what they may not."""
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..countries import country_choices, country_names
+from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
+from ..signing import NewSignature
+from ..text import clean_text
+
+
+class SignatureForm(FlaskForm):
+    """Full name, email, country, optional place, and two unticked consent boxes."""
+
+    name = StringField(
+        "Full name",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Please enter your full name."),
+            Length(max=NAME_MAX, message=f"Please keep your name to {NAME_MAX} characters or fewer."),
+        ],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+    )
+    email = EmailField(
+        "Email address",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Please enter your email address."),
+            Length(max=EMAIL_MAX, message=f"An email address has at most {EMAIL_MAX} characters."),
+        ],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
+    )
+    country = SelectField(
+        "Country",
+        validators=[DataRequired("Please choose your country.")],
+        validate_choice=False,
+        render_kw={"autocomplete": "country"},
+    )
+    postcode_city = StringField(
+        "Postcode or city (optional)",
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(
+                max=POSTCODE_CITY_MAX,
+                message=f"Please keep this to {POSTCODE_CITY_MAX} characters or fewer.",
+            ),
+        ],
+        render_kw={"autocomplete": "address-level2", "maxlength": POSTCODE_CITY_MAX},
+    )
+    keep_informed = BooleanField("Keep me informed about the campaign by email")
+    show_name = BooleanField("Show my first name and country in the list of recent signers")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", "Choose your country")] + list(country_choices())
+
+    def validate_email(self, field: EmailField) -> None:
+        """Check the address's form (and its domain, when configured) and tidy it."""
+        if not field.data:
+            return
+        try:
+            checked = validate_email(
+                field.data,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError as error:
+            raise ValidationError(f"Please check your email address: {error}") from None
+        field.data = checked.normalized
+
+    def validate_country(self, field: SelectField) -> None:
+        """Only ISO 3166 codes from the list are accepted."""
+        if field.data and field.data not in country_names():
+            raise ValidationError("Please choose your country from the list.")
+
+    def to_signature(self) -> NewSignature:
+        """The validated fields, in the shape the signing rules take."""
+        return NewSignature(
+            name=self.name.data,
+            email=self.email.data,
+            country=self.country.data,
+            postcode_city=self.postcode_city.data or None,
+            keep_informed=bool(self.keep_informed.data),
+            show_name=bool(self.show_name.data),
+        )

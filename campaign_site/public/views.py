@@ -1,0 +1,97 @@
+"""Public routes. Each one parses the request, calls the signing rules, picks a response."""
+
+from urllib.parse import quote
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from .. import signing
+from ..extensions import db
+from . import bp
+from .forms import SignatureForm
+
+
+@bp.get("/")
+def index():
+    """The campaign page with the petition form."""
+    return render_campaign_page(SignatureForm())
+
+
+@bp.post("/sign")
+def sign():
+    """Store a signature; a repeat of an address gets exactly the same answer as a first."""
+    form = SignatureForm()
+    if not form.validate():
+        return render_campaign_page(form), 422
+    signing.record_signature(form.to_signature())
+    return redirect(url_for("public.thanks"), code=303)
+
+
+@bp.get("/thank-you")
+def thanks():
+    """Thanks and share links; says nothing about who signed."""
+    return render_template("thanks.html", share_links=share_links())
+
+
+@bp.get("/api/count")
+def api_count():
+    """The live count, for scripts and embeds."""
+    return jsonify(count=signing.signature_count(), goal=current_app.config["SIGNATURE_GOAL"])
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers; load balancers take a 503 as 'send traffic elsewhere'."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        current_app.logger.exception("health check: database did not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def render_campaign_page(form: SignatureForm) -> str:
+    """The one public page, with the form as submitted (errors and typed values kept)."""
+    return render_template(
+        "index.html",
+        form=form,
+        count=signing.signature_count(),
+        goal=current_app.config["SIGNATURE_GOAL"],
+        recent_signers=signing.recent_signers(),
+    )
+
+
+def render_expired_form():
+    """The form token was missing or stale: show the form again with what was typed."""
+    form = SignatureForm(meta={"csrf": False})
+    form.form_errors.append(
+        "For your security this form expired before it was sent. "
+        "Please check your details and press Sign again."
+    )
+    return render_campaign_page(form), 400
+
+
+SHARE_TEXT = "I signed the petition for justice for Sergei Magnitsky. Will you?"
+
+
+def campaign_url() -> str:
+    """The absolute address of the campaign page, as people should share it."""
+    base = current_app.config["PUBLIC_URL"]
+    return f"{base}/" if base else url_for("public.index", _external=True)
+
+
+def share_links() -> list[tuple[str, str]]:
+    """(network, URL) pairs: plain links, so no third-party script ever loads."""
+    page = quote(campaign_url(), safe="")
+    message = quote(SHARE_TEXT, safe="")
+    subject = quote("Justice for Sergei Magnitsky", safe="")
+    return [
+        ("Email", f"mailto:?subject={subject}&body={message}%20{page}"),
+        ("WhatsApp", f"https://wa.me/?text={message}%20{page}"),
+        ("Telegram", f"https://t.me/share/url?url={page}&text={message}"),
+        ("X", f"https://x.com/intent/post?text={message}&url={page}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={page}"),
+        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={page}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?text={message}%20{page}"),
+    ]

@@ -1,0 +1,19 @@
+"""Cleaning of free text typed by people, before it is validated or stored."""
+
+import unicodedata
+
+# Bidirectional overrides and isolates can disguise text (e.g. reverse a name's letters).
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def clean_text(value: str | None) -> str | None:
+    """NFC-normalize, turn control characters into spaces, drop bidi overrides, fold spaces."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch
+        for ch in value
+        if ch not in _BIDI_CONTROLS
+    )
+    return " ".join(value.split())

@@ -1,0 +1,42 @@
+"""Helpers for tests that act as a supporter or an admin would, through the HTTP surface."""
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from campaign_site.extensions import db
+from campaign_site.models import Signature
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+VALID_SIGNATURE = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "country": "GB",
+    "postcode_city": "London",
+}
+
+
+def sign(client: FlaskClient, **fields):
+    """Open the page and submit the petition form as a supporter would."""
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    form = {**VALID_SIGNATURE, **fields, "csrf_token": token}
+    form = {key: value for key, value in form.items() if value is not None}
+    return client.post("/sign", data=form)
+
+
+def stored_signatures(app: Flask) -> list[Signature]:
+    """Every signature in the database, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(db.select(Signature).order_by(Signature.id)).all()
+        db.session.expunge_all()
+        return list(rows)

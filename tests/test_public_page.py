@@ -1,0 +1,92 @@
+"""A visitor reads the campaign page, sees the count, and the site reports its health."""
+
+import re
+
+import pytest
+
+from support import sign
+
+
+def test_page_tells_the_story_and_presents_both_films(client):
+    html = client.get("/").get_data(as_text=True)
+    for fact in [
+        "Sergei Magnitsky",
+        "$230 million",
+        "November 2009",
+        "aged 37",
+        "Justice for Sergei",
+        "62 minutes",
+        "Cinema for Peace Award for Justice",
+        "Docudays UA, Kyiv, 2011",
+        "The Magnitsky Files",
+        "Capitol Hill",
+        "June 2012",
+        "Autumn 2011",
+        "Accountability Act of 2011",
+        "February 2012",
+    ]:
+        assert fact in html, fact
+
+
+@pytest.mark.parametrize("misspelling", ["Magnitzky", "Capital Hill", "Kiev"])
+def test_page_spells_names_correctly(client, misspelling):
+    assert misspelling not in client.get("/").get_data(as_text=True)
+
+
+def test_page_has_no_inline_script_or_style_and_works_without_javascript(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<script" not in html
+    assert "style=" not in html
+    assert re.search(r'<form [^>]*method="post" action="/sign', html)
+
+
+def test_page_shows_the_count_and_progress_toward_the_goal(app, client):
+    sign(client, email="one@example.org")
+    sign(client, email="two@example.org")
+    html = client.get("/").get_data(as_text=True)
+    assert "<strong>2</strong> people have signed" in html
+    goal = app.config["SIGNATURE_GOAL"]
+    assert f'max="{goal}" value="2"' in html
+    assert f"goal of {goal:,} signatures" in html
+
+
+def test_count_api_returns_count_and_goal(app, client):
+    sign(client)
+    response = client.get("/api/count")
+    assert response.status_code == 200
+    assert response.get_json() == {"count": 1, "goal": app.config["SIGNATURE_GOAL"]}
+
+
+def test_progress_bar_stays_full_when_goal_is_passed(app_factory):
+    client = app_factory(SIGNATURE_GOAL=1).test_client()
+    sign(client, email="a@example.org")
+    sign(client, email="b@example.org")
+    assert 'max="1" value="1"' in client.get("/").get_data(as_text=True)
+
+
+def test_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_health_check_reports_unavailable_database(tmp_path):
+    from campaign_site import create_app
+
+    # A SQLite file in a folder that does not exist cannot be opened.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/x.db"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+
+
+def test_unknown_page_gets_a_readable_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_wrong_method_gets_a_readable_405(client):
+    response = client.get("/sign")
+    assert response.status_code == 405
+    assert "Not allowed here" in response.get_data(as_text=True)
