@@ -4,6 +4,7 @@ import sys
 
 import click
 from email_validator import EmailNotValidError, validate_email
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -16,6 +17,7 @@ MIN_PASSWORD_LENGTH = 12
 
 @click.command("create-admin")
 @click.argument("email")
+@with_appcontext
 def create_admin(email: str) -> None:
     """Create an admin, or set a new password for an existing one.
 

@@ -6,6 +6,8 @@ in force when the app is created is the one that counts.
 
 import os
 
+from flask.helpers import get_debug_flag
+
 # Used only by development and tests; production refuses to start with it.
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
 
@@ -119,5 +121,6 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs SECRET_KEY set to a random value of 32+ characters.")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("Production needs DATABASE_URL (e.g. postgresql+psycopg://...).")
-    if config.get("DEBUG"):
+    # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
+    if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

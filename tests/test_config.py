@@ -1,0 +1,73 @@
+"""Production refuses unsafe settings; development and tests start with safe defaults."""
+
+import pytest
+
+from campaign_site import create_app
+from campaign_site.config import DEV_SECRET_KEY
+
+REAL_KEY = "k" * 48
+POSTGRES = "postgresql+psycopg://campaign@db.internal/campaign"
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", REAL_KEY)
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    return monkeypatch
+
+
+def test_production_starts_with_real_settings(production_env):
+    app = create_app()
+    assert app.config["PRODUCTION"] is True
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.debug is False
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == POSTGRES
+
+
+@pytest.mark.parametrize("secret", [None, DEV_SECRET_KEY, "short"])
+def test_production_refuses_a_missing_development_or_weak_secret_key(production_env, secret):
+    if secret is None:
+        production_env.delenv("SECRET_KEY")
+    else:
+        production_env.setenv("SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_a_database_url(production_env):
+    production_env.delenv("DATABASE_URL")
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app()
+
+
+def test_production_refuses_debug(production_env):
+    production_env.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="debug"):
+        create_app()
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
+def test_plain_postgres_urls_use_the_installed_psycopg_driver(production_env, url):
+    production_env.setenv("DATABASE_URL", url)
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_development_defaults_to_sqlite_in_the_instance_folder(monkeypatch):
+    for name in ["APP_ENV", "DATABASE_URL", "SECRET_KEY"]:
+        monkeypatch.delenv(name, raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///campaign.db"
+    assert app.config["PRODUCTION"] is False
+
+
+def test_unknown_app_env_is_refused(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "staging-ish")
+    with pytest.raises(RuntimeError, match="APP_ENV"):
+        create_app()
+
+
+def test_goal_must_be_a_number(monkeypatch):
+    monkeypatch.setenv("SIGNATURE_GOAL", "lots")
+    with pytest.raises(RuntimeError, match="SIGNATURE_GOAL"):
+        create_app()

@@ -1,0 +1,177 @@
+"""A supporter signs the petition; bad input is refused politely and nothing is stored."""
+
+import threading
+
+import pytest
+
+from support import VALID_SIGNATURE, csrf_token_from, sign, stored_signatures
+
+
+def test_supporter_signs_and_is_thanked(app, client):
+    response = sign(client, name="Ada Lovelace", email="Ada@Example.ORG", keep_informed="y")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/thank-you"
+    [signature] = stored_signatures(app)
+    assert signature.name == "Ada Lovelace"
+    assert signature.email == "Ada@example.org"  # domain lower-cased by email-validator
+    assert signature.email_key == "ada@example.org"
+    assert signature.country == "GB"
+    assert signature.postcode_city == "London"
+    assert signature.keep_informed is True
+    assert signature.show_name is False
+    assert signature.signed_at.tzinfo is not None
+
+
+def test_consent_boxes_are_unticked_unless_the_supporter_ticks_them(app, client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'name="keep_informed" type="checkbox" value="y">' in html
+    assert "checked" not in html
+    sign(client)
+    [signature] = stored_signatures(app)
+    assert (signature.keep_informed, signature.show_name) == (False, False)
+
+
+def test_postcode_is_optional(app, client):
+    assert sign(client, postcode_city="").status_code == 303
+    assert stored_signatures(app)[0].postcode_city is None
+
+
+def test_thank_you_page_offers_plain_share_links_and_no_third_party_scripts(client):
+    html = client.get(sign(client).headers["Location"]).get_data(as_text=True)
+    assert "Thank you" in html
+    for network in ["mailto:?subject=", "https://wa.me/", "https://t.me/share/url", "https://www.facebook.com/sharer"]:
+        assert network in html
+    assert "http%3A%2F%2Flocalhost%2F" in html  # the campaign page's absolute address
+    assert "<script" not in html
+
+
+@pytest.mark.parametrize("second_address", ["ada@example.org", "ADA@EXAMPLE.ORG", " Ada@example.org "])
+def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
+    app, client, second_address
+):
+    first = sign(client, email="ada@example.org", name="Ada Lovelace")
+    first_page = client.get(first.headers["Location"]).get_data()
+
+    second = sign(client, email=second_address, name="Someone Else", country="FR")
+    second_page = client.get(second.headers["Location"]).get_data()
+
+    assert (second.status_code, second.headers["Location"]) == (first.status_code, first.headers["Location"])
+    assert second.get_data() == first.get_data()
+    assert second_page == first_page
+    [signature] = stored_signatures(app)
+    assert (signature.name, signature.country) == ("Ada Lovelace", "GB")
+    assert client.get("/api/count").get_json()["count"] == 1
+
+
+def test_same_address_submitted_at_once_is_stored_exactly_once(app):
+    """The unique constraint, not a check before insert, decides a race."""
+    clients = [app.test_client() for _ in range(8)]
+    tokens = [csrf_token_from(c.get("/").get_data(as_text=True)) for c in clients]
+    start = threading.Barrier(len(clients))
+    statuses = []
+
+    def submit(c, token):
+        start.wait()
+        response = c.post("/sign", data={**VALID_SIGNATURE, "csrf_token": token})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [303] * len(clients)
+    assert len(stored_signatures(app)) == 1
+    assert app.test_client().get("/api/count").get_json()["count"] == 1
+
+
+LONG = "x" * 201
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "message"),
+    [
+        ({"name": ""}, "name", "Please enter your full name."),
+        ({"name": "   "}, "name", "Please enter your full name."),
+        ({"name": None}, "name", "Please enter your full name."),
+        ({"name": LONG}, "name", "Please keep your name to 200 characters or fewer."),
+        ({"email": ""}, "email", "Please enter your email address."),
+        ({"email": "not-an-address"}, "email", "Please check your email address"),
+        ({"email": "ada@"}, "email", "Please check your email address"),
+        ({"email": "ada@example"}, "email", "Please check your email address"),
+        ({"email": "ada lovelace@example.org"}, "email", "Please check your email address"),
+        ({"email": "a" * 250 + "@example.org"}, "email", "An email address has at most 254 characters."),
+        ({"country": ""}, "country", "Please choose your country."),
+        ({"country": None}, "country", "Please choose your country."),
+        ({"country": "XX"}, "country", "Please choose your country from the list."),
+        ({"country": "gb"}, "country", "Please choose your country from the list."),
+        ({"postcode_city": "y" * 101}, "postcode_city", "Please keep this to 100 characters or fewer."),
+    ],
+)
+def test_bad_input_gets_a_clear_error_beside_the_field_and_nothing_is_stored(
+    app, client, fields, field_id, message
+):
+    response = sign(client, **fields)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<title>Error: " in html
+    assert 'id="error-summary" tabindex="-1" autofocus' in html
+    assert f'<a href="#{field_id}">{message}' in html
+    assert f'<p class="field__error" id="{field_id}-error">' in html
+    assert f'aria-describedby="{field_id}-error"' in html or f'{field_id}-hint {field_id}-error' in html
+    assert stored_signatures(app) == []
+
+
+def test_form_keeps_what_the_supporter_typed_after_an_error(client):
+    html = sign(client, name="Анна <b>Иванова</b>", email="broken@", country="UA", postcode_city="Київ").get_data(as_text=True)
+    assert 'value="Анна &lt;b&gt;Иванова&lt;/b&gt;"' in html
+    assert 'value="broken@"' in html
+    assert '<option selected value="UA">' in html
+    assert 'value="Київ"' in html
+
+
+def test_missing_csrf_token_is_refused_politely_keeping_the_input(app, client):
+    response = client.post("/sign", data={**VALID_SIGNATURE})
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "this form expired before it was sent" in html
+    assert 'value="Ada Lovelace"' in html
+    assert csrf_token_from(html)  # a fresh token, so pressing Sign again works
+    assert stored_signatures(app) == []
+
+
+def test_forged_csrf_token_is_refused(app, client):
+    client.get("/")
+    response = client.post("/sign", data={**VALID_SIGNATURE, "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert stored_signatures(app) == []
+
+
+def test_text_is_tidied_before_it_is_stored(app, client):
+    sign(client, name="  Zoë\u202e  \tO\u2019Brien-Smith\x00 ", postcode_city=" 10115\n Berlin ")
+    [signature] = stored_signatures(app)
+    assert signature.name == "Zoë O\u2019Brien-Smith"
+    assert signature.postcode_city == "10115 Berlin"
+
+
+def test_recent_signers_show_only_consenting_first_names_and_countries(client):
+    sign(client, name="Hidden Person", email="hidden@example.org", country="RU")
+    sign(client, name="Olena Kovalenko", email="olena@example.org", country="UA", show_name="y")
+    html = client.get("/").get_data(as_text=True)
+
+    assert '<span class="recent__name">Olena</span>, Ukraine' in html
+    assert "Kovalenko" not in html
+    assert "Hidden" not in html
+    assert "olena@example.org" not in html
+
+
+def test_recent_signers_lists_the_latest_ten(client):
+    for n in range(12):
+        sign(client, name=f"Signer{n:02d} Surname", email=f"s{n}@example.org", show_name="y")
+    html = client.get("/").get_data(as_text=True)
+    shown = [f"Signer{n:02d}" for n in range(12) if f">Signer{n:02d}<" in html]
+    assert shown == [f"Signer{n:02d}" for n in range(2, 12)]
