@@ -175,3 +175,27 @@ def test_recent_signers_lists_the_latest_ten(client):
     html = client.get("/").get_data(as_text=True)
     shown = [f"Signer{n:02d}" for n in range(12) if f">Signer{n:02d}<" in html]
     assert shown == [f"Signer{n:02d}" for n in range(2, 12)]
+
+
+def test_an_unexpected_failure_shows_a_calm_page_and_stores_nothing(app, client, monkeypatch):
+    from campaign_site import signing
+
+    def broken(_new):
+        raise RuntimeError("database exploded")
+
+    monkeypatch.setattr(signing, "record_signature", broken)
+    response = sign(client)
+
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html
+    assert "database exploded" not in html and "Traceback" not in html
+    assert stored_signatures(app) == []
+
+
+def test_an_oversized_submission_is_refused(app, client):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/sign", data={**VALID_SIGNATURE, "csrf_token": token, "name": "x" * 100_000})
+    assert response.status_code == 413
+    assert "Too much data" in response.get_data(as_text=True)
+    assert stored_signatures(app) == []
