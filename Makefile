@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := campaign_site
+# Links in development emails point at the local server.
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+export PUBLIC_URL
 
 .PHONY: run test migrate install install-dev clean
 
@@ -27,8 +30,11 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/flask db upgrade
 
-## run: set everything up and serve on http://127.0.0.1:$(PORT)
+## run: set everything up and serve on http://127.0.0.1:$(PORT), with the mail worker beside it
+# Without MAIL_SMTP_HOST the worker writes emails to instance/outbox/ and prints their links.
 run: migrate
+	$(BIN)/flask mail-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL

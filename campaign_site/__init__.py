@@ -48,9 +48,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The public page and the admin area."""
     from .admin import bp as admin_bp
+    from .links import bp as links_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(links_bp)
     app.register_blueprint(admin_bp)
 
 
@@ -69,7 +71,8 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """`flask create-admin` and friends."""
-    from .cli import create_admin
+    """`flask create-admin`, `flask mail-worker` and the data-retention commands."""
+    from .cli import COMMANDS
 
-    app.cli.add_command(create_admin)
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -5,6 +5,7 @@ in force when the app is created is the one that counts.
 """
 
 import os
+from datetime import datetime, timezone
 
 from flask.helpers import get_debug_flag
 
@@ -37,6 +38,18 @@ def _bool_env(name: str, default: bool) -> bool:
     return raw.lower() in {"1", "true", "yes", "on"}
 
 
+def _datetime_env(name: str) -> datetime | None:
+    """An ISO 8601 moment from the environment; without a zone it is taken as UTC."""
+    raw = _env(name)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be an ISO 8601 date and time, got {raw!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def database_url(default: str | None) -> str | None:
     """DATABASE_URL, with plain postgres:// URLs pointed at the psycopg 3 driver we install."""
     url = _env("DATABASE_URL", default)
@@ -62,10 +75,30 @@ class Config:
         # A relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there).
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///campaign.db")
         self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
-        # The absolute address used in share links; without it, the request's host.
-        self.PUBLIC_URL = (_env("PUBLIC_URL", "") or "").rstrip("/")
+        # The site's absolute address, for share links and the links in emails.
+        self.PUBLIC_URL = (_env("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         # email-validator asks DNS whether the domain takes mail only when told to.
         self.EMAIL_CHECK_DELIVERABILITY = _bool_env("EMAIL_CHECK_DELIVERABILITY", False)
+
+        # Double opt-in: a signature counts once its address is confirmed.
+        self.CONFIRMATION_REQUIRED = _bool_env("CONFIRMATION_REQUIRED", True)
+        self.CONFIRMATION_EXPIRY_DAYS = _int_env("CONFIRMATION_EXPIRY_DAYS", 7)
+        # Signing again mails the address at most this often, so it can't be used to spam.
+        self.RESEND_INTERVAL_MINUTES = _int_env("RESEND_INTERVAL_MINUTES", 60)
+        self.CAMPAIGN_CLOSES_AT = _datetime_env("CAMPAIGN_CLOSES_AT")
+        self.RETENTION_DAYS_AFTER_CLOSE = _int_env("RETENTION_DAYS_AFTER_CLOSE", 183)
+
+        # Mail: SMTP when MAIL_SMTP_HOST is set, otherwise .eml files in MAIL_OUTBOX_DIR.
+        self.MAIL_SENDER = _env("MAIL_SENDER", "Justice for Sergei <petition@localhost>")
+        self.MAIL_SMTP_HOST = _env("MAIL_SMTP_HOST")
+        self.MAIL_SMTP_PORT = _int_env("MAIL_SMTP_PORT", 587)
+        self.MAIL_SMTP_STARTTLS = _bool_env("MAIL_SMTP_STARTTLS", True)
+        self.MAIL_SMTP_SSL = _bool_env("MAIL_SMTP_SSL", False)
+        self.MAIL_SMTP_USER = _env("MAIL_SMTP_USER")
+        self.MAIL_SMTP_PASSWORD = _env("MAIL_SMTP_PASSWORD")
+        self.MAIL_SMTP_TIMEOUT = _int_env("MAIL_SMTP_TIMEOUT", 15)
+        self.MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")  # default: instance/outbox
+        self.MAIL_MAX_ATTEMPTS = _int_env("MAIL_MAX_ATTEMPTS", 12)
 
 
 class DevelopmentConfig(Config):
@@ -81,6 +114,8 @@ class TestingConfig(Config):
         super().__init__()
         self.SECRET_KEY = DEV_SECRET_KEY
         self.SIGNATURE_GOAL = 1000
+        self.PUBLIC_URL = "http://localhost"
+        self.MAIL_SMTP_HOST = None
 
 
 class ProductionConfig(Config):
@@ -94,6 +129,8 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = database_url(None)
+        # Emails must link to the real site, and must really be sent.
+        self.PUBLIC_URL = (_env("PUBLIC_URL", "") or "").rstrip("/")
 
 
 CONFIGS = {
@@ -121,6 +158,10 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs SECRET_KEY set to a random value of 32+ characters.")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("Production needs DATABASE_URL (e.g. postgresql+psycopg://...).")
+    if not config.get("PUBLIC_URL"):
+        raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
+    if not config.get("MAIL_SMTP_HOST"):
+        raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

@@ -1,9 +1,12 @@
 """Engine behaviour per database: SQLite gets WAL, a busy timeout and explicit BEGINs."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 # Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
 SQLITE_BEGIN = "sqlite_begin"
@@ -26,6 +29,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased supporters' data is overwritten on disk, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -38,3 +43,15 @@ def _sqlite_on_begin(connection: Connection) -> None:
 def write_options() -> dict[str, str]:
     """Execution options for a session that is about to write."""
     return {SQLITE_BEGIN: "IMMEDIATE"}
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """One writing unit of work: BEGIN IMMEDIATE on SQLite, commit, or roll back on error."""
+    session.connection(execution_options=write_options())
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

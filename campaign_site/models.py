@@ -1,8 +1,9 @@
-"""The tables: signatures, their sharded count, and admin accounts."""
+"""The tables: signatures, their count, the mail outbox, daily tallies and admin accounts."""
 
-from datetime import datetime, timezone
+import secrets
+from datetime import date, datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Index, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -40,11 +41,23 @@ EMAIL_MAX = 254
 POSTCODE_CITY_MAX = 100
 
 
+PENDING = "pending"
+CONFIRMED = "confirmed"
+
+
+def new_token_nonce() -> str:
+    """A random value that ties emailed links to one signature (ids can be reused)."""
+    return secrets.token_hex(16)
+
+
 class Signature(db.Model):
-    """One supporter's signature on the petition."""
+    """One supporter's signature: pending until the address is confirmed."""
 
     __tablename__ = "signature"
-    __table_args__ = (Index("ix_signature_show_name_id", "show_name", "id"),)
+    __table_args__ = (
+        Index("ix_signature_status_show_name_id", "status", "show_name", "id"),
+        Index("ix_signature_status_signed_at", "status", "signed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
@@ -57,9 +70,48 @@ class Signature(db.Model):
     keep_informed: Mapped[bool] = mapped_column(default=False)
     show_name: Mapped[bool] = mapped_column(default=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce)
+    # When the supporter was last emailed; repeat sign-ups may not mail more often.
+    last_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Signature {self.id}>"
+
+
+class OutboxMessage(db.Model):
+    """An email to send, written in the same transaction as the change that causes it.
+
+    It names the signature and the kind of message, not the text: the worker renders it
+    when sending, so no copy of personal data waits here, and erasing the signature
+    cancels the message.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signature.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # A worker holds a message until this time; a crashed worker's messages come back.
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DailyTally(db.Model):
+    """Confirmed signatures per day and country, kept after personal data is anonymised."""
+
+    __tablename__ = "daily_tally"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    signatures: Mapped[int] = mapped_column(BigInteger)
 
 
 class SignatureCountShard(db.Model):

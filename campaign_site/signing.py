@@ -1,19 +1,32 @@
-"""The petition's rules: what makes a mailbox unique, storing a signature, counting them."""
+"""The petition's rules: one signature per mailbox, confirmation, withdrawal, counting.
+
+Every write here runs in one transaction that commits or rolls back as a whole, and
+every rule that could race (one row per mailbox, one count per confirmation) is decided
+by the database in a single statement, never by a check before a write.
+"""
 
 import random
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import outbox, tokens
 from .countries import country_name
-from .database import write_options
+from .database import write_transaction
 from .extensions import db
-from .models import Signature, SignatureCountShard
+from .models import CONFIRMED, PENDING, DailyTally, Signature, SignatureCountShard, new_token_nonce, utcnow
 
 # Signers add to a random shard, so concurrent writers rarely touch the same row.
 COUNT_SHARDS = 16
 RECENT_SIGNERS_SHOWN = 10
+
+# What confirm_signature reports.
+JUST_CONFIRMED = "confirmed"
+ALREADY_CONFIRMED = "already-confirmed"
 
 
 @dataclass(frozen=True)
@@ -41,13 +54,36 @@ def mailbox_key(email: str) -> str:
     return email.casefold()
 
 
-def record_signature(new: NewSignature) -> bool:
-    """Store a signature unless its mailbox has signed; True if it was stored.
+def confirmation_required() -> bool:
+    """Whether signatures wait for their address to be confirmed (the default)."""
+    return current_app.config["CONFIRMATION_REQUIRED"]
 
-    The unique constraint decides, inside one INSERT, so two simultaneous
-    submissions of one address can never both be stored.
+
+def signing_open(now: datetime | None = None) -> bool:
+    """False once the campaign's closing time has passed."""
+    closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
+    return closes_at is None or (now or utcnow()) < closes_at
+
+
+def record_signature(new: NewSignature) -> None:
+    """Store a signature unless its mailbox has signed, and queue the email it calls for.
+
+    The caller learns nothing about which happened: a repeat must look like a first.
     """
-    db.session.connection(execution_options=write_options())
+    now = utcnow()
+    with write_transaction(db.session):
+        signature_id = _insert_signature(new, now)
+        if signature_id is None:
+            _remind_repeat_signer(mailbox_key(new.email), now)
+        elif confirmation_required():
+            outbox.enqueue(signature_id, outbox.CONFIRM_MAIL)
+        else:
+            _add_to_count(1)
+
+
+def _insert_signature(new: NewSignature, now: datetime) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if the mailbox signed."""
+    confirmed = not confirmation_required()
     statement = (
         _insert_for_dialect()
         .values(
@@ -58,15 +94,16 @@ def record_signature(new: NewSignature) -> bool:
             postcode_city=new.postcode_city,
             keep_informed=new.keep_informed,
             show_name=new.show_name,
+            signed_at=now,
+            status=CONFIRMED if confirmed else PENDING,
+            confirmed_at=now if confirmed else None,
+            token_nonce=new_token_nonce(),
+            last_emailed_at=None if confirmed else now,
         )
         .on_conflict_do_nothing(index_elements=[Signature.email_key])
         .returning(Signature.id)
     )
-    stored = db.session.execute(statement).scalar_one_or_none() is not None
-    if stored:
-        _add_to_count(1)
-    db.session.commit()
-    return stored
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def _insert_for_dialect():
@@ -74,6 +111,125 @@ def _insert_for_dialect():
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(Signature)
+
+
+def _remind_repeat_signer(key: str, now: datetime) -> None:
+    """Mail the mailbox's owner (their link again, or 'already signed'), at most once an interval."""
+    if not confirmation_required():
+        return
+    cutoff = now - timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"])
+    claimed = db.session.execute(
+        update(Signature)
+        .where(
+            Signature.email_key == key,
+            or_(Signature.last_emailed_at.is_(None), Signature.last_emailed_at < cutoff),
+        )
+        .values(last_emailed_at=now)
+        .returning(Signature.id, Signature.status)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is not None:
+        kind = outbox.CONFIRM_MAIL if claimed.status == PENDING else outbox.ALREADY_SIGNED_MAIL
+        outbox.enqueue(claimed.id, kind)
+
+
+def confirm_signature(token: str) -> str:
+    """Confirm the signature a link names; opening it again is harmless.
+
+    Returns JUST_CONFIRMED or ALREADY_CONFIRMED; raises tokens.TokenExpired/TokenInvalid.
+    """
+    with write_transaction(db.session):
+        try:
+            signature = tokens.signature_for(token, tokens.CONFIRM)
+        except tokens.TokenExpired as expired:
+            if expired.signature is not None and expired.signature.status == CONFIRMED:
+                return ALREADY_CONFIRMED
+            raise
+        changed = db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.status == PENDING)
+            .values(status=CONFIRMED, confirmed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return ALREADY_CONFIRMED
+        _add_to_count(1)
+    return JUST_CONFIRMED
+
+
+def withdraw_signature(token: str) -> None:
+    """Erase a signature and everything about its signer; the count drops if it counted.
+
+    Raises tokens.TokenInvalid when there is nothing (left) to erase.
+    """
+    with write_transaction(db.session):
+        signature = tokens.signature_for(token, tokens.WITHDRAW)
+        counted = signature.status == CONFIRMED
+        db.session.expunge(signature)
+        deleted = db.session.execute(
+            delete(Signature).where(Signature.id == signature.id)
+        ).rowcount
+        if deleted and counted:
+            _add_to_count(-1)
+
+
+def unsubscribe(token: str) -> None:
+    """Stop campaign updates to a signer; the signature itself stays."""
+    with write_transaction(db.session):
+        signature = tokens.signature_for(token, tokens.UNSUBSCRIBE)
+        signature.keep_informed = False
+
+
+def purge_pending(now: datetime | None = None) -> int:
+    """Delete signatures never confirmed within the expiry of their latest link."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["CONFIRMATION_EXPIRY_DAYS"])
+    with write_transaction(db.session):
+        return db.session.execute(
+            delete(Signature).where(
+                Signature.status == PENDING,
+                func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+            )
+        ).rowcount
+
+
+class RetentionNotDue(Exception):
+    """Personal data may be anonymised only once the retention period after closing is over."""
+
+
+def anonymise_after_close(now: datetime | None = None) -> int:
+    """Keep confirmed signatures as counts per day and country, erase every signer's data.
+
+    Returns how many signatures were erased; the public count does not change.
+    """
+    now = now or utcnow()
+    closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
+    if closes_at is None:
+        raise RetentionNotDue("CAMPAIGN_CLOSES_AT is not set: the campaign has not closed.")
+    due = closes_at + timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+    if now < due:
+        raise RetentionNotDue(f"Personal data is kept until {due.isoformat()}.")
+    with write_transaction(db.session):
+        tallies = Counter()
+        rows = db.session.execute(
+            select(Signature.signed_at, Signature.country)
+            .where(Signature.status == CONFIRMED)
+            .execution_options(yield_per=5000)
+        )
+        for signed_at, country in rows:
+            tallies[(signed_at.date(), country)] += 1
+        for (day, country), n in tallies.items():
+            _add_to_tally(day, country, n)
+        return db.session.execute(delete(Signature)).rowcount
+
+
+def _add_to_tally(day, country: str, n: int) -> None:
+    """Add n to a day's count for a country (the command may run more than once)."""
+    tally = db.session.get(DailyTally, (day, country))
+    if tally is None:
+        db.session.add(DailyTally(day=day, country=country, signatures=n))
+    else:
+        tally.signatures += n
 
 
 def _add_to_count(delta: int) -> None:
@@ -87,16 +243,16 @@ def _add_to_count(delta: int) -> None:
 
 
 def signature_count() -> int:
-    """How many people have signed: a sum over the shards, never a scan of signatures."""
+    """Confirmed signatures: a sum over the shards, never a scan of signatures."""
     total = db.session.scalar(select(func.coalesce(func.sum(SignatureCountShard.count), 0)))
     return int(total)
 
 
 def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
-    """The latest signers who agreed to be listed: first name and country only."""
+    """The latest confirmed signers who agreed to be listed: first name and country only."""
     rows = db.session.execute(
         select(Signature.name, Signature.country)
-        .where(Signature.show_name.is_(True))
+        .where(Signature.status == CONFIRMED, Signature.show_name.is_(True))
         .order_by(Signature.id.desc())
         .limit(limit)
     )
@@ -110,21 +266,38 @@ def first_name(full_name: str) -> str:
 
 
 def totals() -> dict[str, int]:
-    """Counts for the admin dashboard: everyone, and those who want updates."""
-    all_signatures, keep_informed = db.session.execute(
+    """Counts for the admin dashboard, over the signatures still held."""
+    counted = func.count(Signature.id)
+    row = db.session.execute(
         select(
-            func.count(Signature.id),
-            func.count(Signature.id).filter(Signature.keep_informed.is_(True)),
+            counted,
+            counted.filter(Signature.status == CONFIRMED),
+            counted.filter(Signature.status == PENDING),
+            counted.filter(Signature.status == CONFIRMED, Signature.keep_informed.is_(True)),
         )
     ).one()
-    return {"all": all_signatures, "keep_informed": keep_informed}
+    anonymised = db.session.scalar(select(func.coalesce(func.sum(DailyTally.signatures), 0)))
+    return {
+        "all": row[0],
+        "confirmed": row[1],
+        "pending": row[2],
+        "keep_informed": row[3],
+        "anonymised": int(anonymised),
+    }
 
 
 def totals_by_country() -> list[tuple[str, int]]:
-    """(country name, signatures) pairs, most signatures first."""
-    rows = db.session.execute(
-        select(Signature.country, func.count(Signature.id).label("n"))
+    """(country name, confirmed signatures) pairs, most first, anonymised ones included."""
+    by_code = Counter()
+    live = db.session.execute(
+        select(Signature.country, func.count(Signature.id))
+        .where(Signature.status == CONFIRMED)
         .group_by(Signature.country)
-        .order_by(func.count(Signature.id).desc(), Signature.country)
     )
-    return [(country_name(code), n) for code, n in rows]
+    kept = db.session.execute(
+        select(DailyTally.country, func.sum(DailyTally.signatures)).group_by(DailyTally.country)
+    )
+    for code, n in [*live, *kept]:
+        by_code[code] += int(n)
+    ranked = sorted(by_code.items(), key=lambda item: (-item[1], country_name(item[0])))
+    return [(country_name(code), n) for code, n in ranked]

@@ -18,7 +18,8 @@ from sqlalchemy.engine import make_url
 
 from campaign_site import create_app
 from campaign_site.extensions import db
-from campaign_site.models import AdminUser, Signature, SignatureCountShard
+from campaign_site.models import AdminUser, DailyTally, OutboxMessage, Signature, SignatureCountShard
+from mailserver import MailServer
 from support import csrf_token_from
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -119,6 +120,8 @@ def app_factory(migrated_database_url) -> Iterator:
 def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
+        db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(DailyTally))
         db.session.execute(delete(Signature))
         db.session.execute(delete(AdminUser))
         db.session.execute(update(SignatureCountShard).values(count=0))
@@ -130,6 +133,21 @@ def _empty_tables(app: Flask) -> None:
 def app(app_factory) -> Flask:
     """The app in testing mode on a migrated database."""
     return app_factory()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server on loopback, collecting what the worker sends."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, mail_server) -> Flask:
+    """The app, with the mail worker pointed at the loopback SMTP server."""
+    return app_factory(**mail_server.settings())
 
 
 @pytest.fixture

@@ -40,3 +40,25 @@ def stored_signatures(app: Flask) -> list[Signature]:
         rows = db.session.scalars(db.select(Signature).order_by(Signature.id)).all()
         db.session.expunge_all()
         return list(rows)
+
+
+def confirm_pending(app: Flask, client: FlaskClient) -> int:
+    """Open the confirmation link of every pending signature, as their owners would."""
+    from campaign_site import tokens
+    from campaign_site.models import PENDING
+
+    with app.app_context():
+        links = [
+            f"/confirm/{tokens.make_token(signature, tokens.CONFIRM)}"
+            for signature in db.session.scalars(db.select(Signature).where(Signature.status == PENDING))
+        ]
+    for link in links:
+        assert client.get(link).status_code == 200
+    return len(links)
+
+
+def sign_and_confirm(app: Flask, client: FlaskClient, **fields):
+    """Sign, then confirm through the emailed link."""
+    response = sign(client, **fields)
+    confirm_pending(app, client)
+    return response

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from support import csrf_token_from, sign
+from support import confirm_pending, csrf_token_from, sign
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/signatures.csv"])
@@ -61,18 +61,24 @@ def test_login_without_csrf_token_is_refused(client, admin_credentials):
     assert client.get("/admin/").status_code == 302
 
 
-def test_dashboard_shows_totals_and_countries(client, admin_client):
+def test_dashboard_shows_pending_confirmed_and_countries(app, client, admin_client):
     sign(client, email="a@example.org", country="DE", keep_informed="y")
     sign(client, email="b@example.org", country="DE")
     sign(client, email="c@example.org", country="UA", keep_informed="y")
+    confirm_pending(app, client)
+    sign(client, email="d@example.org", country="FR", keep_informed="y")
 
     response = admin_client.get("/admin/")
     html = response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
-    assert "<dt>All signatures</dt><dd>3</dd>" in html
-    assert "<dt>Want campaign updates</dt><dd>2</dd>" in html
+    assert "<dt>Confirmed</dt><dd>3</dd>" in html
+    assert "<dt>Waiting for confirmation</dt><dd>1</dd>" in html
+    assert "<dt>All signatures</dt><dd>4</dd>" in html
+    assert "<dt>Confirmed, want updates</dt><dd>2</dd>" in html
+    assert "<dt>Emails waiting to be sent</dt><dd>4</dd>" in html
     assert '<tr><td>Germany</td><td class="num">2</td></tr>' in html
     assert '<tr><td>Ukraine</td><td class="num">1</td></tr>' in html
+    assert "France" not in html  # pending signatures are not counted
 
 
 def test_logout_needs_a_post_with_csrf_and_ends_the_session(admin_client):
@@ -85,8 +91,8 @@ def test_logout_needs_a_post_with_csrf_and_ends_the_session(admin_client):
     assert admin_client.get("/admin/").status_code == 302
 
 
-def _export(admin_client):
-    response = admin_client.get("/admin/signatures.csv")
+def _export(admin_client, query="?status=all"):
+    response = admin_client.get("/admin/signatures.csv" + query)
     assert response.status_code == 200
     return response, response.get_data()
 
@@ -99,16 +105,18 @@ def test_export_is_a_streamed_csv_download_that_is_never_cached(admin_client):
     assert response.headers["Cache-Control"] == "no-store"
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     assert body.decode("utf-8-sig") == (
-        "id,signed_at_utc,name,email,country,postcode_city,keep_informed,show_name\r\n"
+        "id,status,signed_at_utc,confirmed_at_utc,name,email,country,postcode_city,keep_informed,show_name\r\n"
     )
 
 
-def test_export_holds_every_signature_with_cyrillic_intact(client, admin_client):
+def test_export_holds_confirmed_signatures_with_cyrillic_intact(app, client, admin_client):
     sign(client, name="Сергей Магнитский", email="sergei@example.org", country="RU",
          postcode_city="Москва", keep_informed="y", show_name="y")
     sign(client, name="Zoë Ångström", email="zoe@example.org", country="SE", postcode_city="")
+    confirm_pending(app, client)
+    sign(client, name="Not Yet", email="pending@example.org")
 
-    _, body = _export(admin_client)
+    _, body = _export(admin_client, query="")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
     assert [r["name"] for r in rows] == ["Сергей Магнитский", "Zoë Ångström"]
@@ -118,6 +126,28 @@ def test_export_holds_every_signature_with_cyrillic_intact(client, admin_client)
     assert (first["keep_informed"], first["show_name"]) == ("yes", "yes")
     assert (rows[1]["keep_informed"], rows[1]["show_name"], rows[1]["postcode_city"]) == ("no", "no", "")
     assert first["signed_at_utc"].endswith("Z") and first["signed_at_utc"][10] == "T"
+    assert first["confirmed_at_utc"].endswith("Z")
+    assert {r["status"] for r in rows} == {"confirmed"}
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("?status=confirmed", ["Confirmed One"]),
+    ("?status=pending", ["Pending Two"]),
+    ("?status=all", ["Confirmed One", "Pending Two"]),
+])
+def test_export_filters_by_status(app, client, admin_client, query, names):
+    sign(client, name="Confirmed One", email="one@example.org")
+    confirm_pending(app, client)
+    sign(client, name="Pending Two", email="two@example.org")
+    _, body = _export(admin_client, query)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert [r["name"] for r in rows] == names
+
+
+def test_export_with_an_unknown_filter_is_refused_clearly(admin_client):
+    response = admin_client.get("/admin/signatures.csv?status=everything")
+    assert response.status_code == 400
+    assert "Unknown export filter" in response.get_data(as_text=True)
 
 
 def test_export_quotes_commas_quotes_and_uses_crlf(client, admin_client):

@@ -14,6 +14,8 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", REAL_KEY)
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
+    monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
     return monkeypatch
 
 
@@ -38,6 +40,19 @@ def test_production_refuses_a_missing_development_or_weak_secret_key(production_
 def test_production_refuses_to_start_without_a_database_url(production_env):
     production_env.delenv("DATABASE_URL")
     with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app()
+
+
+@pytest.mark.parametrize("needed", ["PUBLIC_URL", "MAIL_SMTP_HOST"])
+def test_production_refuses_to_start_without_email_settings(production_env, needed):
+    production_env.delenv(needed)
+    with pytest.raises(RuntimeError, match=needed):
+        create_app()
+
+
+def test_campaign_close_must_be_a_date(monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_CLOSES_AT", "next tuesday")
+    with pytest.raises(RuntimeError, match="CAMPAIGN_CLOSES_AT"):
         create_app()
 
 

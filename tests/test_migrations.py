@@ -10,7 +10,7 @@ from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
 from campaign_site.signing import COUNT_SHARDS
 
-TABLES = {"signature", "signature_count_shard", "admin_user"}
+TABLES = {"signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally"}
 
 
 def _tables(app):
@@ -45,3 +45,41 @@ def test_models_and_migrations_agree(migrated_database_url):
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_database_url):
+    """Signatures from before double opt-in counted already: they stay counted and usable."""
+    from sqlalchemy import text
+
+    from campaign_site import tokens
+    from campaign_site.models import CONFIRMED, Signature
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="0001_initial")
+            for n in range(3):
+                db.session.execute(text(
+                    "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name, signed_at)"
+                    " VALUES (:name, :email, :email, 'DE', :t, :t, :signed_at)"
+                ), {"name": f"Old {n}", "email": f"old{n}@example.org", "t": True,
+                    "signed_at": "2026-01-0%dT10:00:00+00:00" % (n + 1)})
+            db.session.execute(text("UPDATE signature_count_shard SET count = 3 WHERE shard = 0"))
+            db.session.commit()
+
+            upgrade()
+
+            rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
+            assert [r.status for r in rows] == [CONFIRMED] * 3
+            assert all(r.confirmed_at == r.signed_at for r in rows)
+            assert len({r.token_nonce for r in rows}) == 3
+            assert all(len(r.token_nonce) == 32 for r in rows)
+            withdraw_link = f"/withdraw/{tokens.make_token(rows[0], tokens.WITHDRAW)}"
+            db.session.commit()
+        finally:
+            db.session.remove()
+    client = app.test_client()
+    assert client.get("/api/count").get_json()["count"] == 3
+    assert client.get(withdraw_link).status_code == 200
+    with app.app_context():
+        db.engine.dispose()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from support import sign
+from support import sign, sign_and_confirm
 
 
 def test_page_tells_the_story_and_presents_both_films(client):
@@ -41,8 +41,8 @@ def test_page_has_no_inline_script_or_style_and_works_without_javascript(client)
 
 
 def test_page_shows_the_count_and_progress_toward_the_goal(app, client):
-    sign(client, email="one@example.org")
-    sign(client, email="two@example.org")
+    sign_and_confirm(app, client, email="one@example.org")
+    sign_and_confirm(app, client, email="two@example.org")
     html = client.get("/").get_data(as_text=True)
     assert "<strong>2</strong> people have signed" in html
     goal = app.config["SIGNATURE_GOAL"]
@@ -51,16 +51,17 @@ def test_page_shows_the_count_and_progress_toward_the_goal(app, client):
 
 
 def test_count_api_returns_count_and_goal(app, client):
-    sign(client)
+    sign_and_confirm(app, client)
     response = client.get("/api/count")
     assert response.status_code == 200
     assert response.get_json() == {"count": 1, "goal": app.config["SIGNATURE_GOAL"]}
 
 
 def test_progress_bar_stays_full_when_goal_is_passed(app_factory):
-    client = app_factory(SIGNATURE_GOAL=1).test_client()
-    sign(client, email="a@example.org")
-    sign(client, email="b@example.org")
+    app = app_factory(SIGNATURE_GOAL=1)
+    client = app.test_client()
+    sign_and_confirm(app, client, email="a@example.org")
+    sign_and_confirm(app, client, email="b@example.org")
     assert 'max="1" value="1"' in client.get("/").get_data(as_text=True)
 
 

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 
 from .. import signing
-from ..export import signatures_csv
+from .. import outbox
+from ..export import STATUS_FILTERS, signatures_csv
 from . import bp
 from .auth import authenticate, current_admin, log_in, log_out, login_required, safe_next
 from .forms import LoginForm
@@ -51,18 +52,26 @@ def dashboard():
         admin=current_admin(),
         totals=signing.totals(),
         by_country=signing.totals_by_country(),
+        unsent_mail=outbox.pending_messages(),
     )
 
 
 @bp.get("/signatures.csv")
 @login_required
 def export_signatures():
-    """Every signature as CSV, streamed so a million rows never sit in memory."""
+    """Signatures as CSV (?status=confirmed|pending|all), streamed, never all in memory."""
+    status_filter = request.args.get("status", "confirmed")
+    if status_filter not in STATUS_FILTERS:
+        return render_template(
+            "error.html",
+            title="Unknown export filter",
+            message="Choose confirmed, pending or all signatures from the dashboard.",
+        ), 400
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return Response(
-        stream_with_context(signatures_csv()),
+        stream_with_context(signatures_csv(status_filter)),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="signatures-{stamp}.csv"',
+            "Content-Disposition": f'attachment; filename="signatures-{status_filter}-{stamp}.csv"',
         },
     )

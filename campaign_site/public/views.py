@@ -21,6 +21,8 @@ def index():
 def sign():
     """Store a signature; a repeat of an address gets exactly the same answer as a first."""
     form = SignatureForm()
+    if not signing.signing_open():
+        return render_campaign_page(form), 410
     if not form.validate():
         return render_campaign_page(form), 422
     signing.record_signature(form.to_signature())
@@ -30,7 +32,17 @@ def sign():
 @bp.get("/thank-you")
 def thanks():
     """Thanks and share links; says nothing about who signed."""
-    return render_template("thanks.html", share_links=share_links())
+    return render_template(
+        "thanks.html",
+        share_links=share_links(),
+        confirmation_required=signing.confirmation_required(),
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    """What we store, why, for how long, and how to erase it."""
+    return render_template("privacy.html", config=current_app.config)
 
 
 @bp.get("/api/count")
@@ -59,6 +71,7 @@ def render_campaign_page(form: SignatureForm) -> str:
         count=signing.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
         recent_signers=signing.recent_signers(),
+        signing_open=signing.signing_open(),
     )
 
 
@@ -77,8 +90,7 @@ SHARE_TEXT = "I signed the petition for justice for Sergei Magnitsky. Will you?"
 
 def campaign_url() -> str:
     """The absolute address of the campaign page, as people should share it."""
-    base = current_app.config["PUBLIC_URL"]
-    return f"{base}/" if base else url_for("public.index", _external=True)
+    return f"{current_app.config['PUBLIC_URL']}/"
 
 
 def share_links() -> list[tuple[str, str]]:

@@ -1,0 +1,162 @@
+"""Emails to supporters: rendering them from templates, and the ways of sending them.
+
+SMTP when MAIL_SMTP_HOST is set; otherwise each message is written as an .eml file in
+instance/outbox/ and its links are printed, so development needs no mail server.
+"""
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+from . import tokens
+from .models import Signature, utcnow
+
+SUBJECTS = {
+    "confirm": "Confirm your signature for Justice for Sergei",
+    "already-signed": "You have already signed the petition for Justice for Sergei",
+}
+
+
+class PermanentMailError(Exception):
+    """The mail server refused the message for good (e.g. no such mailbox)."""
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on PUBLIC_URL, buildable without a request (the worker has none)."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def supporter_links(signature: Signature) -> dict[str, str]:
+    """The personal links every email carries."""
+    return {
+        "confirm_url": external_url("links.confirm", token=tokens.make_token(signature, tokens.CONFIRM)),
+        "withdraw_url": external_url("links.withdraw", token=tokens.make_token(signature, tokens.WITHDRAW)),
+        "unsubscribe_url": external_url(
+            "links.unsubscribe", token=tokens.make_token(signature, tokens.UNSUBSCRIBE)
+        ),
+        "privacy_url": external_url("public.privacy"),
+        "campaign_url": external_url("public.index"),
+    }
+
+
+def build_message(kind: str, signature: Signature) -> EmailMessage:
+    """A plain-text and HTML email of the given kind for one supporter."""
+    context = {
+        "name": signature.name,
+        "subject": SUBJECTS[kind],
+        "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
+        **supporter_links(signature),
+    }
+    message = EmailMessage()
+    sender = current_app.config["MAIL_SENDER"]
+    message["Subject"] = SUBJECTS[kind]
+    message["From"] = sender
+    message["To"] = formataddr((signature.name, signature.email))
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.
+    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(render_template(f"email/{kind}.txt", **context))
+    message.add_alternative(render_template(f"email/{kind}.html", **context), subtype="html")
+    return message
+
+
+def _domain_of(address: str) -> str:
+    """The domain part of a From address, for Message-IDs."""
+    return parseaddr(address)[1].rpartition("@")[2] or "localhost"
+
+
+class Transport:
+    """Sends EmailMessages; used as a context manager around a batch."""
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def send(self, message: EmailMessage) -> None:
+        raise NotImplementedError
+
+
+class SmtpTransport(Transport):
+    """One SMTP connection per batch, STARTTLS or TLS and login as configured."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.connection: smtplib.SMTP | None = None
+
+    def __exit__(self, *exc) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.connection = None
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        host, port, timeout = config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], config["MAIL_SMTP_TIMEOUT"]
+        if config["MAIL_SMTP_SSL"]:
+            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if config["MAIL_SMTP_STARTTLS"]:
+                connection.starttls(context=ssl.create_default_context())
+        if config["MAIL_SMTP_USER"]:
+            connection.login(config["MAIL_SMTP_USER"], config["MAIL_SMTP_PASSWORD"] or "")
+        return connection
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if all(code >= 500 for code in codes):
+                raise PermanentMailError(f"recipient refused: {codes}") from None
+            raise
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code >= 500:
+                raise PermanentMailError(f"{error.smtp_code} {error.smtp_error!r}") from None
+            self.__exit__()
+            raise
+        except OSError:
+            self.__exit__()  # the next message reconnects
+            raise
+
+
+class FileTransport(Transport):
+    """Development: write each message to a folder and print its links."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        path = self.folder / f"{stamp}.eml"
+        path.write_bytes(bytes(message))
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        links = [line.strip() for line in text.splitlines() if line.strip().startswith("http")]
+        print(f"[mail] {message['Subject']} -> {path}", *links, sep="\n    ", flush=True)
+
+
+def transport_from_config() -> Transport:
+    """SMTP if configured, else the development folder."""
+    config = current_app.config
+    if config["MAIL_SMTP_HOST"]:
+        return SmtpTransport(config)
+    folder = config["MAIL_OUTBOX_DIR"] or str(Path(current_app.instance_path) / "outbox")
+    return FileTransport(Path(folder))

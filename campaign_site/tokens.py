@@ -1,0 +1,74 @@
+"""Signed, single-purpose links for emails: confirm, withdraw, unsubscribe.
+
+A token names a signature and carries its random nonce, signed with SECRET_KEY and a
+salt per purpose, so a confirm link cannot be used to withdraw, and a link outlives
+neither the signature it names nor a reused id. Nothing secret is stored.
+"""
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .extensions import db
+from .models import Signature
+
+CONFIRM = "confirm"
+WITHDRAW = "withdraw"
+UNSUBSCRIBE = "unsubscribe"
+PURPOSES = (CONFIRM, WITHDRAW, UNSUBSCRIBE)
+
+
+class TokenExpired(Exception):
+    """A genuine link that is too old; carries its signature if that still exists."""
+
+    def __init__(self, signature: Signature | None = None) -> None:
+        super().__init__()
+        self.signature = signature
+
+
+class TokenInvalid(Exception):
+    """A link we did not make, or one whose signature no longer exists."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"signature-{purpose}")
+
+
+def make_token(signature: Signature, purpose: str) -> str:
+    """A token for one purpose on one signature."""
+    return _serializer(purpose).dumps([signature.id, signature.token_nonce])
+
+
+def max_age(purpose: str) -> int | None:
+    """Confirm links expire; withdraw and unsubscribe links work for as long as the data exists."""
+    if purpose == CONFIRM:
+        return current_app.config["CONFIRMATION_EXPIRY_DAYS"] * 24 * 3600
+    return None
+
+
+def signature_for(token: str, purpose: str) -> Signature:
+    """The signature a token names, or TokenExpired / TokenInvalid."""
+    serializer = _serializer(purpose)
+    try:
+        payload = serializer.loads(token, max_age=max_age(purpose))
+    except SignatureExpired as expired:
+        # Genuine but old: say so, and let the caller see whether it was confirmed anyway.
+        raise TokenExpired(_lookup(serializer.load_payload(expired.payload))) from None
+    except BadSignature:
+        raise TokenInvalid() from None
+    signature = _lookup(payload)
+    if signature is None:
+        raise TokenInvalid()
+    return signature
+
+
+def _lookup(payload) -> Signature | None:
+    """The signature a decoded payload names, if it exists with the same nonce."""
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
+        return None
+    signature_id, nonce = payload
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.token_nonce != nonce:
+        return None
+    return signature

@@ -1,0 +1,63 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+import email
+import email.policy
+import socket
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """aiosmtpd handler: parses each delivered message and keeps it."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse_with: str | None = None  # e.g. "550 No such user" to refuse recipients
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_with:
+            return self.refuse_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(parsed)
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MailServer:
+    """Starts and stops the SMTP server; the port stays the same across restarts."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def settings(self) -> dict:
+        return {
+            "MAIL_SMTP_HOST": "127.0.0.1",
+            "MAIL_SMTP_PORT": self.port,
+            "MAIL_SMTP_STARTTLS": False,
+            "MAIL_SMTP_TIMEOUT": 3,
+        }
