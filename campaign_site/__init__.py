@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     check_production_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_filters(app)
@@ -33,14 +34,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from X-Forwarded-* only from trusted proxies."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations and CSRF protection to the app."""
+    """Bind the database, migrations, CSRF protection, rate limits and security headers."""
+    from . import security_headers
     from .database import configure_engine
-    from .extensions import csrf, db, migrate
+    from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
+    security_headers.register(app)
     with app.app_context():
         configure_engine(db.engine)
 

@@ -68,7 +68,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # The form is a few hundred bytes; anything far larger is not a signature.
-    MAX_CONTENT_LENGTH = 64 * 1024
+    MAX_CONTENT_LENGTH = 16 * 1024
+    RATELIMIT_HEADERS_ENABLED = True  # includes Retry-After on 429s
+    RATELIMIT_KEY_PREFIX = "campaign_site"
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
@@ -100,6 +102,25 @@ class Config:
         self.MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")  # default: instance/outbox
         self.MAIL_MAX_ATTEMPTS = _int_env("MAIL_MAX_ATTEMPTS", 12)
 
+        # Rate limits (Flask-Limiter strings). Redis when several processes serve the site.
+        self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "5 per minute;200 per day")
+        self.LOGIN_RATE_LIMIT_PER_IP = _env("LOGIN_RATE_LIMIT_PER_IP", "10 per minute;100 per day")
+        self.LOGIN_RATE_LIMIT_PER_ACCOUNT = _env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "20 per hour")
+        self.LINK_RATE_LIMIT = _env("LINK_RATE_LIMIT", "30 per minute;300 per day")
+        # How many proxies in front of us may set X-Forwarded-For / -Proto (0: trust none).
+        self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
+
+        # Bots: a submission faster than this after the page was served is not a person.
+        self.SIGNING_MIN_SECONDS = _int_env("SIGNING_MIN_SECONDS", 3)
+        # Emergency switch; admins can also pause signing from the dashboard.
+        self.SIGNING_PAUSED = _bool_env("SIGNING_PAUSED", False)
+
+        self.ADMIN_IDLE_MINUTES = _int_env("ADMIN_IDLE_MINUTES", 30)
+        self.ADMIN_MAX_FAILED_LOGINS = _int_env("ADMIN_MAX_FAILED_LOGINS", 5)
+        self.ADMIN_LOCK_MINUTES = _int_env("ADMIN_LOCK_MINUTES", 15)
+
 
 class DevelopmentConfig(Config):
     """`make run` on a laptop: SQLite in instance/."""
@@ -116,6 +137,10 @@ class TestingConfig(Config):
         self.SIGNATURE_GOAL = 1000
         self.PUBLIC_URL = "http://localhost"
         self.MAIL_SMTP_HOST = None
+        self.RATELIMIT_ENABLED = False  # tests about limits switch them on
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SIGNING_MIN_SECONDS = 0
+        self.SIGNING_PAUSED = False
 
 
 class ProductionConfig(Config):

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
 SQLITE_BEGIN = "sqlite_begin"
@@ -46,8 +46,18 @@ def write_options() -> dict[str, str]:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[None]:
-    """One writing unit of work: BEGIN IMMEDIATE on SQLite, commit, or roll back on error."""
+def write_transaction(session: Session | scoped_session) -> Iterator[None]:
+    """One writing unit of work: BEGIN IMMEDIATE on SQLite, commit, or roll back on error.
+
+    A read-only transaction the caller left open is ended first: a SQLite reader cannot
+    safely become a writer, and the write must see the latest data anyway.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("unsaved changes before a write transaction; make them inside it")
+        session.rollback()
     session.connection(execution_options=write_options())
     try:
         yield

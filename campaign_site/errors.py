@@ -12,6 +12,7 @@ MESSAGES = {
     404: ("Page not found", "There is no page at this address. Please check the link."),
     405: ("Not allowed here", "This address does not accept that kind of request."),
     413: ("Too much data", "What was sent is far larger than a signature. Please try again."),
+    429: ("Too many attempts", "Please wait a little while, then try again."),
     500: ("Something went wrong on our side", "Your request was not completed. Please try again in a minute."),
 }
 

@@ -5,10 +5,11 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from .database import write_transaction
 from .extensions import db
-from .models import CONFIRMED, PENDING, Signature
+from .models import CONFIRMED, PENDING, ExportAudit, Signature
 
 HEADER = [
     "id", "status", "signed_at_utc", "confirmed_at_utc", "name", "email",
@@ -21,18 +22,51 @@ BATCH_SIZE = 2000
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def signatures_csv(status_filter: str = "confirmed") -> Iterator[str]:
-    """The export as chunks of text, one chunk per batch of rows."""
+def audited_signatures_csv(admin_email: str, status_filter: str) -> Iterator[str]:
+    """The export, recorded in the audit log first; the row count is added when it completes."""
+    audit_id = _start_audit(admin_email, status_filter)
+    rows = 0
+    for chunk, rows in signatures_csv(status_filter):
+        yield chunk
+    _finish_audit(audit_id, rows)
+
+
+def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]]:
+    """(chunk of CSV text, rows so far), one chunk per batch of rows."""
     statuses = STATUS_FILTERS[status_filter]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     # The byte-order mark tells Excel the file is UTF-8, so Cyrillic names survive.
     buffer.write("\ufeff")
     writer.writerow(HEADER)
+    rows = 0
     for batch in _signature_batches(statuses):
         writer.writerows(_csv_row(row) for row in batch)
-        yield _drain(buffer)
-    yield _drain(buffer)
+        rows += len(batch)
+        yield _drain(buffer), rows
+    yield _drain(buffer), rows
+
+
+def _start_audit(admin_email: str, status_filter: str) -> int:
+    """Record who is exporting what, before any row leaves the database."""
+    with write_transaction(db.session):
+        audit = ExportAudit(admin_email=admin_email, status_filter=status_filter)
+        db.session.add(audit)
+        db.session.flush()
+        return audit.id
+
+
+def _finish_audit(audit_id: int, rows: int) -> None:
+    """Add the row count to the audit record of a completed export."""
+    with write_transaction(db.session):
+        db.session.execute(update(ExportAudit).where(ExportAudit.id == audit_id).values(rows=rows))
+
+
+def recent_exports(limit: int = 20) -> list[ExportAudit]:
+    """The latest exports, newest first, for the dashboard."""
+    return list(
+        db.session.scalars(select(ExportAudit).order_by(ExportAudit.id.desc()).limit(limit))
+    )
 
 
 def _signature_batches(statuses: list[str]):

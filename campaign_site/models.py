@@ -132,6 +132,33 @@ class AdminUser(db.Model):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Repeated wrong passwords lock the account for a while.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<AdminUser {self.id}>"
+
+
+class ExportAudit(db.Model):
+    """Who downloaded supporters' data, when, which part, and how many rows."""
+
+    __tablename__ = "export_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The email is copied so the record outlives the admin account.
+    admin_email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status_filter: Mapped[str] = mapped_column(String(16))
+    # Filled in when the download finishes; stays empty if it was cut off.
+    rows: Mapped[int | None] = mapped_column()
+
+
+class SiteSetting(db.Model):
+    """A switch admins can flip while the site runs (e.g. pausing signing)."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

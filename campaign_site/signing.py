@@ -18,7 +18,16 @@ from . import outbox, tokens
 from .countries import country_name
 from .database import write_transaction
 from .extensions import db
-from .models import CONFIRMED, PENDING, DailyTally, Signature, SignatureCountShard, new_token_nonce, utcnow
+from .models import (
+    CONFIRMED,
+    PENDING,
+    DailyTally,
+    Signature,
+    SignatureCountShard,
+    SiteSetting,
+    new_token_nonce,
+    utcnow,
+)
 
 # Signers add to a random shard, so concurrent writers rarely touch the same row.
 COUNT_SHARDS = 16
@@ -49,9 +58,22 @@ class RecentSigner:
     country: str
 
 
+# Gmail ignores dots in the local part, and googlemail.com is the same service.
+GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def mailbox_key(email: str) -> str:
-    """The uniqueness key of an address: the same mailbox in any letter case is one key."""
-    return email.casefold()
+    """The uniqueness key of an address: one key per mailbox, however it is spelled.
+
+    Letter case, a "+tag" after the local part (most providers deliver those to the
+    same mailbox) and, at Gmail, dots are ignored; the address as typed is kept for mail.
+    """
+    local, _, domain = email.casefold().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        domain = GMAIL_DOMAINS[domain]
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
 
 
 def confirmation_required() -> bool:
@@ -63,6 +85,27 @@ def signing_open(now: datetime | None = None) -> bool:
     """False once the campaign's closing time has passed."""
     closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
     return closes_at is None or (now or utcnow()) < closes_at
+
+
+PAUSED_SETTING = "signing_paused"
+
+
+def signing_paused() -> bool:
+    """True while signing is paused, by SIGNING_PAUSED or by an admin on the dashboard."""
+    if current_app.config["SIGNING_PAUSED"]:
+        return True
+    setting = db.session.get(SiteSetting, PAUSED_SETTING)
+    return setting is not None and setting.value == "1"
+
+
+def set_signing_paused(paused: bool) -> None:
+    """The dashboard's pause switch; the page keeps serving either way."""
+    with write_transaction(db.session):
+        setting = db.session.get(SiteSetting, PAUSED_SETTING)
+        if setting is None:
+            db.session.add(SiteSetting(key=PAUSED_SETTING, value="1" if paused else "0"))
+        else:
+            setting.value = "1" if paused else "0"
 
 
 def record_signature(new: NewSignature) -> None:

@@ -18,7 +18,15 @@ from sqlalchemy.engine import make_url
 
 from campaign_site import create_app
 from campaign_site.extensions import db
-from campaign_site.models import AdminUser, DailyTally, OutboxMessage, Signature, SignatureCountShard
+from campaign_site.models import (
+    AdminUser,
+    DailyTally,
+    ExportAudit,
+    OutboxMessage,
+    Signature,
+    SignatureCountShard,
+    SiteSetting,
+)
 from mailserver import MailServer
 from support import csrf_token_from
 
@@ -121,6 +129,8 @@ def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(ExportAudit))
+        db.session.execute(delete(SiteSetting))
         db.session.execute(delete(DailyTally))
         db.session.execute(delete(Signature))
         db.session.execute(delete(AdminUser))

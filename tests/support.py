@@ -26,10 +26,25 @@ VALID_SIGNATURE = {
 }
 
 
+HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+NAME_VALUE = re.compile(r'name="([^"]+)"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="([^"]+)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a page's forms (CSRF token, form-started stamp)."""
+    fields = {}
+    for tag in HIDDEN_INPUT.findall(html):
+        match = NAME_VALUE.search(tag)
+        if match:
+            name, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            fields[name] = value
+    return fields
+
+
 def sign(client: FlaskClient, **fields):
     """Open the page and submit the petition form as a supporter would."""
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    form = {**VALID_SIGNATURE, **fields, "csrf_token": token}
+    hidden = hidden_fields(client.get("/").get_data(as_text=True))
+    form = {**VALID_SIGNATURE, **hidden, **fields}
     form = {key: value for key, value in form.items() if value is not None}
     return client.post("/sign", data=form)
 

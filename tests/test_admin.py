@@ -37,7 +37,7 @@ def _log_in(client, email, password, next_path=None):
 def test_failed_login_gives_one_generic_message(client, admin_credentials, email, password):
     response = _log_in(client, email, password)
     assert response.status_code == 422
-    assert "That email and password do not match an admin account." in response.get_data(as_text=True)
+    assert "That email and password do not match an admin account, or the account is locked" in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
 
 

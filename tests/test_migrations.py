@@ -10,7 +10,10 @@ from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
 from campaign_site.signing import COUNT_SHARDS
 
-TABLES = {"signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally"}
+TABLES = {
+    "signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally",
+    "export_audit", "site_setting",
+}
 
 
 def _tables(app):

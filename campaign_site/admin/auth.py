@@ -1,22 +1,32 @@
-"""Who is logged in to the admin area, kept in the signed session cookie."""
+"""Who is logged in to the admin area, kept in the signed session cookie.
 
+Accounts lock for a while after repeated wrong passwords, and a session that has been
+idle too long ends. Every failure gets the same answer, so nobody learns which admin
+addresses exist or which are locked.
+"""
+
+import time
+from datetime import timedelta
 from functools import wraps
 
-from flask import g, redirect, request, session, url_for
-from sqlalchemy import select
+from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import write_transaction
 from ..extensions import db
-from ..models import AdminUser
+from ..models import AdminUser, utcnow
+from ..text import clean_text
 
 SESSION_KEY = "admin_id"
+SEEN_KEY = "admin_seen"
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def normalize_admin_email(email: str) -> str:
-    """Admin logins ignore letter case and surrounding spaces."""
-    return email.strip().casefold()
+    """Admin logins ignore letter case, stray control characters and surrounding spaces."""
+    return (clean_text(email) or "").casefold()
 
 
 def authenticate(email: str, password: str) -> AdminUser | None:
@@ -27,13 +37,49 @@ def authenticate(email: str, password: str) -> AdminUser | None:
     if admin is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return admin if check_password_hash(admin.password_hash, password) else None
+    locked = admin.locked_until is not None and admin.locked_until > utcnow()
+    if check_password_hash(admin.password_hash, password) and not locked:
+        _record_success(admin.id)
+        return admin
+    if not locked:
+        _record_failure(admin.id)
+    return None
+
+
+def _record_success(admin_id: int) -> None:
+    with write_transaction(db.session):
+        db.session.execute(
+            update(AdminUser).where(AdminUser.id == admin_id).values(failed_logins=0, locked_until=None)
+        )
+
+
+def _record_failure(admin_id: int) -> None:
+    """Count a wrong password; at the limit, lock the account and start counting afresh."""
+    config = current_app.config
+    with write_transaction(db.session):
+        failures = db.session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin_id)
+            .values(failed_logins=AdminUser.failed_logins + 1)
+            .returning(AdminUser.failed_logins)
+        ).scalar_one()
+        if failures >= config["ADMIN_MAX_FAILED_LOGINS"]:
+            db.session.execute(
+                update(AdminUser)
+                .where(AdminUser.id == admin_id)
+                .values(
+                    failed_logins=0,
+                    locked_until=utcnow() + timedelta(minutes=config["ADMIN_LOCK_MINUTES"]),
+                )
+            )
+    current_app.logger.warning("admin login failed for account %s (%s in a row)", admin_id, failures)
 
 
 def log_in(admin: AdminUser) -> None:
     """Start a fresh session for the admin, dropping anything set before login."""
     session.clear()
     session[SESSION_KEY] = admin.id
+    session[SEEN_KEY] = int(time.time())
 
 
 def log_out() -> None:
@@ -42,11 +88,22 @@ def log_out() -> None:
 
 
 def current_admin() -> AdminUser | None:
-    """The logged-in admin for this request, looked up once."""
+    """The logged-in admin for this request, looked up once; idle sessions end here."""
     if "admin" not in g:
-        admin_id = session.get(SESSION_KEY)
-        g.admin = db.session.get(AdminUser, admin_id) if admin_id is not None else None
+        g.admin = _admin_from_session()
     return g.admin
+
+
+def _admin_from_session() -> AdminUser | None:
+    admin_id = session.get(SESSION_KEY)
+    if admin_id is None:
+        return None
+    idle_limit = current_app.config["ADMIN_IDLE_MINUTES"] * 60
+    if time.time() - session.get(SEEN_KEY, 0) > idle_limit:
+        log_out()
+        return None
+    session[SEEN_KEY] = int(time.time())
+    return db.session.get(AdminUser, admin_id)
 
 
 def login_required(view):

@@ -1,17 +1,41 @@
-"""Admin routes: log in and out, see the totals, export the signatures."""
+"""Admin routes: log in and out, see the totals, pause signing, export the signatures."""
 
 from datetime import datetime, timezone
 
-from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
-from .. import signing
-from .. import outbox
-from ..export import STATUS_FILTERS, signatures_csv
+from .. import outbox, signing
+from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
+from ..extensions import limiter
 from . import bp
-from .auth import authenticate, current_admin, log_in, log_out, login_required, safe_next
+from .auth import (
+    authenticate,
+    current_admin,
+    log_in,
+    log_out,
+    login_required,
+    normalize_admin_email,
+    safe_next,
+)
 from .forms import LoginForm
 
-LOGIN_FAILED = "That email and password do not match an admin account."
+LOGIN_FAILED = (
+    "That email and password do not match an admin account, or the account is locked "
+    "for a while after too many attempts."
+)
+
+
+def _login_account() -> str:
+    """Rate-limit key: the account being tried, whatever address the attempts come from."""
+    return "account:" + normalize_admin_email(request.form.get("email", ""))
 
 
 @bp.after_request
@@ -22,6 +46,13 @@ def never_cache(response: Response) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account,
+    scope="admin-login-account",
+)
 def login():
     """The login form; one message for every kind of failure."""
     form = LoginForm()
@@ -46,20 +77,33 @@ def logout():
 @bp.get("/")
 @login_required
 def dashboard():
-    """Totals: all signatures, those who want updates, and per country."""
+    """Totals, the pause switch, and the export log."""
     return render_template(
         "admin/dashboard.html",
         admin=current_admin(),
         totals=signing.totals(),
         by_country=signing.totals_by_country(),
         unsent_mail=outbox.pending_messages(),
+        paused=signing.signing_paused(),
+        paused_by_config=current_app.config["SIGNING_PAUSED"],
+        exports=recent_exports(),
     )
+
+
+@bp.post("/signing")
+@login_required
+def set_signing():
+    """Pause or resume signing (the emergency switch)."""
+    pause = request.form.get("action") == "pause"
+    signing.set_signing_paused(pause)
+    current_app.logger.warning("signing %s by admin %s", "paused" if pause else "resumed", current_admin().id)
+    return redirect(url_for("admin.dashboard"), code=303)
 
 
 @bp.get("/signatures.csv")
 @login_required
 def export_signatures():
-    """Signatures as CSV (?status=confirmed|pending|all), streamed, never all in memory."""
+    """Signatures as CSV (?status=confirmed|pending|all), streamed and recorded in the audit log."""
     status_filter = request.args.get("status", "confirmed")
     if status_filter not in STATUS_FILTERS:
         return render_template(
@@ -68,8 +112,9 @@ def export_signatures():
             message="Choose confirmed, pending or all signatures from the dashboard.",
         ), 400
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    chunks = audited_signatures_csv(current_admin().email, status_filter)
     return Response(
-        stream_with_context(signatures_csv(status_filter)),
+        stream_with_context(chunks),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="signatures-{status_filter}-{stamp}.csv"',

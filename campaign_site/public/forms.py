@@ -3,13 +3,14 @@
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..countries import country_choices, country_names
 from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
 from ..signing import NewSignature
 from ..text import clean_text
+from .bots import form_started_stamp
 
 
 class SignatureForm(FlaskForm):
@@ -53,6 +54,9 @@ class SignatureForm(FlaskForm):
     )
     keep_informed = BooleanField("Keep me informed about the campaign by email")
     show_name = BooleanField("Show my first name and country in the list of recent signers")
+    # Bot traps (see bots.py): a field people never see, and when the form was served.
+    website = StringField("Leave this field empty")
+    started = HiddenField(default=form_started_stamp)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,8 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from sqlalchemy import text
 
 from .. import signing
-from ..extensions import db
-from . import bp
+from ..extensions import db, limiter
+from . import bots, bp
 from .forms import SignatureForm
 
 
@@ -18,11 +18,17 @@ def index():
 
 
 @bp.post("/sign")
+@limiter.limit(lambda: current_app.config["SIGN_RATE_LIMIT"])
 def sign():
     """Store a signature; a repeat of an address gets exactly the same answer as a first."""
     form = SignatureForm()
     if not signing.signing_open():
         return render_campaign_page(form), 410
+    if signing.signing_paused():
+        return render_campaign_page(form), 503
+    if bots.looks_automated(form):
+        # Answer exactly as for a person, so the bot learns nothing; store nothing.
+        return redirect(url_for("public.thanks"), code=303)
     if not form.validate():
         return render_campaign_page(form), 422
     signing.record_signature(form.to_signature())
@@ -71,8 +77,15 @@ def render_campaign_page(form: SignatureForm) -> str:
         count=signing.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
         recent_signers=signing.recent_signers(),
-        signing_open=signing.signing_open(),
+        signing_state=_signing_state(),
     )
+
+
+def _signing_state() -> str:
+    """'open', 'paused' (for a while) or 'closed' (for good)."""
+    if not signing.signing_open():
+        return "closed"
+    return "paused" if signing.signing_paused() else "open"
 
 
 def render_expired_form():
