@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_template_filters(app)
     register_error_handlers(app)
     register_cli(app)
@@ -47,12 +48,11 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF protection, rate limits and security headers."""
     from . import security_headers
     from .database import configure_engine
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import csrf, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
     security_headers.register(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -67,6 +67,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(admin_bp)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """Per-IP and per-account limits on the routes a flood would hit (see rate_limits.py)."""
+    from .rate_limits import register
+
+    register(app)
 
 
 def register_template_filters(app: Flask) -> None:

@@ -1,7 +1,5 @@
 """Extensions created unbound here and bound to the app in the factory."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -27,5 +25,3 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
-# One per process; its storage (memory or Redis) comes from RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=get_remote_address)

@@ -30,6 +30,7 @@ from campaign_site.models import (
 from mailserver import MailServer
 from support import csrf_token_from
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -68,6 +69,21 @@ def postgres_server() -> PostgresServer:
             pytest.fail(message + " (CI=true requires it)")
         pytest.skip(message)
     return server
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server for shared rate limits, or a skip (a failure in CI) when unreachable."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        message = f"Redis at {REDIS_URL} is not reachable: {error}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)")
+        pytest.skip(message)
+    return REDIS_URL
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -6,7 +6,7 @@ from campaign_site import outbox
 
 import pytest
 
-from support import VALID_SIGNATURE, csrf_token_from, sign, sign_and_confirm, stored_signatures
+from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, sign_and_confirm, stored_signatures
 
 
 def test_supporter_signs_and_is_thanked(app, client):
@@ -69,16 +69,16 @@ def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
 def test_same_address_submitted_at_once_is_stored_exactly_once(app):
     """The unique constraint, not a check before insert, decides a race."""
     clients = [app.test_client() for _ in range(8)]
-    tokens = [csrf_token_from(c.get("/").get_data(as_text=True)) for c in clients]
+    forms = [hidden_fields(c.get("/").get_data(as_text=True)) for c in clients]
     start = threading.Barrier(len(clients))
     statuses = []
 
-    def submit(c, token):
+    def submit(c, hidden):
         start.wait()
-        response = c.post("/sign", data={**VALID_SIGNATURE, "csrf_token": token})
+        response = c.post("/sign", data={**VALID_SIGNATURE, **hidden})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, forms)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -199,8 +199,8 @@ def test_an_unexpected_failure_shows_a_calm_page_and_stores_nothing(app, client,
 
 
 def test_an_oversized_submission_is_refused(app, client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    response = client.post("/sign", data={**VALID_SIGNATURE, "csrf_token": token, "name": "x" * 100_000})
+    hidden = hidden_fields(client.get("/").get_data(as_text=True))
+    response = client.post("/sign", data={**VALID_SIGNATURE, **hidden, "name": "x" * 100_000})
     assert response.status_code == 413
     assert "Too much data" in response.get_data(as_text=True)
     assert stored_signatures(app) == []

@@ -120,6 +120,6 @@ def login_required(view):
 
 def safe_next(target: str | None) -> str:
     """Only return to admin pages of this site after login, never to another host."""
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    if target and target.startswith("/admin") and target.isprintable() and "\\" not in target:
         return target
     return url_for("admin.dashboard")

@@ -14,7 +14,6 @@ from flask import (
 
 from .. import outbox, signing
 from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
-from ..extensions import limiter
 from . import bp
 from .auth import (
     authenticate,
@@ -22,7 +21,6 @@ from .auth import (
     log_in,
     log_out,
     login_required,
-    normalize_admin_email,
     safe_next,
 )
 from .forms import LoginForm
@@ -33,11 +31,6 @@ LOGIN_FAILED = (
 )
 
 
-def _login_account() -> str:
-    """Rate-limit key: the account being tried, whatever address the attempts come from."""
-    return "account:" + normalize_admin_email(request.form.get("email", ""))
-
-
 @bp.after_request
 def never_cache(response: Response) -> Response:
     """Admin pages hold personal data: no browser or proxy may keep a copy."""
@@ -46,13 +39,6 @@ def never_cache(response: Response) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_login_account,
-    scope="admin-login-account",
-)
 def login():
     """The login form; one message for every kind of failure."""
     form = LoginForm()

@@ -1,14 +1,10 @@
 """Routes behind email links. Each one checks the token, calls the signing rules, answers."""
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from .. import signing, tokens
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from . import bp
-
-
-def _link_limit() -> str:
-    return current_app.config["LINK_RATE_LIMIT"]
 
 
 def _result(title: str, message: str, status: int = 200):
@@ -26,7 +22,6 @@ def _invalid_link():
 
 
 @bp.get("/confirm/<token>")
-@limiter.limit(_link_limit)
 def confirm(token: str):
     """Confirm a signature; opening the link again just says it is confirmed."""
     try:
@@ -46,14 +41,12 @@ def confirm(token: str):
 
 
 @bp.get("/withdraw/<token>")
-@limiter.limit(_link_limit)
 def withdraw(token: str):
     """Ask before erasing: the change happens only when the button is pressed."""
     return _ask(token, tokens.WITHDRAW, "links/withdraw.html")
 
 
 @bp.post("/withdraw/<token>")
-@limiter.limit(_link_limit)
 def withdraw_confirmed(token: str):
     """Erase the signature and the signer's data."""
     try:
@@ -67,7 +60,6 @@ def withdraw_confirmed(token: str):
 
 
 @bp.get("/unsubscribe/<token>")
-@limiter.limit(_link_limit)
 def unsubscribe(token: str):
     """Ask before unsubscribing from campaign updates."""
     return _ask(token, tokens.UNSUBSCRIBE, "links/unsubscribe.html")

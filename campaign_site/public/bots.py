@@ -25,8 +25,10 @@ def looks_automated(form) -> bool:
     """True if the honeypot is filled, or the form came back too fast or without a valid stamp."""
     if form.website.data:
         return True
+    # raw_data, not data: a missing field would otherwise take a fresh default stamp.
+    submitted = form.started.raw_data[0] if form.started.raw_data else ""
     try:
-        started = _serializer().loads(form.started.data or "")
+        started = _serializer().loads(submitted)
     except BadSignature:
         return True
     if not isinstance(started, int):

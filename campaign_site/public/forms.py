@@ -1,5 +1,7 @@
 """The petition form: what a supporter may submit, and the polite errors for what they may not."""
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -13,6 +15,18 @@ from ..text import clean_text
 from .bots import form_started_stamp
 
 
+def readable(form, field) -> None:
+    """Refuse text that arrived garbled (bytes that were not UTF-8 become U+FFFD)."""
+    if field.data and "\ufffd" in field.data:
+        raise ValidationError("Some characters could not be read. Please type this again.")
+
+
+def has_a_letter(form, field) -> None:
+    """A name has at least one letter, in any script."""
+    if field.data and not any(unicodedata.category(ch).startswith("L") for ch in field.data):
+        raise ValidationError("Please enter your name in letters.")
+
+
 class SignatureForm(FlaskForm):
     """Full name, email, country, optional place, and two unticked consent boxes."""
 
@@ -22,6 +36,8 @@ class SignatureForm(FlaskForm):
         validators=[
             DataRequired("Please enter your full name."),
             Length(max=NAME_MAX, message=f"Please keep your name to {NAME_MAX} characters or fewer."),
+            readable,
+            has_a_letter,
         ],
         render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
     )
@@ -31,6 +47,7 @@ class SignatureForm(FlaskForm):
         validators=[
             DataRequired("Please enter your email address."),
             Length(max=EMAIL_MAX, message=f"An email address has at most {EMAIL_MAX} characters."),
+            readable,
         ],
         render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
     )
@@ -49,6 +66,7 @@ class SignatureForm(FlaskForm):
                 max=POSTCODE_CITY_MAX,
                 message=f"Please keep this to {POSTCODE_CITY_MAX} characters or fewer.",
             ),
+            readable,
         ],
         render_kw={"autocomplete": "address-level2", "maxlength": POSTCODE_CITY_MAX},
     )

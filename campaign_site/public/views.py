@@ -6,7 +6,7 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from sqlalchemy import text
 
 from .. import signing
-from ..extensions import db, limiter
+from ..extensions import db
 from . import bots, bp
 from .forms import SignatureForm
 
@@ -18,7 +18,6 @@ def index():
 
 
 @bp.post("/sign")
-@limiter.limit(lambda: current_app.config["SIGN_RATE_LIMIT"])
 def sign():
     """Store a signature; a repeat of an address gets exactly the same answer as a first."""
     form = SignatureForm()

@@ -1,0 +1,43 @@
+"""Rate limits, all in one table: which route, which setting, counted per what.
+
+Each app gets its own Flask-Limiter, storing counts where RATELIMIT_STORAGE_URI says:
+memory for one process (`make run`), Redis when several gunicorn workers or machines
+must share one count. Over a limit the answer is a 429 page with Retry-After.
+"""
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .admin.auth import normalize_admin_email
+
+
+def _login_account() -> str:
+    """The account being tried, so spreading guesses over many addresses does not help."""
+    return "account:" + normalize_admin_email(request.form.get("email", ""))
+
+
+# (endpoint, setting holding the limit, extra options)
+LIMITS = [
+    ("public.sign", "SIGN_RATE_LIMIT", {}),
+    ("links.confirm", "LINK_RATE_LIMIT", {}),
+    ("links.withdraw", "LINK_RATE_LIMIT", {}),
+    ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
+    ("links.unsubscribe", "LINK_RATE_LIMIT", {}),
+    ("admin.login", "LOGIN_RATE_LIMIT_PER_IP", {"methods": ["POST"]}),
+    (
+        "admin.login",
+        "LOGIN_RATE_LIMIT_PER_ACCOUNT",
+        {"methods": ["POST"], "key_func": _login_account, "scope": "admin-login-account"},
+    ),
+]
+
+
+def register(app: Flask) -> None:
+    """Give the app its limiter and wrap the limited views."""
+    limiter = Limiter(get_remote_address, app=app)
+    # Flask-Limiter keeps only weak references to itself; the app must hold it.
+    app.extensions["campaign_site.limiter"] = limiter
+    for endpoint, setting, options in LIMITS:
+        limit = limiter.limit(lambda setting=setting: current_app.config[setting], **options)
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])

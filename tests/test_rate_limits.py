@@ -1,0 +1,108 @@
+"""Floods are slowed down: per-IP limits on signing, links and login, per-account limits on
+login, shared between workers through Redis, with a readable 429 and Retry-After."""
+
+import uuid
+
+import pytest
+
+from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, stored_signatures
+
+
+def limited_app(app_factory, **settings):
+    return app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **settings)
+
+
+def test_signing_is_limited_per_ip_with_a_readable_429(app_factory):
+    app = limited_app(app_factory, SIGN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [sign(client, email=f"s{n}@example.org").status_code for n in range(4)]
+
+    assert statuses == [303, 303, 303, 429]
+    refused = sign(client, email="late@example.org")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert len(stored_signatures(app)) == 3
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(app_factory):
+    app = limited_app(app_factory, SIGN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+
+    def post_claiming(ip, email):
+        hidden = hidden_fields(client.get("/").get_data(as_text=True))
+        return client.post("/sign", data={**VALID_SIGNATURE, **hidden, "email": email},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [post_claiming(f"10.0.0.{n}", f"f{n}@example.org") for n in range(3)] == [303, 303, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
+    app = limited_app(app_factory, SIGN_RATE_LIMIT="1 per minute", TRUSTED_PROXIES=1)
+    client = app.test_client()
+
+    def post_from(ip, email):
+        hidden = hidden_fields(client.get("/").get_data(as_text=True))
+        return client.post("/sign", data={**VALID_SIGNATURE, **hidden, "email": email},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert post_from("203.0.113.1", "a@example.org") == 303
+    assert post_from("203.0.113.2", "b@example.org") == 303
+    assert post_from("203.0.113.1", "c@example.org") == 429
+
+
+def _login(client, email, password, ip="198.51.100.7"):
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token},
+                       headers={"X-Forwarded-For": ip})
+
+
+def test_admin_login_is_limited_per_ip(app_factory, admin_credentials):
+    app = limited_app(app_factory, LOGIN_RATE_LIMIT_PER_IP="3 per minute", TRUSTED_PROXIES=1)
+    client = app.test_client()
+    statuses = [_login(client, f"guess{n}@example.org", "wrong password").status_code for n in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert client.get("/admin/login").status_code == 200  # reading the form is not limited
+
+
+def test_admin_login_is_limited_per_account_across_ips(app_factory, admin_credentials):
+    email, _ = admin_credentials
+    app = limited_app(
+        app_factory, LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per hour", ADMIN_MAX_FAILED_LOGINS=100, TRUSTED_PROXIES=1
+    )
+    client = app.test_client()
+    statuses = [_login(client, email, "wrong password", ip=f"192.0.2.{n}").status_code for n in range(3)]
+    assert statuses == [422, 422, 429]
+
+
+def test_email_links_are_limited_per_ip(app_factory):
+    app = limited_app(app_factory, LINK_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    assert [client.get(f"/confirm/guess{n}").status_code for n in range(3)] == [404, 404, 429]
+
+
+def test_two_workers_share_a_redis_backed_limit(app_factory, redis_url):
+    """Two app instances stand for two gunicorn workers: the limit is one, not two."""
+    settings = dict(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        SIGN_RATE_LIMIT="2 per minute",
+    )
+    worker_a = app_factory(**settings)
+    worker_b = app_factory(**settings)
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+
+    assert sign(client_a, email="a1@example.org").status_code == 303
+    assert sign(client_b, email="b1@example.org").status_code == 303
+    assert sign(client_a, email="a2@example.org").status_code == 429
+    assert sign(client_b, email="b2@example.org").status_code == 429
+
+
+def test_in_memory_limits_are_per_process(app_factory):
+    """The control for the test above: without Redis, each worker counts alone."""
+    settings = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", SIGN_RATE_LIMIT="1 per minute")
+    client_a = app_factory(**settings).test_client()
+    client_b = app_factory(**settings).test_client()
+    assert sign(client_a, email="a@example.org").status_code == 303
+    assert sign(client_b, email="b@example.org").status_code == 303
