@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
 def render_error(status: int):
     """The error page for a status code."""
     title, message = MESSAGES.get(status, (f"Error {status}", "Please try again."))
-    return render_template("error.html", title=title, message=message, status=status), status
+    return render_template("message.html", title=title, message=message, status=status), status
 
 
 def handle_csrf_error(error: CSRFError):

@@ -93,7 +93,7 @@ def export_signatures():
     status_filter = request.args.get("status", "confirmed")
     if status_filter not in STATUS_FILTERS:
         return render_template(
-            "error.html",
+            "message.html",
             title="Unknown export filter",
             message="Choose confirmed, pending or all signatures from the dashboard.",
         ), 400

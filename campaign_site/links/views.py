@@ -9,7 +9,7 @@ from . import bp
 
 def _result(title: str, message: str, status: int = 200):
     """A short page saying what happened."""
-    return render_template("links/result.html", title=title, message=message), status
+    return render_template("message.html", title=title, message=message), status
 
 
 def _invalid_link():
