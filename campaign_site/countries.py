@@ -3,6 +3,8 @@
 from functools import cache
 
 import pycountry
+from markupsafe import Markup
+from wtforms.widgets import html_params
 
 
 @cache
@@ -24,3 +26,28 @@ def country_names() -> dict[str, str]:
 def country_name(code: str) -> str:
     """The everyday name of a country code, or the code itself if unknown."""
     return country_names().get(code, code)
+
+
+@cache
+def country_options_html(selected: str) -> Markup:
+    """The <option> list for the select, rendered once per selected value.
+
+    Rendering 250 options through WTForms took most of the page's time; the list never
+    changes while the process runs.
+    """
+    options = [Markup('<option value="">Choose your country</option>')]
+    for code, name in country_choices():
+        mark = " selected" if code == selected else ""
+        options.append(Markup('<option value="{}"{}>{}</option>').format(code, Markup(mark), name))
+    return Markup("").join(options)
+
+
+class CountrySelect:
+    """A <select> widget whose options come from the cache above."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        selected = field.data if isinstance(field.data, str) else ""
+        return Markup("<select {}>{}</select>").format(
+            html_params(name=field.name, **kwargs), country_options_html(selected)
+        )

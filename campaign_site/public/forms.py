@@ -5,10 +5,10 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..countries import country_choices, country_names
+from ..countries import CountrySelect, country_names
 from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
 from ..signing import NewSignature
 from ..text import clean_text
@@ -51,10 +51,10 @@ class SignatureForm(FlaskForm):
         ],
         render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
     )
-    country = SelectField(
+    country = StringField(
         "Country",
         validators=[DataRequired("Please choose your country.")],
-        validate_choice=False,
+        widget=CountrySelect(),
         render_kw={"autocomplete": "country"},
     )
     postcode_city = StringField(
@@ -76,10 +76,6 @@ class SignatureForm(FlaskForm):
     website = StringField("Leave this field empty")
     started = HiddenField(default=form_started_stamp)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose your country")] + list(country_choices())
-
     def validate_email(self, field: EmailField) -> None:
         """Check the address's form (and its domain, when configured) and tidy it."""
         if not field.data:
@@ -93,7 +89,7 @@ class SignatureForm(FlaskForm):
             raise ValidationError(f"Please check your email address: {error}") from None
         field.data = checked.normalized
 
-    def validate_country(self, field: SelectField) -> None:
+    def validate_country(self, field: StringField) -> None:
         """Only ISO 3166 codes from the list are accepted."""
         if field.data and field.data not in country_names():
             raise ValidationError("Please choose your country from the list.")
