@@ -112,6 +112,9 @@ class Config:
         # How many proxies in front of us may set X-Forwarded-For / -Proto (0: trust none).
         self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
+        # The public page and /api/count are re-rendered at most this often per process.
+        self.PUBLIC_CACHE_SECONDS = _int_env("PUBLIC_CACHE_SECONDS", 2)
+
         # Bots: a submission faster than this after the page was served is not a person.
         self.SIGNING_MIN_SECONDS = _int_env("SIGNING_MIN_SECONDS", 3)
         # Emergency switch; admins can also pause signing from the dashboard.
@@ -141,6 +144,7 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SIGNING_MIN_SECONDS = 0
         self.SIGNING_PAUSED = False
+        self.PUBLIC_CACHE_SECONDS = 0  # tests see every change at once
 
 
 class ProductionConfig(Config):

@@ -3,18 +3,25 @@
 from urllib.parse import quote
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from .. import signing
 from ..extensions import db
-from . import bots, bp
+from . import bots, bp, page_cache
 from .forms import SignatureForm
 
 
 @bp.get("/")
 def index():
-    """The campaign page with the petition form."""
-    return render_campaign_page(SignatureForm())
+    """The campaign page with an empty form, from the short page cache."""
+    html = page_cache.cached("campaign-page", _render_blank_campaign_page)
+    return page_cache.personalise(html)
+
+
+def _render_blank_campaign_page() -> str:
+    form = SignatureForm(formdata=None, meta={"csrf": False}, started=page_cache.STAMP_SLOT)
+    return render_campaign_page(form, csrf_token=page_cache.CSRF_SLOT)
 
 
 @bp.post("/sign")
@@ -52,8 +59,12 @@ def privacy():
 
 @bp.get("/api/count")
 def api_count():
-    """The live count, for scripts and embeds."""
-    return jsonify(count=signing.signature_count(), goal=current_app.config["SIGNATURE_GOAL"])
+    """The count, for scripts and embeds; a CDN may keep it as long as the page cache does."""
+    count = page_cache.cached("count", signing.signature_count)
+    response = jsonify(count=count, goal=current_app.config["SIGNATURE_GOAL"])
+    response.cache_control.public = True
+    response.cache_control.max_age = max(current_app.config["PUBLIC_CACHE_SECONDS"], 1)
+    return response
 
 
 @bp.get("/healthz")
@@ -68,11 +79,12 @@ def healthz():
     return jsonify(status="ok")
 
 
-def render_campaign_page(form: SignatureForm) -> str:
+def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> str:
     """The one public page, with the form as submitted (errors and typed values kept)."""
     return render_template(
         "index.html",
         form=form,
+        form_csrf_token=csrf_token or generate_csrf(),
         count=signing.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
         recent_signers=signing.recent_signers(),
