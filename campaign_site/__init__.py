@@ -14,7 +14,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder="../templates",
-        static_folder="../static",
+        static_folder=None,  # served by assets.py under content-hashed names
         instance_relative_config=True,
     )
     if test_config is None:
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_assets(app)
     register_rate_limits(app)
     register_template_filters(app)
     register_error_handlers(app)
@@ -67,6 +68,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(admin_bp)
+
+
+def register_assets(app: Flask) -> None:
+    """static/ served under content-hashed names with long cache lifetimes."""
+    from pathlib import Path
+
+    from .assets import register
+
+    register(app, Path(app.root_path).parent / "static")
 
 
 def register_rate_limits(app: Flask) -> None:

@@ -1,0 +1,40 @@
+"""Static files: content-hashed names, long cache lifetimes, nothing from other hosts."""
+
+import gzip
+import re
+
+from campaign_site.assets import build_manifest
+
+
+def _stylesheet_url(html: str) -> str:
+    return re.search(r'<link rel="stylesheet" href="([^"]+)">', html).group(1)
+
+
+def test_the_page_links_its_stylesheet_under_a_hashed_name_cached_for_a_year(client):
+    url = _stylesheet_url(client.get("/").get_data(as_text=True))
+    assert re.fullmatch(r"/static/css/site\.[0-9a-f]{10}\.css", url)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    cache_control = response.headers["Cache-Control"]
+    assert "max-age=31536000" in cache_control and "immutable" in cache_control
+
+
+def test_unknown_static_files_are_404(client):
+    assert client.get("/static/css/site.0000000000.css").status_code == 404
+    assert client.get("/static/../campaign_site/config.py").status_code == 404
+
+
+def test_a_changed_file_gets_a_new_name(tmp_path):
+    (tmp_path / "app.css").write_text("body { color: black; }")
+    before = build_manifest(tmp_path)["app.css"]
+    (tmp_path / "app.css").write_text("body { color: navy; }")
+    assert build_manifest(tmp_path)["app.css"] != before
+
+
+def test_the_page_loads_nothing_from_other_hosts_and_weighs_under_100_kb(client):
+    html = client.get("/").get_data()
+    text = html.decode()
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', text)
+    stylesheet = client.get(_stylesheet_url(text)).get_data()
+    assert len(gzip.compress(html)) + len(gzip.compress(stylesheet)) < 100_000
