@@ -13,10 +13,10 @@ def _stylesheet_url(html: str) -> str:
 def test_the_page_links_its_stylesheet_under_a_hashed_name_cached_for_a_year(client):
     url = _stylesheet_url(client.get("/").get_data(as_text=True))
     assert re.fullmatch(r"/static/css/site\.[0-9a-f]{10}\.css", url)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response.mimetype == "text/css"
-    cache_control = response.headers["Cache-Control"]
+    with client.get(url) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/css"
+        cache_control = response.headers["Cache-Control"]
     assert "max-age=31536000" in cache_control and "immutable" in cache_control
 
 
@@ -36,5 +36,6 @@ def test_the_page_loads_nothing_from_other_hosts_and_weighs_under_100_kb(client)
     html = client.get("/").get_data()
     text = html.decode()
     assert not re.search(r'(?:src|href)="(?:https?:)?//', text)
-    stylesheet = client.get(_stylesheet_url(text)).get_data()
+    with client.get(_stylesheet_url(text)) as response:
+        stylesheet = response.get_data()
     assert len(gzip.compress(html)) + len(gzip.compress(stylesheet)) < 100_000
