@@ -65,6 +65,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A page left open for hours must still submit; the token stays bound to the session.
     WTF_CSRF_TIME_LIMIT = None
+    # No Referer check on HTTPS: supporters who hide their referrer (privacy tools) must
+    # still be able to sign. The session-bound token and SameSite=Lax cookies stop CSRF.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # The form is a few hundred bytes; anything far larger is not a signature.

@@ -7,18 +7,24 @@ A submission caught by either gets the same thank-you as a person and stores not
 import time
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, TimestampSigner
 
 _SALT = "petition-form-started"
+_PAYLOAD = b"petition-form"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _signer() -> TimestampSigner:
+    """One signer per app: deriving its key per page view showed in the page profile."""
+    signer = current_app.extensions.get("campaign_site.form_stamp")
+    if signer is None:
+        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt=_SALT)
+        current_app.extensions["campaign_site.form_stamp"] = signer
+    return signer
 
 
 def form_started_stamp() -> str:
-    """A signed 'form served at' time for the hidden field (tamper-proof, so it can't be backdated)."""
-    return _serializer().dumps(int(time.time()))
+    """A signed 'form served at' time for the hidden field (tamper-proof: it can't be backdated)."""
+    return _signer().sign(_PAYLOAD).decode()
 
 
 def looks_automated(form) -> bool:
@@ -28,9 +34,9 @@ def looks_automated(form) -> bool:
     # raw_data, not data: a missing field would otherwise take a fresh default stamp.
     submitted = form.started.raw_data[0] if form.started.raw_data else ""
     try:
-        started = _serializer().loads(submitted)
+        payload, started = _signer().unsign(submitted, return_timestamp=True)
     except BadSignature:
         return True
-    if not isinstance(started, int):
+    if payload != _PAYLOAD:
         return True
-    return time.time() - started < current_app.config["SIGNING_MIN_SECONDS"]
+    return time.time() - started.timestamp() < current_app.config["SIGNING_MIN_SECONDS"]

@@ -1,0 +1,554 @@
+"""`make bench`: the viral-spike benchmarks, run against real gunicorn servers on loopback.
+
+Starts the servers itself, seeds data in bulk, drives load with wrk, and prints every
+figure next to its target; the full run also writes benchmarks/RESULTS.md.
+`--quick` runs the same code on a tiny load (the test suite's smoke test uses it).
+"""
+
+import argparse
+import datetime as dt
+import gzip
+import http.client
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+from sqlalchemy import create_engine, text
+
+from benchmarks.loadgen import run_signing_load
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+COLUMNS = "id, status, signed_at, confirmed_at, name, email, country, postcode_city, keep_informed, show_name"
+
+
+@dataclass
+class Settings:
+    """How big each measurement is."""
+
+    page_seconds: int
+    sign_seconds: int
+    sign_clients: int
+    export_rows: int
+    flat_rows: int
+    race_clients: int
+
+    @classmethod
+    def full(cls) -> "Settings":
+        return cls(page_seconds=10, sign_seconds=60, sign_clients=50, export_rows=1_000_000,
+                   flat_rows=1_000_000, race_clients=50)
+
+    @classmethod
+    def quick(cls) -> "Settings":
+        return cls(page_seconds=1, sign_seconds=2, sign_clients=4, export_rows=2_000,
+                   flat_rows=2_000, race_clients=8)
+
+
+@dataclass
+class Figure:
+    """One line of the results table."""
+
+    name: str
+    value: str
+    target: str
+    passed: bool | None  # None: information only
+
+    @property
+    def verdict(self) -> str:
+        return {True: "PASS", False: "MISS", None: ""}[self.passed]
+
+
+@dataclass
+class Report:
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name, value, target="", passed=None) -> None:
+        figure = Figure(name, value, target, passed)
+        self.figures.append(figure)
+        print(f"  {name:<58} {value:>22}  {target:<16} {figure.verdict}", flush=True)
+
+    def table(self) -> str:
+        lines = ["| Measurement | Figure | Target | Result |", "| --- | ---: | --- | --- |"]
+        lines += [f"| {f.name} | {f.value} | {f.target} | {f.verdict} |" for f in self.figures]
+        return "\n".join(lines)
+
+
+# --- servers ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A gunicorn master on a loopback port, with the project's gunicorn.conf.py."""
+
+    def __init__(self, app: str, env: dict, log: Path, **gunicorn) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, **env,
+                    "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": "",
+                    "GUNICORN_LOG_LEVEL": "warning"}
+        for key, value in gunicorn.items():
+            self.env[f"GUNICORN_{key.upper()}"] = str(value)
+        self.command = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app]
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                status, _, _ = request("GET", self.port, "/healthz" if "campaign_site" in self.command[-1] else "/")
+                if status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not start; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
+    def peak_rss_mb(self) -> float:
+        """The largest peak resident size (VmHWM) among the workers."""
+        peaks = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+        return max(peaks)
+
+
+def request(method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None):
+    """One HTTP request on loopback: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+class Browser:
+    """Just enough of a browser: keeps the session cookie, reads hidden form fields."""
+
+    def __init__(self, port: int, ip: str = "127.0.0.1") -> None:
+        self.port = port
+        self.cookie = ""
+        self.ip = ip
+
+    def _headers(self, extra=None) -> dict:
+        headers = {"X-Forwarded-For": self.ip}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        return {**headers, **(extra or {})}
+
+    def _keep_cookie(self, headers) -> None:
+        for value in headers.get_all("Set-Cookie") or []:
+            if value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+
+    def get(self, path: str):
+        status, headers, body = request("GET", self.port, path, headers=self._headers())
+        self._keep_cookie(headers)
+        return status, headers, body
+
+    def post(self, path: str, form: dict):
+        body = urlencode(form).encode()
+        status, headers, reply = request("POST", self.port, path, body, self._headers(
+            {"Content-Type": "application/x-www-form-urlencoded"}))
+        self._keep_cookie(headers)
+        return status, headers, reply
+
+    def hidden_fields(self, path: str) -> dict:
+        _, _, body = self.get(path)
+        return dict(re.findall(r'<input[^>]*name="(csrf_token|started)"[^>]*value="([^"]+)"', body.decode()))
+
+
+# --- databases ----------------------------------------------------------------------
+
+
+class Database:
+    """A fresh, migrated database: a SQLite file, or a throwaway PostgreSQL database."""
+
+    def __init__(self, kind: str, workdir: Path) -> None:
+        self.kind = kind
+        if kind == "sqlite":
+            self.path = workdir / f"bench-{secrets.token_hex(4)}.db"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.name = f"campaign_bench_{secrets.token_hex(4)}"
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{self.name}"
+        flask(["db", "upgrade"], self.url)
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def scalar(self, sql: str, **params):
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+    def emails_like(self, prefix: str) -> list[str]:
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(
+                    text("SELECT email FROM signature WHERE email LIKE :p"), {"p": prefix + "%"}).scalars())
+        finally:
+            engine.dispose()
+
+    def seed(self, rows: int) -> float:
+        """Bulk-insert confirmed signatures; returns seconds taken."""
+        started = time.perf_counter()
+        now = dt.datetime.now(dt.timezone.utc)
+        countries = ["DE", "UA", "RU", "GB", "FR", "US", "PL", "LT"]
+
+        def row(n):
+            return (f"Supporter Nummer{n}", f"seed{n}@example.org", f"seed{n}@example.org",
+                    countries[n % len(countries)], f"{10000 + n % 90000}", n % 3 == 0, n % 5 == 0,
+                    now, "confirmed", now, secrets.token_hex(16))
+
+        columns = ("name, email, email_key, country, postcode_city, keep_informed, show_name, "
+                   "signed_at, status, confirmed_at, token_nonce")
+        if self.kind == "postgresql":
+            with psycopg.connect(self.url.replace("+psycopg", "")) as connection:
+                with connection.cursor().copy(f"COPY signature ({columns}) FROM STDIN") as copy:
+                    for n in range(rows):
+                        copy.write_row(row(n))
+                connection.execute("UPDATE signature_count_shard SET count = count + %s WHERE shard = 0", (rows,))
+                connection.execute("ANALYZE signature")
+        else:
+            import sqlite3
+
+            connection = sqlite3.connect(self.path)
+            with connection:
+                connection.executemany(
+                    f"INSERT INTO signature ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (tuple(v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row(n))
+                     for n in range(rows)))
+                connection.execute("UPDATE signature_count_shard SET count = count + ? WHERE shard = 0", (rows,))
+            connection.close()
+        return time.perf_counter() - started
+
+
+def flask(args: list[str], database_url: str, stdin: str | None = None) -> str:
+    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "campaign_site", "APP_ENV": "development"}
+    result = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, input=stdin,
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def production_env(database_url: str, **extra) -> dict:
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://petition.example.org",
+        "MAIL_SMTP_HOST": "127.0.0.1",  # the worker is not started: mail stays queued
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "TRUSTED_PROXIES": "1",
+        "SIGNING_MIN_SECONDS": "0",
+        **{key: str(value) for key, value in extra.items()},
+    }
+
+
+# --- load -----------------------------------------------------------------------------
+
+
+def wrk(port: int, path: str, seconds: int, threads: int, connections: int,
+        script: Path | None = None, env: dict | None = None) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            env={**os.environ, **(env or {})}).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _wrk_latency_ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {"rps": rps, "p50_ms": p50, "non_2xx_3xx": int(errors.group(1)) if errors else 0,
+            "socket_errors": socket_errors.group(1) if socket_errors else "none", "output": output}
+
+
+def _wrk_latency_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+# --- the measurements -----------------------------------------------------------------
+
+
+def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
+    """GET / against a hello-world app under the same gunicorn settings, per worker class."""
+    database = Database("sqlite", workdir)
+    try:
+        for worker_class in ("sync", "gthread"):
+            rps = {}
+            for name, app, env in [
+                ("hello", "benchmarks.hello:app", {}),
+                ("site", "campaign_site:create_app()", production_env(database.url)),
+            ]:
+                with Server(app, env, workdir / f"page-{name}.log", worker_class=worker_class) as server:
+                    wrk(server.port, "/", 1, 2, 32)  # warm-up: first renders, connections
+                    rps[name] = wrk(server.port, "/", settings.page_seconds, 2, 32)["rps"]
+            ratio = rps["site"] / rps["hello"]
+            report.add(f"GET / req/s, {worker_class} (hello world: {rps['hello']:.0f})", f"{rps['site']:.0f}")
+            report.add(f"GET / vs hello world, {worker_class}", f"{ratio:.2f}x", ">= 0.70x",
+                       ratio >= 0.7 if worker_class == "gthread" else None)
+    finally:
+        database.drop()
+
+
+def bench_flat_page(report: Report, settings: Settings, workdir: Path) -> None:
+    """p50 of GET / with no signatures, then with many."""
+    database = Database("sqlite", workdir)
+    try:
+        p50 = {}
+        for label, rows in [("empty", 0), ("full", settings.flat_rows)]:
+            if rows:
+                seconds = database.seed(rows)
+                report.add(f"seed {rows:,} signatures (SQLite)", f"{seconds:.1f} s")
+            with Server("campaign_site:create_app()", production_env(database.url),
+                        workdir / "flat.log") as server:
+                wrk(server.port, "/", 1, 2, 16)
+                p50[label] = wrk(server.port, "/", settings.page_seconds, 2, 16)["p50_ms"]
+        ratio = p50["full"] / p50["empty"]
+        report.add(f"GET / p50: {p50['empty']:.2f} ms empty, {p50['full']:.2f} ms with {settings.flat_rows:,}",
+                   f"{ratio:.2f}x", "<= 1.10x", ratio <= 1.10)
+    finally:
+        database.drop()
+
+
+def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) -> None:
+    """Sustained signing with unique addresses; then every acknowledgement checked in the database."""
+    database = Database(kind, workdir)
+    run = f"run{secrets.token_hex(3)}"
+    try:
+        with Server("campaign_site:create_app()", production_env(database.url),
+                    workdir / f"sign-{kind}.log") as server:
+            browser = Browser(server.port)
+            form = browser.hidden_fields("/")
+            result = run_signing_load(server.port, form, browser.cookie, run, settings.sign_clients,
+                                      settings.sign_seconds)
+        acknowledged = result["acked"]
+        stored = database.emails_like(run + "-")
+        lost = set(acknowledged) - set(stored)
+        doubled = len(stored) - len(set(stored))
+        server_errors = [f for f in result["failures"] if not isinstance(f[1], int) or f[1] >= 500]
+        rate = len(acknowledged) / settings.sign_seconds
+        clients = settings.sign_clients
+        report.add(f"signing ({kind}), {clients} clients, {settings.sign_seconds} s",
+                   f"{rate:.0f} sig/s", ">= 500/s", rate >= 500)
+        report.add(f"signing ({kind}): acknowledged / lost / doubled / 5xx",
+                   f"{len(acknowledged)} / {len(lost)} / {doubled} / {len(server_errors)}",
+                   "0 lost, 0 doubled, 0 5xx", not lost and not doubled and not server_errors)
+        cpu = 100 * result["client_cpu_seconds"] / settings.sign_seconds
+        report.add(f"signing ({kind}): p50 latency; load generator CPU",
+                   f"{result['p50_ms']:.1f} ms; {cpu:.0f}% of a core")
+        bench_race(report, settings, workdir, database, kind)
+    finally:
+        database.drop()
+
+
+def bench_race(report: Report, settings: Settings, workdir: Path, database: Database, kind: str) -> None:
+    """Many clients submit one address at the same moment: exactly one row."""
+    address = f"race-{secrets.token_hex(3)}@example.org"
+    with Server("campaign_site:create_app()", production_env(database.url), workdir / "race.log") as server:
+        browsers = [Browser(server.port, ip=f"10.9.{n // 250}.{n % 250 + 1}") for n in range(settings.race_clients)]
+        forms = [b.hidden_fields("/") for b in browsers]
+        start = threading.Barrier(len(browsers))
+        statuses = []
+
+        def submit(browser, hidden):
+            start.wait()
+            statuses.append(browser.post("/sign", {**hidden, "name": "Race Runner", "email": address,
+                                                   "country": "DE"})[0])
+
+        threads = [threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    rows = database.scalar("SELECT COUNT(*) FROM signature WHERE email = :e", e=address)
+    report.add(f"same-email race ({kind}): {len(browsers)} clients -> rows",
+               f"{rows} (all {'303' if set(statuses) == {303} else statuses})", "1 row", rows == 1)
+
+
+def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -> None:
+    """Stream the CSV of many signatures; compare with the database's own CSV dump."""
+    database = Database(kind, workdir)
+    try:
+        seconds = database.seed(settings.export_rows)
+        report.add(f"seed {settings.export_rows:,} signatures ({kind})", f"{seconds:.1f} s")
+        flask(["create-admin", "bench@example.org"], database.url, stdin="bench-password-123\n")
+        baseline = _baseline_export_seconds(database)
+        with Server("campaign_site:create_app()", production_env(database.url), workdir / f"export-{kind}.log",
+                    workers=1, threads=1) as server:
+            browser = Browser(server.port)
+            hidden = browser.hidden_fields("/admin/login")
+            browser.post("/admin/login", {"csrf_token": hidden["csrf_token"], "email": "bench@example.org",
+                                          "password": "bench-password-123"})
+            started = time.perf_counter()
+            size, lines = _stream(server.port, "/admin/signatures.csv?status=all", browser)
+            ours = time.perf_counter() - started
+            rss = server.peak_rss_mb()
+        if lines != settings.export_rows + 1:
+            raise RuntimeError(f"export returned {lines} lines for {settings.export_rows} rows")
+        tool = "sqlite3 -csv" if kind == "sqlite" else "psql COPY"
+        ratio = ours / baseline
+        report.add(f"export {settings.export_rows:,} rows ({kind}): ours {ours:.2f} s, {tool} {baseline:.2f} s",
+                   f"{ratio:.2f}x", "<= 3.0x", ratio <= 3.0)
+        report.add(f"export ({kind}): server peak RSS ({size / 1e6:.0f} MB sent)", f"{rss:.0f} MB", "<= 150 MB",
+                   rss <= 150)
+    finally:
+        database.drop()
+
+
+def _stream(port: int, path: str, browser: Browser) -> tuple[int, int]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("GET", path, headers=browser._headers())
+    response = connection.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"export answered {response.status}")
+    size = lines = 0
+    while chunk := response.read(1 << 16):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    connection.close()
+    return size, lines
+
+
+def _baseline_export_seconds(database: Database) -> float:
+    query = f"SELECT {COLUMNS} FROM signature ORDER BY id"
+    if database.kind == "sqlite":
+        command = ["sqlite3", "-csv", "-header", str(database.path), query]
+    else:
+        command = ["psql", "-X", "-q", database.url.replace("+psycopg", ""), "-c",
+                   f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"]
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def bench_weight(report: Report, workdir: Path) -> None:
+    """What a phone downloads for the page, compressed as a proxy would send it."""
+    database = Database("sqlite", workdir)
+    try:
+        with Server("campaign_site:create_app()", production_env(database.url), workdir / "weight.log") as server:
+            _, _, page = request("GET", server.port, "/")
+            html = page.decode()
+            urls = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+            total = len(gzip.compress(page))
+            cache_ok = True
+            for url in urls:
+                _, headers, body = request("GET", server.port, url)
+                total += len(gzip.compress(body))
+                cache_ok &= "immutable" in headers.get("Cache-Control", "") and bool(
+                    re.search(r"\.[0-9a-f]{10}\.", url))
+            foreign = re.findall(r'(?:src|href)="((?:https?:)?//[^"]+)"', html)
+        report.add(f"page weight, gzip ({len(urls)} static files)", f"{total / 1024:.1f} KB", "<= 100 KB",
+                   total <= 100 * 1024)
+        report.add("requests to other hosts", str(len(foreign)), "0", not foreign)
+        report.add("static files hashed + immutable", "yes" if cache_ok else "no", "yes", cache_ok)
+    finally:
+        database.drop()
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def postgres_available() -> bool:
+    try:
+        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def write_results(report: Report, seconds: float) -> None:
+    machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    body = (ROOT / "benchmarks" / "RESULTS.md").read_text() if (ROOT / "benchmarks" / "RESULTS.md").exists() else ""
+    notes = body.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in body else "\n"
+    text_ = (
+        "# Benchmark results\n\n"
+        f"Run of `make bench` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}, "
+        f"in {seconds / 60:.1f} minutes.\n\n{report.table()}\n\n<!-- notes -->{notes}"
+    )
+    (ROOT / "benchmarks" / "RESULTS.md").write_text(text_)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)")
+    parser.add_argument("--only", choices=["page", "flat", "sign", "export", "weight"], action="append")
+    args = parser.parse_args()
+    settings = Settings.quick() if args.quick else Settings.full()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (make bench installs it)", file=sys.stderr)
+        return 2
+    kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    if "postgresql" not in kinds:
+        print(f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: measuring SQLite only", flush=True)
+    wanted = set(args.only or ["page", "flat", "sign", "export", "weight"])
+    report = Report()
+    started = time.perf_counter()
+    print(f"  {'measurement':<58} {'figure':>22}  {'target':<16} result", flush=True)
+    with tempfile.TemporaryDirectory(prefix="campaign-bench-") as tmp:
+        workdir = Path(tmp)
+        if "page" in wanted:
+            bench_page(report, settings, workdir)
+        if "flat" in wanted:
+            bench_flat_page(report, settings, workdir)
+        if "weight" in wanted:
+            bench_weight(report, workdir)
+        for kind in kinds:
+            if "sign" in wanted:
+                bench_signing(report, settings, workdir, kind)
+            if "export" in wanted:
+                bench_export(report, settings, workdir, kind)
+    elapsed = time.perf_counter() - started
+    print(f"done in {elapsed / 60:.1f} minutes", flush=True)
+    if not args.quick and not args.only:
+        write_results(report, elapsed)
+        print("wrote benchmarks/RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

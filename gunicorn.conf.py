@@ -1,0 +1,26 @@
+"""gunicorn settings for production (`make serve-prod`); every value can be overridden
+from the environment. The defaults were chosen by `make bench` on a 2-core machine:
+see benchmarks/RESULTS.md."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# gthread keeps HTTP keep-alive connections open, which sync workers cannot.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+# The app is created in each worker, after the fork: no shared database connections.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+# No query strings (tokens) and no client address in the log: supporters' privacy.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
