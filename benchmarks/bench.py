@@ -517,8 +517,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)")
     parser.add_argument("--only", choices=["page", "flat", "sign", "export", "weight"], action="append")
+    parser.add_argument("--sign-seconds", type=int, help="override the signing duration")
+    parser.add_argument("--rows", type=int, help="override the export and flat-page row counts")
     args = parser.parse_args()
     settings = Settings.quick() if args.quick else Settings.full()
+    if args.sign_seconds:
+        settings.sign_seconds = args.sign_seconds
+    if args.rows:
+        settings.export_rows = settings.flat_rows = args.rows
     if shutil.which("wrk") is None:
         print("wrk is not installed (make bench installs it)", file=sys.stderr)
         return 2
@@ -544,7 +550,7 @@ def main() -> int:
                 bench_export(report, settings, workdir, kind)
     elapsed = time.perf_counter() - started
     print(f"done in {elapsed / 60:.1f} minutes", flush=True)
-    if not args.quick and not args.only:
+    if not (args.quick or args.only or args.sign_seconds or args.rows):
         write_results(report, elapsed)
         print("wrote benchmarks/RESULTS.md")
     return 0

@@ -72,7 +72,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # The form is a few hundred bytes; anything far larger is not a signature.
     MAX_CONTENT_LENGTH = 16 * 1024
-    RATELIMIT_HEADERS_ENABLED = True  # includes Retry-After on 429s
+    # No X-RateLimit-* headers: they cost a storage round trip per request. The 429 page
+    # sets Retry-After itself (errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "campaign_site"
 
     def __init__(self) -> None:

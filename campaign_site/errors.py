@@ -1,6 +1,7 @@
 """Error pages: polite words for people, never a stack trace."""
 
 from flask import Flask, current_app, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +44,15 @@ def handle_http_error(error: HTTPException):
     """404, 405, 413 and friends, as pages of our own."""
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, RateLimitExceeded):
+        return handle_rate_limited(error)
     return render_error(error.code)
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    """429 with Retry-After: the length of the window that was exceeded (an upper bound)."""
+    body, status = render_error(429)
+    return body, status, {"Retry-After": str(error.limit.limit.get_expiry())}
 
 
 def handle_unexpected_error(error: Exception):

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import outbox, tokens
+from . import outbox, short_cache, tokens
 from .countries import country_name
 from .database import write_transaction
 from .extensions import db
@@ -91,11 +91,21 @@ PAUSED_SETTING = "signing_paused"
 
 
 def signing_paused() -> bool:
-    """True while signing is paused, by SIGNING_PAUSED or by an admin on the dashboard."""
+    """True while signing is paused, by SIGNING_PAUSED or by an admin on the dashboard.
+
+    The dashboard switch is read through the short cache: it takes effect on every
+    worker within PUBLIC_CACHE_SECONDS, and signing costs one query less.
+    """
     if current_app.config["SIGNING_PAUSED"]:
         return True
+    return short_cache.cached("signing-paused", _paused_by_admin)
+
+
+def _paused_by_admin() -> bool:
     setting = db.session.get(SiteSetting, PAUSED_SETTING)
-    return setting is not None and setting.value == "1"
+    paused = setting is not None and setting.value == "1"
+    db.session.rollback()  # only a read: end it before the signing transaction starts
+    return paused
 
 
 def set_signing_paused(paused: bool) -> None:
