@@ -22,6 +22,9 @@ CONFIRM_MAIL = "confirm"
 ALREADY_SIGNED_MAIL = "already-signed"
 KINDS = (CONFIRM_MAIL, ALREADY_SIGNED_MAIL)
 
+# Built once; the Table's column defaults fill in the rest.
+_ENQUEUE = insert(OutboxMessage.__table__)
+
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
@@ -31,7 +34,7 @@ def enqueue(signature_id: int, kind: str) -> None:
     """Queue an email, inside the caller's transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
-    db.session.execute(insert(OutboxMessage).values(signature_id=signature_id, kind=kind))
+    db.session.execute(_ENQUEUE, {"signature_id": signature_id, "kind": kind})
 
 
 @dataclass

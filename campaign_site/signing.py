@@ -7,6 +7,7 @@ by the database in a single statement, never by a check before a write.
 
 import random
 from collections import Counter
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -137,33 +138,37 @@ def record_signature(new: NewSignature) -> None:
 def _insert_signature(new: NewSignature, now: datetime) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if the mailbox signed."""
     confirmed = not confirmation_required()
-    statement = (
-        _insert_for_dialect()
-        .values(
-            name=new.name,
-            email=new.email,
-            email_key=mailbox_key(new.email),
-            country=new.country,
-            postcode_city=new.postcode_city,
-            keep_informed=new.keep_informed,
-            show_name=new.show_name,
-            signed_at=now,
-            status=CONFIRMED if confirmed else PENDING,
-            confirmed_at=now if confirmed else None,
-            token_nonce=new_token_nonce(),
-            last_emailed_at=None if confirmed else now,
-        )
-        .on_conflict_do_nothing(index_elements=[Signature.email_key])
-        .returning(Signature.id)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
-
-
-def _insert_for_dialect():
-    """An INSERT that knows ON CONFLICT, for the database in use."""
+    row = {
+        "name": new.name,
+        "email": new.email,
+        "email_key": mailbox_key(new.email),
+        "country": new.country,
+        "postcode_city": new.postcode_city,
+        "keep_informed": new.keep_informed,
+        "show_name": new.show_name,
+        "signed_at": now,
+        "status": CONFIRMED if confirmed else PENDING,
+        "confirmed_at": now if confirmed else None,
+        "token_nonce": new_token_nonce(),
+        "last_emailed_at": None if confirmed else now,
+    }
     dialect = db.session.get_bind().dialect.name
+    return db.session.execute(_insert_statement(dialect), row).scalar_one_or_none()
+
+
+@cache
+def _insert_statement(dialect: str):
+    """Built once per dialect (building it per signature showed in the profile).
+
+    The Table, not the mapped class, so it runs as plain Core without the ORM's bulk path.
+    """
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Signature)
+    table = Signature.__table__
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.email_key])
+        .returning(table.c.id)
+    )
 
 
 def _remind_repeat_signer(key: str, now: datetime) -> None:

@@ -12,7 +12,6 @@ from ..countries import CountrySelect, country_names
 from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
 from ..signing import NewSignature
 from ..text import clean_text
-from .bots import form_started_stamp
 
 
 def readable(form, field) -> None:
@@ -74,7 +73,7 @@ class SignatureForm(FlaskForm):
     show_name = BooleanField("Show my first name and country in the list of recent signers")
     # Bot traps (see bots.py): a field people never see, and when the form was served.
     website = StringField("Leave this field empty")
-    started = HiddenField(default=form_started_stamp)
+    started = HiddenField()  # the page fills it in (views.index); a resubmission keeps its own
 
     def validate_email(self, field: EmailField) -> None:
         """Check the address's form (and its domain, when configured) and tidy it."""
