@@ -9,7 +9,7 @@ export FLASK_APP := campaign_site
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_URL
 
-.PHONY: run test migrate install install-dev clean
+.PHONY: run test bench serve-prod tools migrate install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,23 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+## tools: Debian packages the benchmarks (and their smoke test) drive: wrk, sqlite3
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+tools:
+	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk sqlite3 >/dev/null)
+
 ## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
-test: install-dev
+test: install-dev tools
 	$(BIN)/python -m pytest
+
+## bench: the viral-spike benchmarks (about 10 minutes); writes benchmarks/RESULTS.md
+bench: install-dev tools
+	$(BIN)/python -m benchmarks.bench
+
+## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (README, Deploying)
+serve-prod: install
+	APP_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'campaign_site:create_app()'
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
     from .extensions import csrf, db, migrate
 
+    from .sessions import CachedSerializerSessionInterface
+
+    app.session_interface = CachedSerializerSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
