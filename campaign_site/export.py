@@ -1,11 +1,9 @@
 """Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, no formula injection."""
 
-import csv
-import io
 from collections.abc import Iterator
-from datetime import datetime
-
-from sqlalchemy import select, update
+from sqlalchemy import String, case, cast, func, literal, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from .database import write_transaction
 from .extensions import db
@@ -16,8 +14,10 @@ HEADER = [
     "country", "postcode_city", "keep_informed", "show_name",
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
-STATUS_FILTERS = {"confirmed": [CONFIRMED], "pending": [PENDING], "all": [CONFIRMED, PENDING]}
+# "all" is every row: a signature is pending or confirmed until it is erased.
+STATUS_FILTERS = {"confirmed": CONFIRMED, "pending": PENDING, "all": None}
 BATCH_SIZE = 2000
+LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,18 +33,13 @@ def audited_signatures_csv(admin_email: str, status_filter: str) -> Iterator[str
 
 def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]]:
     """(chunk of CSV text, rows so far), one chunk per batch of rows."""
-    statuses = STATUS_FILTERS[status_filter]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     # The byte-order mark tells Excel the file is UTF-8, so Cyrillic names survive.
-    buffer.write("\ufeff")
-    writer.writerow(HEADER)
+    header = "\ufeff" + ",".join(HEADER) + LINE_END
+    yield header, 0
     rows = 0
-    for batch in _signature_batches(statuses):
-        writer.writerows(_csv_row(row) for row in batch)
+    for batch in _csv_line_batches(STATUS_FILTERS[status_filter]):
         rows += len(batch)
-        yield _drain(buffer), rows
-    yield _drain(buffer), rows
+        yield "".join(line for (line,) in batch), rows
 
 
 def _start_audit(admin_email: str, status_filter: str) -> int:
@@ -69,53 +64,70 @@ def recent_exports(limit: int = 20) -> list[ExportAudit]:
     )
 
 
-def _signature_batches(statuses: list[str]):
-    """Rows in id order, fetched in batches (a server-side cursor on PostgreSQL)."""
-    statement = select(
-        Signature.id,
+def _csv_line_batches(status: str | None):
+    """CSV lines in id order, fetched in batches (a server-side cursor on PostgreSQL).
+
+    The database writes each line, as COPY would: it formats the timestamps and yes/no,
+    defuses and quotes the text, and Python only joins the lines. Converting a million
+    rows in Python took 13x as long as `sqlite3 -csv` (the SQLite driver parses every
+    timestamp string back into a datetime); see benchmarks/RESULTS.md.
+    """
+    cells = [
+        cast(Signature.id, String),
         Signature.status,
-        Signature.signed_at,
-        Signature.confirmed_at,
-        Signature.name,
-        Signature.email,
+        iso_utc(Signature.signed_at),
+        func.coalesce(iso_utc(Signature.confirmed_at), ""),
+        _quoted(_defused(Signature.name)),
+        _quoted(_defused(Signature.email)),
         Signature.country,
-        Signature.postcode_city,
-        Signature.keep_informed,
-        Signature.show_name,
-    ).where(Signature.status.in_(statuses)).order_by(Signature.id)
-    result = db.session.execute(statement.execution_options(yield_per=BATCH_SIZE))
-    yield from result.partitions()
-
-
-def _csv_row(row) -> list[str | int]:
-    """One signature as cells, every text cell defused."""
-    return [
-        row.id,
-        row.status,
-        _iso_utc(row.signed_at),
-        _iso_utc(row.confirmed_at) if row.confirmed_at else "",
-        defuse_formula(row.name),
-        defuse_formula(row.email),
-        row.country,
-        defuse_formula(row.postcode_city or ""),
-        "yes" if row.keep_informed else "no",
-        "yes" if row.show_name else "no",
+        _quoted(_defused(func.coalesce(Signature.postcode_city, ""))),
+        _yes_no(Signature.keep_informed),
+        _yes_no(Signature.show_name),
     ]
+    line = cells[0]
+    for cell in cells[1:]:
+        line = line + literal(",", String) + cell
+    statement = select(line + literal(LINE_END, String)).order_by(Signature.id)
+    if status is not None:
+        statement = statement.where(Signature.status == status)  # ix_signature_status_id
+    # Core rows straight from the cursor: the ORM's row loading cost a fifth of the export.
+    connection = db.session.connection().execution_options(yield_per=BATCH_SIZE)
+    yield from connection.execute(statement).partitions()
 
 
-def _iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, to the second."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _defused(column):
+    """Text a spreadsheet would run as a formula gets a quote in front (OWASP CSV injection)."""
+    return case(
+        (func.substr(column, 1, 1).in_(FORMULA_TRIGGERS), literal("'", String) + column),
+        else_=column,
+    )
 
 
-def defuse_formula(value: str) -> str:
-    """Prefix a quote to text a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+def _quoted(column):
+    """RFC 4180: in double quotes, with any double quote doubled; so commas and newlines are safe."""
+    return literal('"', String) + func.replace(column, '"', '""') + literal('"', String)
 
 
-def _drain(buffer: io.StringIO) -> str:
-    """Take what the writer has written so far and empty the buffer."""
-    chunk = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return chunk
+def _yes_no(column):
+    return case((column, "yes"), else_="no")
+
+
+class iso_utc(FunctionElement):
+    """A UTC timestamp as ISO 8601 text to the second, with a Z: 2026-11-25T12:00:00Z."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_utc, "sqlite")
+def _iso_utc_sqlite(element, compiler, **kw):
+    # SQLAlchemy stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' text: cut and paste, which is
+    # several times cheaper than parsing it with strftime() for every row.
+    column = compiler.process(element.clauses, **kw)
+    return f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || 'Z')"
+
+
+@compiles(iso_utc, "postgresql")
+def _iso_utc_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" % column

@@ -57,6 +57,8 @@ class Signature(db.Model):
     __table_args__ = (
         Index("ix_signature_status_show_name_id", "status", "show_name", "id"),
         Index("ix_signature_status_signed_at", "status", "signed_at"),
+        # The CSV export of one status reads in id order from here, with no sort before row one.
+        Index("ix_signature_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,10 +2,11 @@
 
 import csv
 import io
+from datetime import timezone
 
 import pytest
 
-from support import confirm_pending, csrf_token_from, sign
+from support import confirm_pending, csrf_token_from, sign, stored_signatures
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/signatures.csv"])
@@ -184,3 +185,13 @@ def test_export_streams_more_rows_than_one_batch(app, client, admin_client, monk
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert [int(r["id"]) for r in rows] == sorted(int(r["id"]) for r in rows)
     assert len(rows) == 5
+
+
+def test_export_timestamps_are_the_stored_utc_times_to_the_second(app, client, admin_client):
+    sign(client, email="when@example.org")
+    confirm_pending(app, client)
+    [stored] = stored_signatures(app)
+    _, body = _export(admin_client)
+    [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert row["signed_at_utc"] == stored.signed_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert row["confirmed_at_utc"] == stored.confirmed_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
