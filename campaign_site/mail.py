@@ -6,6 +6,7 @@ instance/outbox/ and its links are printed, so development needs no mail server.
 
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -48,6 +49,9 @@ def supporter_links(signature: Signature) -> dict[str, str]:
     }
 
 
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+
+
 def build_message(kind: str, signature: Signature) -> EmailMessage:
     """A plain-text and HTML email of the given kind for one supporter."""
     context = {
@@ -56,7 +60,9 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
         **supporter_links(signature),
     }
-    message = EmailMessage()
+    # Lines up to RFC 5322's 998 characters: the default 78 folded the List-Unsubscribe URL
+    # into RFC 2047 encoded words, which mail clients do not read as a URL, and broke links.
+    message = EmailMessage(policy=MAIL_POLICY)
     sender = current_app.config["MAIL_SENDER"]
     message["Subject"] = SUBJECTS[kind]
     message["From"] = sender

@@ -13,6 +13,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as received, to check what parsing would hide
         self.refuse_with: str | None = None  # e.g. "550 No such user" to refuse recipients
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -24,6 +25,7 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)
+        self.raw.append(envelope.content)
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -68,6 +68,15 @@ def test_supporter_confirms_through_the_emailed_link(mail_app, mail_server):
     assert sent.sent_at is not None and sent.attempts == 1
 
 
+def test_list_unsubscribe_is_a_plain_url_on_the_wire(mail_app, mail_server):
+    """Folded into RFC 2047 encoded words, the URL is unreadable to mail clients' one-click."""
+    sign(mail_app.test_client(), email="wire@example.org")
+    run_worker(mail_app)
+    [raw] = mail_server.inbox.raw
+    header = re.search(rb"^List-Unsubscribe: (.*)$", raw, re.M).group(1).rstrip(b"\r")
+    assert re.fullmatch(rb"<http://localhost/unsubscribe/[\w.-]+>", header), header
+
+
 def test_opening_the_confirmation_link_again_is_harmless(mail_app, mail_server):
     client = mail_app.test_client()
     sign(client)
