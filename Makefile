@@ -37,11 +37,21 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## tools: Debian packages the benchmarks (and their smoke test) drive: wrk, sqlite3
+## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium), axe-core from npm
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-tools:
-	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null || \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk sqlite3 >/dev/null)
+DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+tools: $(AXE)
+	@missing=$$(for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null || echo $$tool; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian: $$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq $$(echo $$missing | sed 's/chromedriver/chromium-driver/') >/dev/null; \
+	fi
+
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
 
 ## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
 test: install-dev tools

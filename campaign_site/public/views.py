@@ -9,7 +9,7 @@ from sqlalchemy import text
 from .. import signing
 from ..extensions import db
 from .. import short_cache
-from . import bots, bp
+from . import bots, bp, seo
 from .forms import SignatureForm
 
 
@@ -99,6 +99,8 @@ def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> 
         goal=current_app.config["SIGNATURE_GOAL"],
         recent_signers=signing.recent_signers(),
         signing_state=_signing_state(),
+        meta=seo.share_meta(),
+        structured_data=seo.structured_data(),
     )
 
 

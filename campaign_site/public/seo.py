@@ -1,0 +1,105 @@
+"""What search engines and link previews read: robots.txt, sitemap.xml, share metadata.
+
+Everything here uses PUBLIC_URL, so a preview or a crawler never sees an internal address.
+"""
+
+from flask import Response, current_app, render_template, url_for
+
+from ..assets import asset_url
+from . import bp
+
+SHARE_IMAGE = "img/share-card.png"
+SHARE_IMAGE_SIZE = (1200, 630)
+DESCRIPTION = (
+    "Sergei Magnitsky exposed a $230 million tax fraud and died in Russian custody in 2009, aged 37. "
+    "Sign the petition of the Global Justice Campaign, supported by the Cinema for Peace Foundation."
+)
+CAMPAIGN = "Global Justice Campaign for Sergei Magnitsky"
+
+
+def absolute(path: str) -> str:
+    """A path on this site as the public, absolute URL."""
+    return current_app.config["PUBLIC_URL"] + path
+
+
+def share_meta() -> dict:
+    """The values of the page's Open Graph and Twitter card tags."""
+    return {
+        "url": absolute(url_for("public.index")),
+        "title": "Justice for Sergei Magnitsky: sign the petition",
+        "description": DESCRIPTION,
+        "image": absolute(asset_url(SHARE_IMAGE)),
+        "image_width": SHARE_IMAGE_SIZE[0],
+        "image_height": SHARE_IMAGE_SIZE[1],
+        "image_alt": "Justice for Sergei Magnitsky. He exposed a $230 million fraud and died in custody at 37.",
+        "site_name": CAMPAIGN,
+    }
+
+
+def structured_data() -> dict:
+    """schema.org JSON-LD: the campaign's site and organisation, and its two films."""
+    home = absolute(url_for("public.index"))
+    organization = {
+        "@type": "Organization",
+        "@id": f"{home}#campaign",
+        "name": CAMPAIGN,
+        "url": home,
+        "sponsor": {"@type": "Organization", "name": "Cinema for Peace Foundation"},
+    }
+    website = {
+        "@type": "WebSite",
+        "@id": f"{home}#website",
+        "name": "Justice for Sergei Magnitsky",
+        "url": home,
+        "description": DESCRIPTION,
+        "inLanguage": "en",
+        "publisher": {"@id": organization["@id"]},
+    }
+    justice = {
+        "@type": "Movie",
+        "name": "Justice for Sergei",
+        "genre": "Documentary",
+        "duration": "PT62M",
+        "description": "Documentary about Sergei Magnitsky, the tax lawyer who exposed a $230 million "
+                       "fraud and died in custody. Director's Cut, 62 minutes.",
+        "award": [
+            "Cinema for Peace Award for Justice 2012",
+            "First Prize, Human Rights Competition, Docudays UA, Kyiv, 2011",
+        ],
+        "image": absolute(asset_url(SHARE_IMAGE)),
+    }
+    files = {
+        "@type": "Movie",
+        "name": "The Magnitsky Files",
+        "alternateName": "The Magnitsky Files: Organized Crime Inside the Russian Government",
+        "genre": "Documentary",
+        "description": "The result of a year-long investigation by Sergei Magnitsky's colleagues into "
+                       "the fraud he exposed and the officials behind his death.",
+        "releasedEvent": {
+            "@type": "PublicationEvent",
+            "startDate": "2012-06",
+            "location": {"@type": "Place", "name": "Capitol Hill, Washington, DC"},
+        },
+        "image": absolute(asset_url(SHARE_IMAGE)),
+    }
+    return {"@context": "https://schema.org", "@graph": [website, organization, justice, files]}
+
+
+@bp.get("/robots.txt")
+def robots_txt():
+    """Crawl the public pages; stay out of the admin area and the pages behind email links."""
+    body = render_template("seo/robots.txt", sitemap=absolute(url_for("public.sitemap_xml")))
+    return _cacheable(Response(body, mimetype="text/plain"))
+
+
+@bp.get("/sitemap.xml")
+def sitemap_xml():
+    pages = [absolute(url_for("public.index")), absolute(url_for("public.privacy"))]
+    body = render_template("seo/sitemap.xml", pages=pages)
+    return _cacheable(Response(body, mimetype="application/xml"))
+
+
+def _cacheable(response: Response) -> Response:
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

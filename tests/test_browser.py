@@ -1,0 +1,323 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against the app
+served on loopback by a real HTTP server (CSRF on, migrations applied, mail written to files).
+
+Screenshots (375x812 and 1440x900) and axe-core reports land in test-artifacts/.
+`make test` installs Chromium and axe-core first; a missing browser fails, it never skips.
+"""
+
+import csv
+import email
+import io
+import json
+import os
+import re
+import threading
+from email import policy
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from campaign_site import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1440, "height": 900}
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.org", "a long admin passphrase"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+class LiveSite:
+    """The app on a loopback port, as a browser reaches it."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.mail_dir = tmp / "mail"
+        self.app = create_app({
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.db'}",
+            "MAIL_OUTBOX_DIR": str(self.mail_dir),
+        })
+        with self.app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+        self.cli(["create-admin", ADMIN_EMAIL], input=ADMIN_PASSWORD + "\n")
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.app.config["PUBLIC_URL"] = self.url
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def cli(self, args: list[str], input: str | None = None) -> str:
+        result = self.app.test_cli_runner().invoke(args=args, input=input)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def deliver_mail(self) -> list[email.message.EmailMessage]:
+        """Run the mail worker once; every message it wrote, oldest first."""
+        self.cli(["mail-worker", "--once"])
+        files = sorted(self.mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+    def link_sent_to(self, address: str, path: str) -> str:
+        """The newest link starting with self.url + path in mail to address."""
+        for message in reversed(self.deliver_mail()):
+            if message["To"].addresses[0].addr_spec == address:
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                links = re.findall(re.escape(self.url + path) + r"\S+", text)
+                if links:
+                    return links[0]
+        raise AssertionError(f"no {path} link mailed to {address}")
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    live = LiveSite(tmp_path_factory.mktemp("browser"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser):
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Full-page screenshots at phone and desktop width, kept as test artifacts."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for label, size in (("375x812", PHONE), ("1440x900", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=folder / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(original)
+
+
+def axe_violations(page: Page, name: str) -> list[dict]:
+    """Run axe-core in the page (CDP evaluation, so the strict CSP is left on) and keep the report."""
+    assert AXE.exists(), f"{AXE} is missing: `make test` installs it with npm ci"
+    page.evaluate(AXE.read_text())
+    results = page.evaluate("opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    folder = ARTIFACTS / "axe"
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = {key: len(results[key]) for key in ("passes", "violations", "incomplete", "inapplicable")}
+    (folder / f"{name}.json").write_text(json.dumps({"summary": summary, "violations": results["violations"]},
+                                                    indent=2))
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "targets": [node["target"] for node in v["nodes"]]} for v in results["violations"]]
+
+
+def fill_petition(page: Page, name: str, address: str, show_name: bool = False) -> None:
+    page.fill("#name", name)
+    page.fill("#email", address)
+    page.select_option("#country", "DE")
+    page.fill("#postcode_city", "Berlin")
+    if show_name:
+        page.check("#show_name")
+
+
+def shown_count(page: Page) -> int:
+    return int(page.locator("[data-count]").inner_text().replace(",", ""))
+
+
+def test_read_sign_confirm_and_see_the_count_go_up(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    expect(page.locator("h1")).to_contain_text("Sergei Magnitsky")
+    expect(page.locator("#story")).to_contain_text("$230 million")
+    expect(page.locator("#films")).to_contain_text("The Magnitsky Files")
+    expect(page.locator("#films")).to_contain_text("Capitol Hill")
+    before = shown_count(page)
+    screenshot(page, "home")
+
+    fill_petition(page, "Natalia Ivanova", "natalia@example.org", show_name=True)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(re.escape(site.url) + r"/thank-you(#sign)?$"))
+    expect(page.locator("h1")).to_contain_text("Thank you")
+    screenshot(page, "thank-you")
+
+    page.goto(site.link_sent_to("natalia@example.org", "/confirm/"))
+    expect(page.locator("h1")).to_contain_text("confirmed")
+    page.goto(site.url + "/")
+    assert shown_count(page) == before + 1
+    expect(page.locator(".recent")).to_contain_text("Natalia, Germany")
+
+
+def test_bad_form_shows_errors_announced_and_focused(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    page.fill("#name", "Someone")
+    page.fill("#email", "not an address")
+    page.click("button[type=submit]")
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile("^Error: "))
+    email_input = page.locator("#email")
+    expect(email_input).to_have_attribute("aria-invalid", "true")
+    expect(email_input).to_have_value("not an address")  # what was typed is kept
+    described = email_input.get_attribute("aria-describedby").split()
+    expect(page.locator(f"#{described[-1]}")).to_contain_text("email")
+    summary.locator("a[href='#email']").click()
+    expect(email_input).to_be_focused()
+    screenshot(page, "form-errors")
+
+
+def test_sign_with_javascript_off(site: LiveSite, browser: Browser):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site.url + "/")
+        fill_petition(page, "Offline Reader", "nojs@example.org")
+        page.click("button[type=submit]")
+        expect(page).to_have_url(re.compile(re.escape(site.url) + r"/thank-you(#sign)?$"))
+        page.goto(site.url + "/")
+        page.click("button[type=submit]")  # empty form: the server's errors, with no script
+        expect(page.locator("#error-summary")).to_be_visible()
+    finally:
+        context.close()
+    assert site.link_sent_to("nojs@example.org", "/confirm/")
+
+
+def test_keyboard_only_signing_with_visible_focus(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    for _ in range(60):  # Tab from the top of the page to the first field, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "name":
+            break
+    else:
+        pytest.fail("Tab never reached the name field")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), "focus is not visible"
+    page.keyboard.type("Keyboard User")
+    page.keyboard.press("Tab")
+    page.keyboard.type("keys@example.org")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "country"
+    page.keyboard.type("Ukraine")  # a select takes typed text, as browsers allow
+    expect(page.locator("#country")).to_have_value("UA")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "keep_informed"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(site.url) + r"/thank-you(#sign)?$"))
+
+
+def test_admin_logs_in_and_downloads_csv(site: LiveSite, page: Page):
+    page.goto(site.url + "/admin/login")
+    screenshot(page, "admin-login")
+    page.fill("#email", ADMIN_EMAIL)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Signatures")
+    screenshot(page, "admin-dashboard")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="All signatures").click()
+    raw = Path(download_info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "spreadsheets need the BOM to read UTF-8"
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows, "the export is empty"
+    assert "email" in rows[0] and "status" in rows[0]
+
+
+def test_count_refreshes_without_reload(site: LiveSite, page: Page, browser: Browser):
+    page.goto(site.url + "/")
+    before = shown_count(page)
+    other = browser.new_context(viewport=PHONE).new_page()
+    other.goto(site.url + "/")
+    fill_petition(other, "Second Tab", "refresh@example.org")
+    other.click("button[type=submit]")
+    other.goto(site.link_sent_to("refresh@example.org", "/confirm/"))
+    other.context.close()
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # as when the tab is shown again
+    expect(page.locator("[data-count]")).to_have_text(f"{before + 1:,}")
+    assert page.evaluate("document.getElementById('goal-progress').value") == before + 1
+
+
+def test_email_checked_when_leaving_the_field(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    page.fill("#email", "someone@")
+    page.keyboard.press("Tab")
+    error = page.locator("#email-error")
+    expect(error).to_contain_text("Enter an email address")
+    expect(page.locator("#email")).to_have_attribute("aria-invalid", "true")
+    page.fill("#email", "someone@example.org")
+    page.keyboard.press("Tab")
+    expect(error).to_have_count(0)
+    expect(page.locator("#email")).to_have_attribute("aria-invalid", "false")
+
+
+def test_reduced_motion_is_honoured(browser: Browser, site: LiveSite):
+    for motion, expected in (("reduce", "auto"), ("no-preference", "smooth")):
+        context = browser.new_context(reduced_motion=motion)
+        page = context.new_page()
+        page.goto(site.url + "/")
+        assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == expected
+        context.close()
+
+
+def test_progress_bar_has_accessible_name_and_value(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    bar = page.get_by_role("progressbar", name=re.compile("Progress toward our goal"))
+    expect(bar).to_have_count(1)
+    assert bar.get_attribute("max") and bar.get_attribute("value") is not None
+
+
+PAGES_FOR_AXE = ["home", "thank-you", "form-errors", "privacy", "admin-login", "admin-dashboard",
+                 "confirm-result", "withdraw"]
+
+
+@pytest.mark.parametrize("name", PAGES_FOR_AXE)
+def test_no_axe_violations(site: LiveSite, page: Page, name: str):
+    open_page_for_axe(site, page, name)
+    violations = axe_violations(page, name)
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+def open_page_for_axe(site: LiveSite, page: Page, name: str) -> None:
+    if name == "home":
+        page.goto(site.url + "/")
+    elif name == "thank-you":
+        page.goto(site.url + "/thank-you")
+    elif name == "form-errors":
+        page.goto(site.url + "/")
+        page.click("button[type=submit]")
+        expect(page.locator("#error-summary")).to_be_visible()
+    elif name == "privacy":
+        page.goto(site.url + "/privacy")
+    elif name in ("admin-login", "admin-dashboard"):
+        page.goto(site.url + "/admin/login")
+        if name == "admin-dashboard":
+            page.fill("#email", ADMIN_EMAIL)
+            page.fill("#password", ADMIN_PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator("h1")).to_have_text("Signatures")
+    elif name in ("confirm-result", "withdraw"):
+        address = f"axe-{name}@example.org"
+        page.goto(site.url + "/")
+        fill_petition(page, "Axe Check", address)
+        page.click("button[type=submit]")
+        path = "/confirm/" if name == "confirm-result" else "/withdraw/"
+        page.goto(site.link_sent_to(address, path))
