@@ -321,3 +321,21 @@ def open_page_for_axe(site: LiveSite, page: Page, name: str) -> None:
         page.click("button[type=submit]")
         path = "/confirm/" if name == "confirm-result" else "/withdraw/"
         page.goto(site.link_sent_to(address, path))
+
+
+def test_call_to_sign_stays_in_reach_on_a_phone(site: LiveSite, page: Page):
+    page.goto(site.url + "/")
+    page.locator("#films").scroll_into_view_if_needed()
+    bar = page.locator("[data-sign-bar]")
+    expect(bar).to_be_visible()
+    bar.get_by_role("link", name="Sign the petition").click()
+    expect(page.locator("#name")).to_be_in_viewport()
+    expect(bar).to_be_hidden()  # the form is on screen: the bar steps aside
+
+
+def test_no_sign_bar_on_a_desktop(site: LiveSite, browser: Browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site.url + "/")
+    expect(page.locator("[data-sign-bar]")).to_be_hidden()
+    context.close()

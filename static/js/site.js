@@ -97,6 +97,17 @@
     });
   }
 
+  /* Hide the phone's "Sign the petition" bar while the form itself is on screen. */
+  function startSignBar() {
+    var bar = document.querySelector("[data-sign-bar]");
+    var form = document.getElementById("sign");
+    if (!bar || !form || !window.IntersectionObserver) return;
+    new IntersectionObserver(function (entries) {
+      bar.hidden = entries[0].isIntersecting;
+    }).observe(form);
+  }
+
   startCountRefresh();
+  startSignBar();
   startEmailCheck();
 })();
