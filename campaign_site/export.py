@@ -16,7 +16,7 @@ HEADER = [
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
 STATUS_FILTERS = {"confirmed": CONFIRMED, "pending": PENDING, "all": None}
-BATCH_SIZE = 2000
+BATCH_SIZE = 10000
 LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -90,9 +90,33 @@ def _csv_line_batches(status: str | None):
     statement = select(line + literal(LINE_END, String)).order_by(Signature.id)
     if status is not None:
         statement = statement.where(Signature.status == status)  # ix_signature_status_id
-    # Core rows straight from the cursor: the ORM's row loading cost a fifth of the export.
-    connection = db.session.connection().execution_options(yield_per=BATCH_SIZE)
-    yield from connection.execute(statement).partitions()
+    yield from _fetch_in_batches(statement)
+
+
+def _fetch_in_batches(statement) -> Iterator[list[tuple]]:
+    """Rows of statement from a plain DB-API cursor, BATCH_SIZE at a time.
+
+    Each row is one finished string, so SQLAlchemy's per-row result machinery (a fifth of the
+    export's time) has nothing to do. PostgreSQL gets a named, server-side cursor, so rows
+    stream instead of the whole result landing in memory. Still parameterized: the compiled
+    statement's SQL and its bound values go to the driver separately.
+    """
+    connection = db.session.connection()  # inside the session's transaction
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    raw = connection.connection
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor(name="signatures_export")
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while batch := cursor.fetchmany(BATCH_SIZE):
+            yield batch
+    finally:
+        cursor.close()
 
 
 def _defused(column):
