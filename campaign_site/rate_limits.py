@@ -5,7 +5,7 @@ memory for one process (`make run`), Redis when several gunicorn workers or mach
 must share one count. Over a limit the answer is a 429 page with Retry-After.
 """
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -47,5 +47,6 @@ def register(app: Flask) -> None:
     # Flask-Limiter keeps only weak references to itself; the app must hold it.
     app.extensions["campaign_site.limiter"] = limiter
     for endpoint, setting, options in LIMITS:
-        limit = limiter.limit(lambda setting=setting: current_app.config[setting], **options)
+        # The setting is read once: a fixed string is parsed once, a callable on every request.
+        limit = limiter.limit(app.config[setting], **options)
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])

@@ -30,7 +30,7 @@ def index():
 
 
 def _render_blank_campaign_page() -> str:
-    form = SignatureForm(formdata=None, meta={"csrf": False}, started=STAMP_SLOT)
+    form = SignatureForm(formdata=None, started=STAMP_SLOT)
     return render_campaign_page(form, csrf_token=CSRF_SLOT)
 
 
@@ -113,7 +113,7 @@ def _signing_state() -> str:
 
 def render_expired_form():
     """The form token was missing or stale: show the form again with what was typed."""
-    form = SignatureForm(meta={"csrf": False})
+    form = SignatureForm()
     form.form_errors.append(
         "For your security this form expired before it was sent. "
         "Please check your details and press Sign again."
