@@ -86,3 +86,18 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
     assert client.get(withdraw_link).status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_full_sync_and_secure_delete(app):
+    """WAL for readers beside the writer; FULL so an acknowledged signature survives a power
+    cut; secure_delete so erased supporters' data does not linger in free pages."""
+    from sqlalchemy import text
+
+    from campaign_site.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL: durability is the server's fsync setting
+        pragmas = {name: db.session.execute(text(f"PRAGMA {name}")).scalar()
+                   for name in ("journal_mode", "synchronous", "secure_delete", "foreign_keys")}
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "secure_delete": 1, "foreign_keys": 1}
