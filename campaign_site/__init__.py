@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     check_production_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    register_languages(app)
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
@@ -34,6 +35,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def register_languages(app: Flask) -> None:
+    """English, German, Russian, Ukrainian; the language comes from the URL prefix."""
+    from .i18n import register
+
+    register(app)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -7,7 +7,9 @@ name, so a long cache lifetime never serves a stale stylesheet.
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, Flask, abort, current_app, has_request_context, request, send_from_directory
+
+from .i18n import BASE_KEY
 
 bp = Blueprint("assets", __name__)
 
@@ -34,7 +36,9 @@ def build_manifest(folder: Path) -> dict[str, str]:
 def asset_url(name: str) -> str:
     """The URL of a static file under its hashed name."""
     manifest = current_app.extensions["campaign_site.assets"]
-    return url_for("assets.static_file", filename=manifest[name])
+    # One address per file whatever the page's language (/de/... pages share /static/...).
+    base = request.environ.get(BASE_KEY, request.script_root) if has_request_context() else ""
+    return f"{base}/static/{manifest[name]}"
 
 
 @bp.get("/static/<path:filename>")

@@ -1,42 +1,59 @@
-"""The ISO 3166-1 country list offered in the petition form."""
+"""The ISO 3166-1 country list offered in the petition form, named in the page's language.
+
+Codes come from pycountry; names in German, Russian and Ukrainian from Babel's CLDR data,
+sorted with the Unicode collation algorithm (pyuca), so "Österreich" sorts under O and
+"Україна" after "Туреччина" as readers expect, not by code point.
+"""
 
 from functools import cache
 
 import pycountry
+from babel import Locale
 from markupsafe import Markup
+from pyuca import Collator
 from wtforms.widgets import html_params
 
-
-@cache
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """(alpha-2 code, everyday name) pairs sorted by name, for the select box."""
-    pairs = (
-        (country.alpha_2, getattr(country, "common_name", None) or country.name)
-        for country in pycountry.countries
-    )
-    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+from .i18n import current_language
 
 
 @cache
-def country_names() -> dict[str, str]:
-    """Alpha-2 code to everyday name."""
-    return dict(country_choices())
-
-
-def country_name(code: str) -> str:
-    """The everyday name of a country code, or the code itself if unknown."""
-    return country_names().get(code, code)
+def _collator() -> Collator:
+    return Collator()
 
 
 @cache
-def country_options_html(selected: str) -> Markup:
-    """The <option> list for the select, rendered once per selected value.
+def country_choices(language: str = "en") -> tuple[tuple[str, str], ...]:
+    """(alpha-2 code, everyday name) pairs sorted by name in language, for the select box."""
+    names = Locale.parse(language).territories
+    pairs = []
+    for country in pycountry.countries:
+        english = getattr(country, "common_name", None) or country.name
+        name = english if language == "en" else names.get(country.alpha_2, english)
+        pairs.append((country.alpha_2, name))
+    key = _collator().sort_key
+    return tuple(sorted(pairs, key=lambda pair: key(pair[1].casefold())))
+
+
+@cache
+def country_names(language: str = "en") -> dict[str, str]:
+    """Alpha-2 code to everyday name in language."""
+    return dict(country_choices(language))
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The everyday name of a country code (in the page's language), or the code if unknown."""
+    return country_names(language or current_language()).get(code, code)
+
+
+@cache
+def country_options_html(selected: str, language: str, prompt: str) -> Markup:
+    """The <option> list for the select, rendered once per selected value and language.
 
     Rendering 250 options through WTForms took most of the page's time; the list never
     changes while the process runs.
     """
-    options = [Markup('<option value="">Choose your country</option>')]
-    for code, name in country_choices():
+    options = [Markup('<option value="">{}</option>').format(prompt)]
+    for code, name in country_choices(language):
         mark = " selected" if code == selected else ""
         options.append(Markup('<option value="{}"{}>{}</option>').format(code, Markup(mark), name))
     return Markup("").join(options)
@@ -46,8 +63,9 @@ class CountrySelect:
     """A <select> widget whose options come from the cache above."""
 
     def __call__(self, field, **kwargs) -> Markup:
+        from flask_babel import gettext
+
         kwargs.setdefault("id", field.id)
         selected = field.data if isinstance(field.data, str) else ""
-        return Markup("<select {}>{}</select>").format(
-            html_params(name=field.name, **kwargs), country_options_html(selected)
-        )
+        options = country_options_html(selected, current_language(), gettext("Choose your country"))
+        return Markup("<select {}>{}</select>").format(html_params(name=field.name, **kwargs), options)

@@ -1,6 +1,7 @@
 """Error pages: polite words for people, never a stack trace."""
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -8,13 +9,13 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back, reload the page and try again."),
-    403: ("Not allowed", "You do not have permission to see this page."),
-    404: ("Page not found", "There is no page at this address. Please check the link."),
-    405: ("Not allowed here", "This address does not accept that kind of request."),
-    413: ("Too much data", "What was sent is far larger than a signature. Please try again."),
-    429: ("Too many attempts", "Please wait a little while, then try again."),
-    500: ("Something went wrong on our side", "Your request was not completed. Please try again in a minute."),
+    400: (_l("Something was wrong with that request"), _l("Please go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. Please check the link.")),
+    405: (_l("Not allowed here"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too much data"), _l("What was sent is far larger than a signature. Please try again.")),
+    429: (_l("Too many attempts"), _l("Please wait a little while, then try again.")),
+    500: (_l("Something went wrong on our side"), _l("Your request was not completed. Please try again in a minute.")),
 }
 
 
@@ -27,7 +28,7 @@ def register(app: Flask) -> None:
 
 def render_error(status: int):
     """The error page for a status code."""
-    title, message = MESSAGES.get(status, (f"Error {status}", "Please try again."))
+    title, message = MESSAGES.get(status, (_l("Error %(status)s", status=status), _l("Please try again.")))
     return render_template("message.html", title=title, message=message, status=status), status
 
 

@@ -13,13 +13,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from . import tokens
+from .i18n import language_root
 from .models import Signature, utcnow
 
 SUBJECTS = {
-    "confirm": "Confirm your signature for Justice for Sergei",
-    "already-signed": "You have already signed the petition for Justice for Sergei",
+    "confirm": _l("Confirm your signature for Justice for Sergei"),
+    "already-signed": _l("You have already signed the petition for Justice for Sergei"),
 }
 
 
@@ -27,25 +30,27 @@ class PermanentMailError(Exception):
     """The mail server refused the message for good (e.g. no such mailbox)."""
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on PUBLIC_URL, buildable without a request (the worker has none)."""
+def external_url(endpoint: str, language: str = "en", **values) -> str:
+    """An absolute URL on PUBLIC_URL in a language, buildable without a request (the worker has none)."""
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+        base.netloc, script_name=(base.path + language_root(language)) or "/",
+        url_scheme=base.scheme or "https",
     )
     return adapter.build(endpoint, values, force_external=True)
 
 
 def supporter_links(signature: Signature) -> dict[str, str]:
     """The personal links every email carries."""
+    language = signature.language
     return {
-        "confirm_url": external_url("links.confirm", token=tokens.make_token(signature, tokens.CONFIRM)),
-        "withdraw_url": external_url("links.withdraw", token=tokens.make_token(signature, tokens.WITHDRAW)),
+        "confirm_url": external_url("links.confirm", language, token=tokens.make_token(signature, tokens.CONFIRM)),
+        "withdraw_url": external_url("links.withdraw", language, token=tokens.make_token(signature, tokens.WITHDRAW)),
         "unsubscribe_url": external_url(
-            "links.unsubscribe", token=tokens.make_token(signature, tokens.UNSUBSCRIBE)
+            "links.unsubscribe", language, token=tokens.make_token(signature, tokens.UNSUBSCRIBE)
         ),
-        "privacy_url": external_url("public.privacy"),
-        "campaign_url": external_url("public.index"),
+        "privacy_url": external_url("public.privacy", language),
+        "campaign_url": external_url("public.index", language),
     }
 
 
@@ -53,10 +58,15 @@ MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 def build_message(kind: str, signature: Signature) -> EmailMessage:
-    """A plain-text and HTML email of the given kind for one supporter."""
+    """A plain-text and HTML email of the given kind for one supporter, in their language."""
+    with force_locale(signature.language):
+        return _build_message(kind, signature)
+
+
+def _build_message(kind: str, signature: Signature) -> EmailMessage:
     context = {
         "name": signature.name,
-        "subject": SUBJECTS[kind],
+        "subject": str(SUBJECTS[kind]),
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
         **supporter_links(signature),
     }
@@ -64,7 +74,7 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
     # into RFC 2047 encoded words, which mail clients do not read as a URL, and broke links.
     message = EmailMessage(policy=MAIL_POLICY)
     sender = current_app.config["MAIL_SENDER"]
-    message["Subject"] = SUBJECTS[kind]
+    message["Subject"] = str(SUBJECTS[kind])
     message["From"] = sender
     message["To"] = formataddr((signature.name, signature.email))
     message["Date"] = format_datetime(utcnow())

@@ -68,6 +68,8 @@ class Signature(db.Model):
     # One signature per mailbox: the case-folded address, unique in the database.
     email_key: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     country: Mapped[str] = mapped_column(String(2))
+    # The language the supporter signed in (en, de, ru, uk): their emails are written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     postcode_city: Mapped[str | None] = mapped_column(String(POSTCODE_CITY_MAX))
     keep_informed: Mapped[bool] = mapped_column(default=False)
     show_name: Mapped[bool] = mapped_column(default=False)

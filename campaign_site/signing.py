@@ -49,6 +49,7 @@ class NewSignature:
     postcode_city: str | None
     keep_informed: bool
     show_name: bool
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class RecentSigner:
     """What the public page may show of a signer who agreed to be listed."""
 
     first_name: str
-    country: str
+    country_code: str  # shown by name in the page's language
 
 
 # Gmail ignores dots in the local part, and googlemail.com is the same service.
@@ -143,6 +144,7 @@ def _insert_signature(new: NewSignature, now: datetime) -> int | None:
         "email": new.email,
         "email_key": mailbox_key(new.email),
         "country": new.country,
+        "language": new.language,
         "postcode_city": new.postcode_city,
         "keep_informed": new.keep_informed,
         "show_name": new.show_name,
@@ -314,7 +316,7 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
         .order_by(Signature.id.desc())
         .limit(limit)
     )
-    return [RecentSigner(first_name(name), country_name(code)) for name, code in rows]
+    return [RecentSigner(first_name(name), code) for name, code in rows]
 
 
 def first_name(full_name: str) -> str:

@@ -104,6 +104,6 @@ def test_sitemap_lists_the_public_pages(app, client):
     assert response.status_code == 200 and response.mimetype == "application/xml"
     locations = re.findall(r"<loc>([^<]+)</loc>", response.get_data(as_text=True))
     public = app.config["PUBLIC_URL"]
-    assert locations == [f"{public}/", f"{public}/privacy"]
+    assert locations == [f"{public}{prefix}{path}" for path in ("/", "/privacy") for prefix in ("", "/de", "/ru", "/uk")]
     for location in locations:
-        assert client.get(location.removeprefix(public)).status_code == 200
+        assert client.get(location.removeprefix(public), headers={"Accept-Language": "en"}).status_code == 200

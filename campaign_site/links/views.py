@@ -1,6 +1,7 @@
 """Routes behind email links. Each one checks the token, calls the signing rules, answers."""
 
 from flask import render_template, request
+from flask_babel import gettext as _
 
 from .. import signing, tokens
 from ..extensions import csrf, db
@@ -14,9 +15,9 @@ def _result(title: str, message: str, status: int = 200):
 
 def _invalid_link():
     return _result(
-        "This link does not work",
-        "It may have been mistyped or cut short, or the signature it belonged to has been "
-        "erased. If you copied it from an email, please make sure you copied all of it.",
+        _("This link does not work"),
+            _("It may have been mistyped or cut short, or the signature it belonged to has been "
+        "erased. If you copied it from an email, please make sure you copied all of it."),
         404,
     )
 
@@ -28,16 +29,18 @@ def confirm(token: str):
         outcome = signing.confirm_signature(token)
     except tokens.TokenExpired:
         return _result(
-            "This confirmation link has expired",
-            "Links work for a limited time to protect your data. Please sign the petition "
-            "again with the same address, and we will send you a new link.",
+            _("This confirmation link has expired"),
+            _("Links work for a limited time to protect your data. Please sign the petition "
+            "again with the same address, and we will send you a new link."),
             410,
         )
     except tokens.TokenInvalid:
         return _invalid_link()
     if outcome == signing.JUST_CONFIRMED:
-        return _result("Thank you: your signature is confirmed", "It now counts toward our goal.")
-    return _result("Your signature is already confirmed", "There is nothing more to do. Thank you.")
+        return _result(_("Thank you: your signature is confirmed"),
+            _("It now counts toward our goal."))
+    return _result(_("Your signature is already confirmed"),
+            _("There is nothing more to do. Thank you."))
 
 
 @bp.get("/withdraw/<token>")
@@ -54,8 +57,8 @@ def withdraw_confirmed(token: str):
     except tokens.TokenInvalid:
         return _invalid_link()
     return _result(
-        "Your signature has been withdrawn",
-        "We have erased your name, email address and everything else you gave us.",
+        _("Your signature has been withdrawn"),
+            _("We have erased your name, email address and everything else you gave us."),
     )
 
 
@@ -79,8 +82,8 @@ def unsubscribe_confirmed(token: str):
     if request.form.get("List-Unsubscribe") == "One-Click":
         return "Unsubscribed.", 200, {"Content-Type": "text/plain; charset=utf-8"}
     return _result(
-        "You will not receive campaign updates",
-        "Your signature still counts. You can withdraw it at any time from the link in our emails.",
+        _("You will not receive campaign updates"),
+            _("Your signature still counts. You can withdraw it at any time from the link in our emails."),
     )
 
 

@@ -2,13 +2,16 @@
 
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, EmailUndeliverableError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..countries import CountrySelect, country_names
+from ..i18n import current_language
 from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
 from ..signing import NewSignature
 from ..text import clean_text
@@ -17,13 +20,20 @@ from ..text import clean_text
 def readable(form, field) -> None:
     """Refuse text that arrived garbled (bytes that were not UTF-8 become U+FFFD)."""
     if field.data and "\ufffd" in field.data:
-        raise ValidationError("Some characters could not be read. Please type this again.")
+        raise ValidationError(_("Some characters could not be read. Please type this again."))
 
 
 def has_a_letter(form, field) -> None:
     """A name has at least one letter, in any script."""
     if field.data and not any(unicodedata.category(ch).startswith("L") for ch in field.data):
-        raise ValidationError("Please enter your name in letters.")
+        raise ValidationError(_("Please enter your name in letters."))
+
+
+def _email_problem(error: EmailNotValidError) -> str:
+    """email-validator explains in English; say it in the page's language instead."""
+    if isinstance(error, EmailUndeliverableError):
+        return _("Please check your email address: its domain does not seem to accept email.")
+    return _("Please check your email address: it should look like name@example.org.")
 
 
 class SignatureForm(FlaskForm):
@@ -35,49 +45,49 @@ class SignatureForm(FlaskForm):
         csrf = False
 
     name = StringField(
-        "Full name",
+        _l("Full name"),
         filters=[clean_text],
         validators=[
-            DataRequired("Please enter your full name."),
-            Length(max=NAME_MAX, message=f"Please keep your name to {NAME_MAX} characters or fewer."),
+            DataRequired(_l("Please enter your full name.")),
+            Length(max=NAME_MAX, message=_l("Please keep your name to %(max)s characters or fewer.")),
             readable,
             has_a_letter,
         ],
         render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
     )
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[clean_text],
         validators=[
-            DataRequired("Please enter your email address."),
-            Length(max=EMAIL_MAX, message=f"An email address has at most {EMAIL_MAX} characters."),
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("An email address has at most %(max)s characters.")),
             readable,
         ],
         render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
     )
     country = StringField(
-        "Country",
-        validators=[DataRequired("Please choose your country.")],
+        _l("Country"),
+        validators=[DataRequired(_l("Please choose your country."))],
         widget=CountrySelect(),
         render_kw={"autocomplete": "country"},
     )
     postcode_city = StringField(
-        "Postcode or city (optional)",
+        _l("Postcode or city (optional)"),
         filters=[clean_text],
         validators=[
             Optional(),
             Length(
                 max=POSTCODE_CITY_MAX,
-                message=f"Please keep this to {POSTCODE_CITY_MAX} characters or fewer.",
+                message=_l("Please keep this to %(max)s characters or fewer."),
             ),
             readable,
         ],
         render_kw={"autocomplete": "address-level2", "maxlength": POSTCODE_CITY_MAX},
     )
-    keep_informed = BooleanField("Keep me informed about the campaign by email")
-    show_name = BooleanField("Show my first name and country in the list of recent signers")
+    keep_informed = BooleanField(_l("Keep me informed about the campaign by email"))
+    show_name = BooleanField(_l("Show my first name and country in the list of recent signers"))
     # Bot traps (see bots.py): a field people never see, and when the form was served.
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
     started = HiddenField()  # the page fills it in (views.index); a resubmission keeps its own
 
     def validate_email(self, field: EmailField) -> None:
@@ -90,13 +100,13 @@ class SignatureForm(FlaskForm):
                 check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
             )
         except EmailNotValidError as error:
-            raise ValidationError(f"Please check your email address: {error}") from None
+            raise ValidationError(_email_problem(error)) from None
         field.data = checked.normalized
 
     def validate_country(self, field: StringField) -> None:
         """Only ISO 3166 codes from the list are accepted."""
         if field.data and field.data not in country_names():
-            raise ValidationError("Please choose your country from the list.")
+            raise ValidationError(_("Please choose your country from the list."))
 
     def to_signature(self) -> NewSignature:
         """The validated fields, in the shape the signing rules take."""
@@ -107,4 +117,5 @@ class SignatureForm(FlaskForm):
             postcode_city=self.postcode_city.data or None,
             keep_informed=bool(self.keep_informed.data),
             show_name=bool(self.show_name.data),
+            language=current_language(),
         )

@@ -5,16 +5,21 @@ Everything here uses PUBLIC_URL, so a preview or a crawler never sees an interna
 
 from flask import Response, current_app, render_template, url_for
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..assets import asset_url
+from ..i18n import LANGUAGES, current_language, public_url_in
 from . import bp
 
 SHARE_IMAGE = "img/share-card.png"
 SHARE_IMAGE_SIZE = (1200, 630)
-DESCRIPTION = (
+DESCRIPTION = _l(
     "Sergei Magnitsky exposed a $230 million tax fraud and died in Russian custody in 2009, aged 37. "
     "Sign the petition of the Global Justice Campaign, supported by the Cinema for Peace Foundation."
 )
-CAMPAIGN = "Global Justice Campaign for Sergei Magnitsky"
+CAMPAIGN = _l("Global Justice Campaign for Sergei Magnitsky")
+OG_LOCALES = {"en": "en_GB", "de": "de_DE", "ru": "ru_RU", "uk": "uk_UA"}
 
 
 def absolute(path: str) -> str:
@@ -26,13 +31,14 @@ def share_meta() -> dict:
     """The values of the page's Open Graph and Twitter card tags."""
     return {
         "url": absolute(url_for("public.index")),
-        "title": "Justice for Sergei Magnitsky: sign the petition",
-        "description": DESCRIPTION,
+        "title": _("Justice for Sergei Magnitsky: sign the petition"),
+        "description": str(DESCRIPTION),
         "image": absolute(asset_url(SHARE_IMAGE)),
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
-        "image_alt": "Justice for Sergei Magnitsky. He exposed a $230 million fraud and died in custody at 37.",
-        "site_name": CAMPAIGN,
+        "image_alt": _("Justice for Sergei Magnitsky. He exposed a $230 million fraud and died in custody at 37."),
+        "site_name": str(CAMPAIGN),
+        "og_locale": OG_LOCALES[current_language()],
     }
 
 
@@ -42,7 +48,7 @@ def structured_data() -> dict:
     organization = {
         "@type": "Organization",
         "@id": f"{home}#campaign",
-        "name": CAMPAIGN,
+        "name": str(CAMPAIGN),
         "url": home,
         "sponsor": {"@type": "Organization", "name": "Cinema for Peace Foundation"},
     }
@@ -51,8 +57,8 @@ def structured_data() -> dict:
         "@id": f"{home}#website",
         "name": "Justice for Sergei Magnitsky",
         "url": home,
-        "description": DESCRIPTION,
-        "inLanguage": "en",
+        "description": str(DESCRIPTION),
+        "inLanguage": current_language(),
         "publisher": {"@id": organization["@id"]},
     }
     justice = {
@@ -60,8 +66,8 @@ def structured_data() -> dict:
         "name": "Justice for Sergei",
         "genre": "Documentary",
         "duration": "PT62M",
-        "description": "Documentary about Sergei Magnitsky, the tax lawyer who exposed a $230 million "
-                       "fraud and died in custody. Director's Cut, 62 minutes.",
+        "description": _("Documentary about Sergei Magnitsky, the tax lawyer who exposed a $230 million "
+                       "fraud and died in custody. Director's Cut, 62 minutes."),
         "award": [
             "Cinema for Peace Award for Justice 2012",
             "First Prize, Human Rights Competition, Docudays UA, Kyiv, 2011",
@@ -73,8 +79,8 @@ def structured_data() -> dict:
         "name": "The Magnitsky Files",
         "alternateName": "The Magnitsky Files: Organized Crime Inside the Russian Government",
         "genre": "Documentary",
-        "description": "The result of a year-long investigation by Sergei Magnitsky's colleagues into "
-                       "the fraud he exposed and the officials behind his death.",
+        "description": _("The result of a year-long investigation by Sergei Magnitsky's colleagues into "
+                         "the fraud he exposed and the officials behind his death."),
         "releasedEvent": {
             "@type": "PublicationEvent",
             "startDate": "2012-06",
@@ -94,7 +100,7 @@ def robots_txt():
 
 @bp.get("/sitemap.xml")
 def sitemap_xml():
-    pages = [absolute(url_for("public.index")), absolute(url_for("public.privacy"))]
+    pages = [public_url_in(language, path) for path in ("/", "/privacy") for language in LANGUAGES]
     body = render_template("seo/sitemap.xml", pages=pages)
     return _cacheable(Response(body, mimetype="application/xml"))
 

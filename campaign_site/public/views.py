@@ -2,11 +2,14 @@
 
 from urllib.parse import quote
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from babel import Locale
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from .. import signing
+from .. import i18n, signing
 from ..extensions import db
 from .. import short_cache
 from . import bots, bp, seo
@@ -25,8 +28,16 @@ def index():
     The page costs the same with a million signatures as with none; its count is at most
     PUBLIC_CACHE_SECONDS old.
     """
-    html = short_cache.cached("campaign-page", _render_blank_campaign_page)
-    return html.replace(CSRF_SLOT, generate_csrf(), 1).replace(STAMP_SLOT, bots.form_started_stamp(), 1)
+    first_visit = i18n.first_visit_redirect()
+    if first_visit is not None:
+        return first_visit
+    language = i18n.current_language()
+    html = short_cache.cached(f"campaign-page:{language}", _render_blank_campaign_page)
+    response = make_response(
+        html.replace(CSRF_SLOT, generate_csrf(), 1).replace(STAMP_SLOT, bots.form_started_stamp(), 1)
+    )
+    i18n.remember_choice(response)
+    return response
 
 
 def _render_blank_campaign_page() -> str:
@@ -101,7 +112,18 @@ def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> 
         signing_state=_signing_state(),
         meta=seo.share_meta(),
         structured_data=seo.structured_data(),
+        count_phrases=count_phrases(),
     )
+
+
+def count_phrases() -> dict[str, str]:
+    """The count's phrase for each plural category of the language, for site.js's updates."""
+    locale = Locale.parse(i18n.current_language())
+    phrases = {}
+    for sample in (0, 1, 2, 5, 21, 1_000_000):
+        category = locale.plural_form(sample)
+        phrases.setdefault(category, ngettext("person has signed", "people have signed", sample))
+    return phrases
 
 
 def _signing_state() -> str:
@@ -121,19 +143,19 @@ def render_expired_form():
     return render_campaign_page(form), 400
 
 
-SHARE_TEXT = "I signed the petition for justice for Sergei Magnitsky. Will you?"
+SHARE_TEXT = _l("I signed the petition for justice for Sergei Magnitsky. Will you?")
 
 
 def campaign_url() -> str:
-    """The absolute address of the campaign page, as people should share it."""
-    return f"{current_app.config['PUBLIC_URL']}/"
+    """The absolute address of the campaign page in this language, as people should share it."""
+    return i18n.public_url_in(i18n.current_language(), "/")
 
 
 def share_links() -> list[tuple[str, str]]:
     """(network, URL) pairs: plain links, so no third-party script ever loads."""
     page = quote(campaign_url(), safe="")
-    message = quote(SHARE_TEXT, safe="")
-    subject = quote("Justice for Sergei Magnitsky", safe="")
+    message = quote(str(SHARE_TEXT), safe="")
+    subject = quote(gettext("Justice for Sergei Magnitsky"), safe="")
     return [
         ("Email", f"mailto:?subject={subject}&body={message}%20{page}"),
         ("WhatsApp", f"https://wa.me/?text={message}%20{page}"),
