@@ -9,7 +9,7 @@ export FLASK_APP := campaign_site
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_URL
 
-.PHONY: run test bench serve-prod tools migrate install install-dev clean
+.PHONY: run test bench serve-prod tools migrate install install-dev clean translations-extract translations-update translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,25 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+## translations: compile the gettext catalogs (.po -> .mo); make run and make test do it
+CATALOGS := $(wildcard campaign_site/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+translations: $(COMPILED)
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+## translations-extract: collect every translatable string into messages.pot
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -w 100 \
+		--project campaign_site --copyright-holder "Global Justice Campaign" \
+		-o campaign_site/translations/messages.pot .
+
+## translations-update: merge messages.pot into the de/ru/uk catalogs (then translate what is new)
+translations-update: translations-extract
+	$(BIN)/pybabel update -i campaign_site/translations/messages.pot -d campaign_site/translations -w 100 --no-fuzzy-matching
+
 ## migrate: bring the database (DATABASE_URL, or instance/campaign.db) up to date
-migrate: install
+migrate: install translations
 	$(BIN)/flask db upgrade
 
 ## run: set everything up and serve on http://127.0.0.1:$(PORT), with the mail worker beside it
@@ -54,7 +71,7 @@ $(AXE): tests/browser/package-lock.json
 	touch $@
 
 ## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
-test: install-dev tools
+test: install-dev tools translations
 	$(BIN)/python -m pytest
 
 ## bench: the viral-spike benchmarks (about 10 minutes); writes benchmarks/RESULTS.md

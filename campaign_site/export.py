@@ -11,7 +11,7 @@ from .models import CONFIRMED, PENDING, ExportAudit, Signature
 
 HEADER = [
     "id", "status", "signed_at_utc", "confirmed_at_utc", "name", "email",
-    "country", "postcode_city", "keep_informed", "show_name",
+    "country", "postcode_city", "keep_informed", "show_name", "language",
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
@@ -83,6 +83,7 @@ def _csv_line_batches(status: str | None):
         _quoted(_defused(func.coalesce(Signature.postcode_city, ""))),
         _yes_no(Signature.keep_informed),
         _yes_no(Signature.show_name),
+        Signature.language,
     ]
     line = cells[0]
     for cell in cells[1:]:

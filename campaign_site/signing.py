@@ -346,6 +346,16 @@ def totals() -> dict[str, int]:
     }
 
 
+def totals_by_language() -> list[tuple[str, int]]:
+    """(language code, confirmed signatures) pairs, most first: where the campaign is heard."""
+    rows = db.session.execute(
+        select(Signature.language, func.count(Signature.id))
+        .where(Signature.status == CONFIRMED)
+        .group_by(Signature.language)
+    )
+    return sorted(((language, int(n)) for language, n in rows), key=lambda item: (-item[1], item[0]))
+
+
 def totals_by_country() -> list[tuple[str, int]]:
     """(country name, confirmed signatures) pairs, most first, anonymised ones included."""
     by_code = Counter()

@@ -13,6 +13,7 @@ from flask import (
 )
 
 from .. import outbox, signing
+from ..i18n import LANGUAGES
 from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
 from . import bp
 from .auth import (
@@ -69,6 +70,8 @@ def dashboard():
         admin=current_admin(),
         totals=signing.totals(),
         by_country=signing.totals_by_country(),
+        by_language=signing.totals_by_language(),
+        language_names=LANGUAGES,
         unsent_mail=outbox.pending_messages(),
         paused=signing.signing_paused(),
         paused_by_config=current_app.config["SIGNING_PAUSED"],

@@ -63,7 +63,12 @@ class SignatureForm(FlaskForm):
             Length(max=EMAIL_MAX, message=_l("An email address has at most %(max)s characters.")),
             readable,
         ],
-        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false"},
+        render_kw={
+            "autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false",
+            # For site.js's check as the supporter leaves the field, in the page's language.
+            "data-invalid-message": _l("Enter an email address like name@example.org"),
+            "data-error-prefix": _l("Error:"),
+        },
     )
     country = StringField(
         _l("Country"),

@@ -4,8 +4,16 @@
 
   var REFRESH_MS = 30000;
 
+  var LANG = document.documentElement.lang || "en";
+
   function formatThousands(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return window.Intl ? new Intl.NumberFormat(LANG).format(n) : String(n);
+  }
+
+  /* The server gives the phrase for each plural category of the page's language. */
+  function countPhrase(tally, n) {
+    var category = window.Intl && Intl.PluralRules ? new Intl.PluralRules(LANG).select(n) : (n === 1 ? "one" : "other");
+    return tally.getAttribute("data-phrase-" + category) || tally.getAttribute("data-phrase-other");
   }
 
   /* Keep the signature count fresh while the page is open (never while it is hidden). */
@@ -23,11 +31,11 @@
         .then(function (data) {
           if (!data || typeof data.count !== "number") return;
           countEl.textContent = formatThousands(data.count);
-          if (phraseEl) phraseEl.textContent = data.count === 1 ? "person has signed" : "people have signed";
+          var phrase = countPhrase(tally, data.count);
+          if (phraseEl && phrase) phraseEl.textContent = phrase;
           if (bar) {
             bar.max = data.goal;
             bar.value = Math.min(data.count, data.goal);
-            bar.textContent = formatThousands(data.count) + " of " + formatThousands(data.goal);
           }
         })
         .catch(function () { /* offline for a moment: try again next time */ });
@@ -38,7 +46,6 @@
 
   /* Check the email address as the supporter leaves the field; the server still decides. */
   var EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-  var EMAIL_MESSAGE = "Enter an email address like name@example.org";
 
   function startEmailCheck() {
     var input = document.getElementById("email");
@@ -58,9 +65,9 @@
       error.textContent = "";
       var hidden = document.createElement("span");
       hidden.className = "visually-hidden";
-      hidden.textContent = "Error:";
+      hidden.textContent = input.getAttribute("data-error-prefix") || "Error:";
       error.appendChild(hidden);
-      error.appendChild(document.createTextNode(" " + EMAIL_MESSAGE));
+      error.appendChild(document.createTextNode(" " + (input.getAttribute("data-invalid-message") || "name@example.org")));
       field.classList.add("field--error");
       input.setAttribute("aria-invalid", "true");
       var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
