@@ -90,13 +90,25 @@ def first_visit_redirect():
 
     if current_language() != DEFAULT_LANGUAGE or request.args.get("hl") or request.cookies.get(CHOICE_COOKIE):
         return None
-    best = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    best = preferred_language()
     if best == DEFAULT_LANGUAGE:
         return None
     response = redirect(url_in(best), code=302)
     _set_choice(response, best)
     response.vary.add("Accept-Language")
     return response
+
+
+def preferred_language() -> str:
+    """The browser's most preferred language we have, by primary subtag ("en-GB" is English).
+
+    Werkzeug's best_match prefers any exact match, so "en-GB, de;q=0.5" would give German.
+    """
+    for value, _quality in request.accept_languages:  # sorted by quality, best first
+        primary = value.split("-")[0].split("_")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
 
 
 def remember_choice(response) -> None:

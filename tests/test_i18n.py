@@ -1,0 +1,219 @@
+"""The campaign in English, German, Russian and Ukrainian: pages, plurals, numbers, the
+language switcher, first-visit negotiation, emails in the signer's language, the catalogs."""
+
+import csv
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import update
+
+from campaign_site.extensions import db
+from campaign_site.models import SignatureCountShard
+from support import hidden_fields
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "campaign_site" / "translations"
+PREFIX = {"en": "", "de": "/de", "ru": "/ru", "uk": "/uk"}
+HEADINGS = {
+    "en": "Sergei Magnitsky exposed a $230 million fraud. He died in custody for it.",
+    "de": "Sergei Magnitsky deckte einen Betrug über 230 Millionen Dollar auf. Dafür starb er in Haft.",
+    "ru": "Сергей Магнитский раскрыл мошенничество на 230 миллионов долларов. За это он погиб в заключении.",
+    "uk": "Сергій Магнітський викрив шахрайство на 230 мільйонів доларів. За це він загинув в ув'язненні.",
+}
+PRIVACY_HEADINGS = {
+    "en": "How we handle your data", "de": "Wie wir mit Ihren Daten umgehen",
+    "ru": "Как мы обращаемся с вашими данными", "uk": "Як ми поводимося з вашими даними",
+}
+
+
+def page(client, path: str) -> str:
+    response = client.get(path, headers={"Accept-Language": "en"})
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def h1(html: str) -> str:
+    return re.search(r"<h1[^>]*>([^<]+)</h1>", html).group(1).replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("language", PREFIX)
+def test_every_page_in_every_language(client, language):
+    prefix = PREFIX[language]
+    home = page(client, f"{prefix}/")
+    assert f'<html lang="{language}">' in home
+    assert h1(home) == HEADINGS[language]
+    privacy = page(client, f"{prefix}/privacy")
+    assert f'<html lang="{language}">' in privacy and h1(privacy) == PRIVACY_HEADINGS[language]
+    thanks = page(client, f"{prefix}/thank-you")
+    assert f'<html lang="{language}">' in thanks
+    broken_link = client.get(f"{prefix}/confirm/not-a-token")
+    assert broken_link.status_code == 404 and f'<html lang="{language}">' in broken_link.get_data(as_text=True)
+    missing = client.get(f"{prefix}/no-such-page")
+    assert missing.status_code == 404 and f'<html lang="{language}">' in missing.get_data(as_text=True)
+    if language != "en":  # every visible heading differs from the English one
+        assert h1(thanks) != h1(page(client, "/thank-you"))
+
+
+def set_count(app, count: int) -> None:
+    with app.app_context():
+        db.session.execute(update(SignatureCountShard).values(count=0))
+        db.session.execute(update(SignatureCountShard).where(SignatureCountShard.shard == 0).values(count=count))
+        db.session.commit()
+
+
+NBSP = "\u00a0"
+PLURALS = {
+    "en": {1: "1 person has signed", 2: "2 people have signed", 5: "5 people have signed",
+           21: "21 people have signed", 1_000_000: "1,000,000 people have signed"},
+    "de": {1: "1 Person hat unterschrieben", 2: "2 Menschen haben unterschrieben",
+           5: "5 Menschen haben unterschrieben", 21: "21 Menschen haben unterschrieben",
+           1_000_000: "1.000.000 Menschen haben unterschrieben"},
+    "ru": {1: "1 человек подписал", 2: "2 человека подписали", 5: "5 человек подписали",
+           21: "21 человек подписал", 1_000_000: f"1{NBSP}000{NBSP}000 человек подписали"},
+    "uk": {1: "1 людина підписала", 2: "2 людини підписали", 5: "5 людей підписали",
+           21: "21 людина підписала", 1_000_000: f"1{NBSP}000{NBSP}000 людей підписали"},
+}
+
+
+@pytest.mark.parametrize("language", PLURALS)
+def test_plural_forms_and_number_formats(app, client, language):
+    for count, expected in PLURALS[language].items():
+        set_count(app, count)
+        html = page(client, f"{PREFIX[language]}/")
+        number, phrase = re.search(
+            r"<strong data-count>([^<]+)</strong> <span data-count-phrase>([^<]+)</span>", html).groups()
+        assert f"{number} {phrase}" == expected
+
+
+def test_switcher_links_to_this_page_in_each_language(client):
+    html = page(client, "/ru/privacy")
+    switcher = re.search(r'<nav class="languages".*?</nav>', html, re.S).group(0)
+    links = dict(re.findall(r'<a href="([^"]+)" lang="(\w+)"', switcher))
+    assert links == {"/privacy": "en", "/de/privacy": "de", "/ru/privacy": "ru", "/uk/privacy": "uk"}
+    assert re.search(r'href="/ru/privacy" lang="ru" hreflang="ru" aria-current="true"', switcher)
+    # On the home page, English is asked for explicitly, so / does not negotiate it away.
+    home_switcher = re.search(r'<nav class="languages".*?</nav>', page(client, "/uk/"), re.S).group(0)
+    assert 'href="/?hl=en" lang="en"' in home_switcher
+
+
+def test_alternates_and_canonical_per_language(app, client):
+    public = app.config["PUBLIC_URL"]
+    html = page(client, "/de/")
+    assert f'<link rel="canonical" href="{public}/de/">' in html
+    for language, prefix in PREFIX.items():
+        assert f'<link rel="alternate" hreflang="{language}" href="{public}{prefix}/">' in html
+    assert f'<link rel="alternate" hreflang="x-default" href="{public}/">' in html
+
+
+def test_accept_language_decides_only_the_first_visit_to_the_root(app):
+    client = app.test_client()
+    first = client.get("/", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"})
+    assert first.status_code == 302 and first.headers["Location"] == "/uk/"
+    again = client.get("/", headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    assert again.status_code == 200 and '<html lang="en">' in again.get_data(as_text=True)
+    other = app.test_client()
+    asked = other.get("/?hl=en", headers={"Accept-Language": "ru"})
+    assert asked.status_code == 200 and '<html lang="en">' in asked.get_data(as_text=True)
+    english = app.test_client().get("/", headers={"Accept-Language": "en-GB,de;q=0.5"})
+    assert english.status_code == 200
+
+
+def test_form_errors_and_country_names_in_the_page_language(client):
+    hidden = hidden_fields(page(client, "/ru/"))
+    response = client.post("/ru/sign", data={**hidden, "name": "", "email": "нет", "country": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Пожалуйста, укажите имя и фамилию." in html
+    assert "Пожалуйста, проверьте адрес электронной почты" in html
+    assert '<option value="UA">Украина</option>' in html
+    names = re.findall(r'<option value="[A-Z]{2}">([^<]+)</option>', page(client, "/uk/"))
+    assert names.index("Україна") < names.index("Уругвай")  # Ukrainian alphabetical order
+    assert names.index("Австрія") < names.index("Німеччина")
+
+
+def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_credentials):
+    client = mail_app.test_client()
+    hidden = hidden_fields(page(client, "/ru/"))
+    response = client.post("/ru/sign", data={**hidden, "name": "Анна Сергеевна Политковская",
+                                              "email": "anna.ru@example.org", "country": "RU"})
+    assert response.status_code == 303 and response.headers["Location"] == "/ru/thank-you"
+    assert "Пожалуйста, проверьте почту." in page(client, "/ru/thank-you")
+    result = mail_app.test_cli_runner().invoke(args=["mail-worker", "--once"])
+    assert result.exit_code == 0, result.output
+
+    [message] = mail_server.inbox.to("anna.ru@example.org")
+    assert message["Subject"] == "Подтвердите свою подпись: справедливость для Сергея"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Здравствуйте, Анна Сергеевна Политковская!" in text
+    confirm = re.search(r"http://localhost(/ru/confirm/\S+)", text).group(1)
+    confirmed = client.get(confirm).get_data(as_text=True)
+    assert '<html lang="ru">' in confirmed and "Спасибо: ваша подпись подтверждена" in confirmed
+
+    admin = mail_app.test_client()
+    login = hidden_fields(page(admin, "/admin/login"))
+    email, password = admin_credentials
+    admin.post("/admin/login", data={**login, "email": email, "password": password})
+    body = admin.get("/admin/signatures.csv").get_data()
+    [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert (row["name"], row["language"], row["country"]) == ("Анна Сергеевна Политковская", "ru", "RU")
+    dashboard = admin.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<td>Русский</td><td class=\"num\">1</td>", dashboard)
+
+
+def catalogs():
+    return sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def test_there_is_a_catalog_for_each_language():
+    assert [p.parts[-3] for p in catalogs()] == ["de", "ru", "uk"]
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+def test_catalog_is_complete_with_nothing_fuzzy_or_stale(path, tmp_path):
+    with open(path, "rb") as f:
+        catalog = read_po(f)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings):
+            problems.append(f"untranslated: {message.id!r}")
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        if len(strings) != catalog.num_plurals and isinstance(message.id, tuple):
+            problems.append(f"wrong number of plural forms: {message.id!r}")
+    assert not problems, "\n".join(problems)
+    assert not catalog.obsolete, f"obsolete entries: {list(catalog.obsolete)}"
+    # Every string in the code and templates today is in the catalog.
+    pot = tmp_path / "messages.pot"
+    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg", "-k", "_l",
+                    "-k", "lazy_gettext", "-o", pot, "--no-location", "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    with open(pot, "rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    assert wanted - {m.id for m in catalog if m.id} == set()
+
+
+USER_FACING_ATTRIBUTES = re.compile(r'\s(?:aria-label|alt|title|placeholder)="([^"]*)"')
+
+
+@pytest.mark.parametrize("template", sorted(
+    str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*")
+    if p.is_file() and p.parts[-2] not in ("admin", "seo")
+))
+def test_templates_have_no_user_facing_text_outside_translation_calls(template):
+    source = (ROOT / "templates" / template).read_text()
+    text = re.sub(r"\{%-?\s*trans\b.*?endtrans\s*-?%\}", "", source, flags=re.S)
+    for attribute in USER_FACING_ATTRIBUTES.findall(text):
+        assert "{{" in attribute or not re.search(r"[^\W\d_]", attribute), attribute
+    text = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", " ", text, flags=re.S)
+    text = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", " ", text, flags=re.S)
+    text = re.sub(r"&[a-z]+;", " ", text)
+    leftovers = [word for word in text.split() if re.search(r"[^\W\d_]", word)]
+    assert leftovers == [], f"text outside a translation call: {leftovers[:10]}"
