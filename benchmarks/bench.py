@@ -303,6 +303,8 @@ def wrk(port: int, path: str, seconds: int, threads: int, connections: int,
     output = subprocess.run(command, capture_output=True, text=True, check=True,
                             env={**os.environ, **(env or {})}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    if rps == 0 or "Socket errors" in output:
+        raise RuntimeError(f"wrk got no clean answers from {path}:\n{output}")
     p50 = _wrk_latency_ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)

@@ -42,7 +42,11 @@ def language_of_request() -> str:
 
 
 def current_language() -> str:
-    """The language being written in: the request's, or one forced (an email's)."""
+    """The language being written in: the request's URL, or outside a request the locale
+    forced for an email (flask_babel.force_locale). Read from the environ in a request:
+    going through Babel there cost ~15% of a page view."""
+    if has_request_context():
+        return request.environ.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
     if has_app_context():
         return get_locale().language
     return DEFAULT_LANGUAGE
@@ -88,7 +92,8 @@ def first_visit_redirect():
     """
     from flask import redirect
 
-    if current_language() != DEFAULT_LANGUAGE or request.args.get("hl") or request.cookies.get(CHOICE_COOKIE):
+    if (current_language() != DEFAULT_LANGUAGE or "Accept-Language" not in request.headers
+            or request.args.get("hl") or request.cookies.get(CHOICE_COOKIE)):
         return None
     best = preferred_language()
     if best == DEFAULT_LANGUAGE:
@@ -112,10 +117,13 @@ def preferred_language() -> str:
 
 
 def remember_choice(response) -> None:
-    """After the page was served in a language, / never negotiates again for this browser."""
+    """Once English was asked for (/?hl=en, the switcher), / never negotiates it away again.
+
+    (A first-visit redirect remembers its own choice; pages under /de/ etc. need no cookie.)
+    """
     response.vary.add("Accept-Language")
-    if request.cookies.get(CHOICE_COOKIE) != current_language():
-        _set_choice(response, current_language())
+    if request.args.get("hl") == DEFAULT_LANGUAGE and request.cookies.get(CHOICE_COOKIE) != DEFAULT_LANGUAGE:
+        _set_choice(response, DEFAULT_LANGUAGE)
 
 
 def _set_choice(response, language: str) -> None:
