@@ -217,3 +217,22 @@ def test_templates_have_no_user_facing_text_outside_translation_calls(template):
     text = re.sub(r"&[a-z]+;", " ", text)
     leftovers = [word for word in text.split() if re.search(r"[^\W\d_]", word)]
     assert leftovers == [], f"text outside a translation call: {leftovers[:10]}"
+
+
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+TAG = re.compile(r"</?[a-z]+[^>]*>")
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+def test_translations_keep_every_placeholder_and_tag(path):
+    """A lost %(count)s or <cite> would break the page or the sentence in that language."""
+    with open(path, "rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        if not message.id:
+            continue
+        source = message.id[-1] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(source)), (source, string)
+            assert TAG.findall(string) == TAG.findall(source), (source, string)
