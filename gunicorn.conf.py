@@ -6,10 +6,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# gthread keeps HTTP keep-alive connections open, which sync workers cannot.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# sync, measured against gthread by `make bench` (benchmarks/RESULTS.md): the work is
+# CPU-bound Python, so threads only add GIL hand-offs; sync served the page as fast and
+# signed ~10% faster. Sync workers need the buffering reverse proxy the README puts in
+# front (nginx or the like), so a slow client never holds a worker.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# gunicorn's rule of thumb: 2 per core + 1 (one is always between requests).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))  # used by gthread only
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30

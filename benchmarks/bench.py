@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+DEFAULT_WORKER_CLASS = "sync"  # gunicorn.conf.py's; the page target is judged on it
 COLUMNS = "id, status, signed_at, confirmed_at, name, email, country, postcode_city, keep_informed, show_name"
 
 
@@ -346,7 +347,7 @@ def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
             ratio = rps["new"] / rps["hello"]
             report.add(f"GET / req/s, {worker_class} (hello world: {rps['hello']:.0f})", f"{rps['new']:.0f}")
             report.add(f"GET / vs hello world, {worker_class}, new visitors", f"{ratio:.2f}x", ">= 0.70x",
-                       ratio >= 0.7 if worker_class == "gthread" else None)
+                       ratio >= 0.7 if worker_class == DEFAULT_WORKER_CLASS else None)
             report.add(f"GET / vs hello world, {worker_class}, returning visitors",
                        f"{rps['returning'] / rps['hello']:.2f}x")
     finally:
@@ -401,21 +402,21 @@ def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) 
                    f"{result['p50_ms']:.1f} ms; {cpu:.0f}% of a core")
         bench_race(report, settings, workdir, database, kind)
         if kind == "sqlite":
-            bench_signing_sync(report, settings, workdir, database)
+            bench_signing_other_class(report, settings, workdir, database)
     finally:
         database.drop()
 
 
-def bench_signing_sync(report: Report, settings: Settings, workdir: Path, database: Database) -> None:
-    """The same signing load on sync workers, for the worker-class choice (information only)."""
+def bench_signing_other_class(report: Report, settings: Settings, workdir: Path, database: Database) -> None:
+    """The same signing load on gthread workers, for the worker-class choice (information only)."""
     seconds = max(settings.sign_seconds // 3, 1)
-    with Server("campaign_site:create_app()", production_env(database.url), workdir / "sign-sync.log",
-                worker_class="sync") as server:
+    with Server("campaign_site:create_app()", production_env(database.url), workdir / "sign-gthread.log",
+                worker_class="gthread", workers=os.cpu_count() * 2, threads=4) as server:
         browser = Browser(server.port)
         result = run_signing_load(server.port, browser.hidden_fields("/"), browser.cookie,
-                                  f"sync{secrets.token_hex(3)}", settings.sign_clients, seconds)
-    report.add(f"signing (sqlite) on sync workers, {settings.sign_clients} clients, {seconds} s",
-               f"{len(result['acked']) / seconds:.0f} sig/s")
+                                  f"gthread{secrets.token_hex(3)}", settings.sign_clients, seconds)
+    report.add(f"signing (sqlite) on gthread workers (2/core x 4 threads), {settings.sign_clients} clients, "
+               f"{seconds} s", f"{len(result['acked']) / seconds:.0f} sig/s")
 
 
 def bench_race(report: Report, settings: Settings, workdir: Path, database: Database, kind: str) -> None:
