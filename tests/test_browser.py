@@ -286,7 +286,7 @@ def test_progress_bar_has_accessible_name_and_value(site: LiveSite, page: Page):
 
 
 PAGES_FOR_AXE = ["home", "thank-you", "form-errors", "privacy", "admin-login", "admin-dashboard",
-                 "confirm-result", "withdraw"]
+                 "confirm-result", "withdraw", "home-de", "home-ru", "form-errors-uk"]
 
 
 @pytest.mark.parametrize("name", PAGES_FOR_AXE)
@@ -299,6 +299,14 @@ def test_no_axe_violations(site: LiveSite, page: Page, name: str):
 def open_page_for_axe(site: LiveSite, page: Page, name: str) -> None:
     if name == "home":
         page.goto(site.url + "/")
+    elif name in ("home-de", "home-ru"):
+        page.goto(site.url + "/" + name[-2:] + "/")
+        screenshot(page, name)
+    elif name == "form-errors-uk":
+        page.goto(site.url + "/uk/")
+        page.click("button[type=submit]")
+        expect(page.locator("#error-summary")).to_be_visible()
+        screenshot(page, name)
     elif name == "thank-you":
         page.goto(site.url + "/thank-you")
     elif name == "form-errors":
@@ -339,3 +347,10 @@ def test_no_sign_bar_on_a_desktop(site: LiveSite, browser: Browser):
     page.goto(site.url + "/")
     expect(page.locator("[data-sign-bar]")).to_be_hidden()
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/de/", "/ru/", "/uk/", "/de/privacy", "/ru/thank-you"])
+def test_nothing_is_wider_than_a_phone_in_any_language(site: LiveSite, page: Page, path: str):
+    """Long German compounds and Cyrillic nav labels must wrap, not push the page sideways."""
+    page.goto(site.url + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
