@@ -16,8 +16,8 @@ def _result(title: str, message: str, status: int = 200):
 def _invalid_link():
     return _result(
         _("This link does not work"),
-            _("It may have been mistyped or cut short, or the signature it belonged to has been "
-        "erased. If you copied it from an email, please make sure you copied all of it."),
+        _("It may have been mistyped or cut short, or the signature it belonged to has been "
+          "erased. If you copied it from an email, please make sure you copied all of it."),
         404,
     )
 
@@ -31,16 +31,14 @@ def confirm(token: str):
         return _result(
             _("This confirmation link has expired"),
             _("Links work for a limited time to protect your data. Please sign the petition "
-            "again with the same address, and we will send you a new link."),
+              "again with the same address, and we will send you a new link."),
             410,
         )
     except tokens.TokenInvalid:
         return _invalid_link()
     if outcome == signing.JUST_CONFIRMED:
-        return _result(_("Thank you: your signature is confirmed"),
-            _("It now counts toward our goal."))
-    return _result(_("Your signature is already confirmed"),
-            _("There is nothing more to do. Thank you."))
+        return _result(_("Thank you: your signature is confirmed"), _("It now counts toward our goal."))
+    return _result(_("Your signature is already confirmed"), _("There is nothing more to do. Thank you."))
 
 
 @bp.get("/withdraw/<token>")
@@ -58,7 +56,7 @@ def withdraw_confirmed(token: str):
         return _invalid_link()
     return _result(
         _("Your signature has been withdrawn"),
-            _("We have erased your name, email address and everything else you gave us."),
+        _("We have erased your name, email address and everything else you gave us."),
     )
 
 
@@ -83,7 +81,7 @@ def unsubscribe_confirmed(token: str):
         return "Unsubscribed.", 200, {"Content-Type": "text/plain; charset=utf-8"}
     return _result(
         _("You will not receive campaign updates"),
-            _("Your signature still counts. You can withdraw it at any time from the link in our emails."),
+        _("Your signature still counts. You can withdraw it at any time from the link in our emails."),
     )
 
 
