@@ -6,7 +6,7 @@ every URL with it, and no view needs to know. Accept-Language is consulted once 
 a first visit to / (see public.views.index).
 """
 
-from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский", "uk": "Українська"}
@@ -79,7 +79,7 @@ def register(app: Flask) -> None:
 
 
 def _country_name(code: str) -> str:
-    from .countries import country_name
+    from .countries import country_name  # here, not at the top: countries imports this module
 
     return country_name(code)
 
@@ -90,8 +90,6 @@ def first_visit_redirect():
     Only once: a visitor who has been here (the choice cookie) or asked for English
     (/?hl=en, the switcher's link) always gets the page they asked for.
     """
-    from flask import redirect
-
     if (current_language() != DEFAULT_LANGUAGE or "Accept-Language" not in request.headers
             or request.args.get("hl") or request.cookies.get(CHOICE_COOKIE)):
         return None
