@@ -1,6 +1,7 @@
 """Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, no formula injection."""
 
 from collections.abc import Iterator
+
 from sqlalchemy import String, case, cast, func, literal, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
