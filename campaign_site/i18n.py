@@ -7,7 +7,8 @@ a first visit to / (see public.views.index).
 """
 
 from flask import Flask, current_app, has_app_context, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from babel import Locale
+from flask_babel import Babel, get_locale, ngettext
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский", "uk": "Українська"}
 DEFAULT_LANGUAGE = "en"
@@ -88,6 +89,17 @@ def _country_name(code: str) -> str:
     from .countries import country_name  # here, not at the top: countries imports this module
 
     return country_name(code)
+
+
+def plural_phrases(singular: str, plural: str) -> dict[str, str]:
+    """A translated phrase for each plural category of the current language (CLDR names:
+    one, few, many, other), so site.js can pick one with Intl.PluralRules for a new count.
+    The strings must also appear in a literal ngettext() call to be extracted."""
+    locale = Locale.parse(current_language())
+    phrases: dict[str, str] = {}
+    for sample in (0, 1, 2, 5, 21, 1_000_000):  # between them, every category of our languages
+        phrases.setdefault(locale.plural_form(sample), ngettext(singular, plural, sample))
+    return phrases
 
 
 def first_visit_redirect():

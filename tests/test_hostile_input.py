@@ -10,7 +10,7 @@ from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, stored_signatures
+from support import csrf_token_from, hidden_fields, sign, stored_signatures
 
 REJECTED, STORED, TOO_LARGE = "rejected", "stored", "too-large"
 

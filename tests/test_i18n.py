@@ -236,3 +236,16 @@ def test_translations_keep_every_placeholder_and_tag(path):
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(source)), (source, string)
             assert TAG.findall(string) == TAG.findall(source), (source, string)
+
+
+def test_live_count_gets_a_phrase_for_every_plural_category(client):
+    """site.js picks data-phrase-<category> with Intl.PluralRules when the count changes."""
+    def phrases(path):
+        tally = re.search(r'<div class="tally"[^>]*>', page(client, path)).group(0)
+        return dict(re.findall(r'data-phrase-(\w+)="([^"]*)"', tally))
+
+    assert phrases("/ru/") == {"one": "человек подписал", "few": "человека подписали",
+                               "many": "человек подписали"}
+    assert phrases("/uk/") == {"one": "людина підписала", "few": "людини підписали", "many": "людей підписали"}
+    assert phrases("/") == {"one": "person has signed", "other": "people have signed"}
+    assert phrases("/de/") == {"one": "Person hat unterschrieben", "other": "Menschen haben unterschrieben"}

@@ -3,7 +3,6 @@ login, shared between workers through Redis, with a readable 429 and Retry-After
 
 import uuid
 
-import pytest
 
 from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, stored_signatures
 

@@ -2,9 +2,8 @@
 
 from urllib.parse import quote
 
-from babel import Locale
-from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask import current_app, jsonify, make_response, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -112,18 +111,8 @@ def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> 
         signing_state=_signing_state(),
         meta=seo.share_meta(),
         structured_data=seo.structured_data(),
-        count_phrases=count_phrases(),
+        count_phrases=i18n.plural_phrases("person has signed", "people have signed"),
     )
-
-
-def count_phrases() -> dict[str, str]:
-    """The count's phrase for each plural category of the language, for site.js's updates."""
-    locale = Locale.parse(i18n.current_language())
-    phrases = {}
-    for sample in (0, 1, 2, 5, 21, 1_000_000):
-        category = locale.plural_form(sample)
-        phrases.setdefault(category, ngettext("person has signed", "people have signed", sample))
-    return phrases
 
 
 def _signing_state() -> str:
