@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     check_production_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    load_keys(app)
 
     register_languages(app)
     trust_proxies(app)
@@ -35,6 +36,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def load_keys(app: Flask) -> None:
+    """The keys that seal supporters' data; production will not start without them."""
+    from .keys import load_keyrings
+
+    load_keyrings(app)
 
 
 def register_languages(app: Flask) -> None:

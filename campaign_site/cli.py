@@ -4,6 +4,10 @@ create-admin          create an admin or reset their password
 mail-worker           send queued emails (run it beside the web server; --once for cron)
 purge-pending         delete signatures never confirmed in time
 anonymise-signatures  after the campaign closes and the retention period ends
+generate-key          print a new key for DATA_ENCRYPTION_KEY or BLIND_INDEX_KEY
+key-status            which keys sealed how many signatures
+rotate-keys           re-encrypt and re-index every signature under the current keys
+encrypt-personal-data seal signatures still stored in plaintext (after migration 0006)
 """
 
 import sys
@@ -17,11 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import generate_password_hash
 
-from . import outbox, signing
+from . import key_maintenance, outbox, signing
 from .admin.auth import normalize_admin_email
+from .database import write_options
 from .extensions import db
+from .keys import blind_keyring, data_keyring, new_key
 from .mail import transport_from_config
 from .models import AdminUser
+from .personal_data import UnreadableData
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -105,4 +112,81 @@ def anonymise_signatures() -> None:
     click.echo(f"Erased the personal data of {erased} signatures; counts per country and day kept.")
 
 
-COMMANDS = [create_admin, mail_worker, purge_pending, anonymise_signatures]
+@click.command("generate-key")
+def generate_key() -> None:
+    """Print a new random key (32 bytes, URL-safe base64); nothing is stored."""
+    click.echo(new_key())
+
+
+@click.command("key-status")
+@with_appcontext
+def key_status() -> None:
+    """Show the configured key ids and how many signatures each data key sealed."""
+    data, blind = data_keyring(), blind_keyring()
+    click.echo(f"DATA_ENCRYPTION_KEY ids: {_ids(data)} (current first)")
+    click.echo(f"BLIND_INDEX_KEY ids:     {_ids(blind)} (current first)")
+    for kid, rows in sorted(key_maintenance.rows_per_data_key().items()):
+        state = "current" if kid == data.current_id else "old" if kid in data.ids else "NOT CONFIGURED"
+        click.echo(f"  {rows:>12,} signatures sealed under {kid.hex()} ({state})")
+    problems = [p for p in (key_maintenance.data_key_problem(), key_maintenance.blind_key_problem()) if p]
+    if problems:
+        raise click.ClickException("\n".join(problems))
+
+
+def _ids(keyring) -> str:
+    return ", ".join(kid.hex() for kid in keyring.ids)
+
+
+@click.command("rotate-keys")
+@click.option("--batch-size", default=key_maintenance.BATCH_SIZE, show_default=True)
+@with_appcontext
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every signature under the first (current) key of DATA_ENCRYPTION_KEY and
+    recompute its blind index under the first key of BLIND_INDEX_KEY.
+
+    Put the new key first and keep the old one after it, on every server, before running
+    this. The site keeps serving; if the run stops, run it again.
+    """
+    problem = key_maintenance.data_key_problem()
+    if problem:
+        raise click.ClickException(problem)
+    try:
+        result = key_maintenance.rotate_keys(batch_size, progress=_print_progress("rotate-keys"))
+    except UnreadableData as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"rotate-keys: done, {result.examined:,} signatures checked, {result.rewritten:,} rewritten. "
+        "Every signature is now under the current keys; old keys may be removed from the settings."
+    )
+
+
+@click.command("encrypt-personal-data")
+@click.option("--batch-size", default=key_maintenance.BATCH_SIZE, show_default=True)
+@with_appcontext
+def encrypt_personal_data(batch_size: int) -> None:
+    """Seal signatures stored in plaintext before encryption (after `flask db upgrade 0006`).
+
+    Each batch commits, so it can run while signing is paused and resume where it stopped;
+    `flask db upgrade` then drops the plaintext columns (and seals any row left over).
+    """
+    with db.engine.connect().execution_options(**write_options()) as connection:
+        done = key_maintenance.encrypt_plaintext(
+            connection, data_keyring(), blind_keyring(), batch_size,
+            after_batch=connection.commit, progress=_print_progress("encrypt-personal-data"),
+        )
+        connection.commit()
+    click.echo(f"encrypt-personal-data: {done:,} signatures sealed; none is left in plaintext.")
+
+
+def _print_progress(command: str):
+    def progress(done: int, total: int, rewritten: int) -> None:
+        share = done / total if total else 1
+        click.echo(f"{command}: {done:,} of {total:,} ({share:.0%}), {rewritten:,} rewritten", err=True)
+
+    return progress
+
+
+COMMANDS = [
+    create_admin, mail_worker, purge_pending, anonymise_signatures,
+    generate_key, key_status, rotate_keys, encrypt_personal_data,
+]

@@ -11,6 +11,9 @@ from flask.helpers import get_debug_flag
 
 # Used only by development and tests; production refuses to start with it.
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+# Keys the test suite encrypts with; nothing real is ever sealed under them.
+TEST_DATA_ENCRYPTION_KEY = "4o8nh44PtSqh170CbnZ94zpwIVUwgpSdQcr-igak6pY="
+TEST_BLIND_INDEX_KEY = "AbTllHbts2xvCpQ2QwwiCX67poFMaPkOiDn8qD_Of-w="
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -132,6 +135,11 @@ class Config:
         self.ADMIN_MAX_FAILED_LOGINS = _int_env("ADMIN_MAX_FAILED_LOGINS", 5)
         self.ADMIN_LOCK_MINUTES = _int_env("ADMIN_LOCK_MINUTES", 15)
 
+        # Supporters' data keys (keys.py): the value itself, or a file that holds it.
+        for setting in ("DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
+            setattr(self, setting, _env(setting))
+            setattr(self, f"{setting}_FILE", _env(f"{setting}_FILE"))
+
 
 class DevelopmentConfig(Config):
     """`make run` on a laptop: SQLite in instance/."""
@@ -153,6 +161,8 @@ class TestingConfig(Config):
         self.SIGNING_MIN_SECONDS = 0
         self.SIGNING_PAUSED = False
         self.PUBLIC_CACHE_SECONDS = 0  # tests see every change at once
+        self.DATA_ENCRYPTION_KEY = TEST_DATA_ENCRYPTION_KEY
+        self.BLIND_INDEX_KEY = TEST_BLIND_INDEX_KEY
 
 
 class ProductionConfig(Config):
@@ -199,6 +209,9 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
+    for setting, test_key in (("DATA_ENCRYPTION_KEY", TEST_DATA_ENCRYPTION_KEY), ("BLIND_INDEX_KEY", TEST_BLIND_INDEX_KEY)):
+        if test_key in (config.get(setting) or ""):
+            raise RuntimeError(f"Production must not use the test suite's {setting}; generate one with `flask generate-key`.")
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

@@ -38,7 +38,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Connection) -> None:
     """BEGIN IMMEDIATE takes the write lock up front, so a writer never fails mid-way."""
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # e.g. VACUUM in a migration, which no transaction may surround
+    mode = options.get(SQLITE_BEGIN, "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 

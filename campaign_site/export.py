@@ -8,7 +8,9 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from .database import write_transaction
 from .extensions import db
+from .keys import data_keyring
 from .models import CONFIRMED, PENDING, ExportAudit, Signature
+from .personal_data import open_fields
 
 HEADER = [
     "id", "status", "signed_at_utc", "confirmed_at_utc", "name", "email",
@@ -38,9 +40,24 @@ def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]
     header = "\ufeff" + ",".join(HEADER) + LINE_END
     yield header, 0
     rows = 0
-    for batch in _csv_line_batches(STATUS_FILTERS[status_filter]):
+    keyring = data_keyring()
+    for batch in _row_batches(STATUS_FILTERS[status_filter]):
         rows += len(batch)
-        yield "".join(line for (line,) in batch), rows
+        yield "".join(_csv_line(row, keyring) for row in batch), rows
+
+
+def _csv_line(row: tuple[str, bytes, str, str], keyring) -> str:
+    """One line: the database's formatted cells around the decrypted, defused personal ones."""
+    start, box, country, end = row
+    name, email, postcode_city = open_fields(box, keyring)
+    return f"{start}{_cell(name)},{_cell(email)},{country},{_cell(postcode_city)}{end}"
+
+
+def _cell(text: str) -> str:
+    """RFC 4180 quoting, after defusing text a spreadsheet would run as a formula (OWASP)."""
+    if text.startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _start_audit(admin_email: str, status_filter: str) -> int:
@@ -65,31 +82,23 @@ def recent_exports(limit: int = 20) -> list[ExportAudit]:
     )
 
 
-def _csv_line_batches(status: str | None):
-    """CSV lines in id order, fetched in batches (a server-side cursor on PostgreSQL).
+def _row_batches(status: str | None):
+    """(cells before the name, sealed personal data, country, cells after) in id order.
 
-    The database writes each line, as COPY would: it formats the timestamps and yes/no,
-    defuses and quotes the text, and Python only joins the lines. Converting a million
-    rows in Python took 13x as long as `sqlite3 -csv` (the SQLite driver parses every
-    timestamp string back into a datetime); see benchmarks/RESULTS.md.
+    The database formats what is plaintext, as COPY would (timestamps, yes/no, the commas),
+    and Python only decrypts and quotes the three personal cells: converting whole rows in
+    Python took 13x as long as `sqlite3 -csv`; see benchmarks/RESULTS.md.
     """
-    cells = [
-        cast(Signature.id, String),
-        Signature.status,
-        iso_utc(Signature.signed_at),
-        func.coalesce(iso_utc(Signature.confirmed_at), ""),
-        _quoted(_defused(Signature.name)),
-        _quoted(_defused(Signature.email)),
-        Signature.country,
-        _quoted(_defused(func.coalesce(Signature.postcode_city, ""))),
-        _yes_no(Signature.keep_informed),
-        _yes_no(Signature.show_name),
-        Signature.language,
-    ]
-    line = cells[0]
-    for cell in cells[1:]:
-        line = line + literal(",", String) + cell
-    statement = select(line + literal(LINE_END, String)).order_by(Signature.id)
+    comma = literal(",", String)
+    start = cast(Signature.id, String)
+    for cell in (Signature.status, iso_utc(Signature.signed_at), func.coalesce(iso_utc(Signature.confirmed_at), "")):
+        start = start + comma + cell
+    end = comma
+    for cell in (_yes_no(Signature.keep_informed), comma, _yes_no(Signature.show_name), comma, Signature.language):
+        end = end + cell
+    statement = select(
+        start + comma, Signature.personal, Signature.country, end + literal(LINE_END, String)
+    ).order_by(Signature.id)
     if status is not None:
         statement = statement.where(Signature.status == status)  # ix_signature_status_id
     yield from _fetch_in_batches(statement)
@@ -119,19 +128,6 @@ def _fetch_in_batches(statement) -> Iterator[list[tuple]]:
             yield batch
     finally:
         cursor.close()
-
-
-def _defused(column):
-    """Text a spreadsheet would run as a formula gets a quote in front (OWASP CSV injection)."""
-    return case(
-        (func.substr(column, 1, 1).in_(FORMULA_TRIGGERS), literal("'", String) + column),
-        else_=column,
-    )
-
-
-def _quoted(column):
-    """RFC 4180: in double quotes, with any double quote doubled; so commas and newlines are safe."""
-    return literal('"', String) + func.replace(column, '"', '""') + literal('"', String)
 
 
 def _yes_no(column):

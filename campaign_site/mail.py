@@ -64,8 +64,9 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
 
 
 def _build_message(kind: str, signature: Signature) -> EmailMessage:
+    person = signature.person()  # decrypted only here, while the message is built
     context = {
-        "name": signature.name,
+        "name": person.name,
         "subject": str(SUBJECTS[kind]),
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
         **supporter_links(signature),
@@ -76,7 +77,7 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     sender = current_app.config["MAIL_SENDER"]
     message["Subject"] = str(SUBJECTS[kind])
     message["From"] = sender
-    message["To"] = formataddr((signature.name, signature.email))
+    message["To"] = formataddr((person.name, person.email))
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
     # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.

@@ -3,10 +3,11 @@
 import secrets
 from datetime import date, datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, LargeBinary, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
+from .personal_data import BLIND_INDEX_BYTES, Person, open_box
 
 
 def utcnow() -> datetime:
@@ -35,7 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-# Bounds shared by the forms and the columns, so a valid form always fits the row.
+# Bounds the form enforces on what is sealed into Signature.personal.
 NAME_MAX = 200
 EMAIL_MAX = 254
 POSTCODE_CITY_MAX = 100
@@ -62,15 +63,13 @@ class Signature(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_MAX))
-    # The address as the supporter typed it, tidied by email-validator; used for mail.
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    # One signature per mailbox: the case-folded address, unique in the database.
-    email_key: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    # Name, email as typed and postcode/city, only ever as ciphertext (personal_data.py).
+    personal: Mapped[bytes] = mapped_column(LargeBinary)
+    # One signature per mailbox: a keyed hash of the normalized address, unique in the database.
+    email_hash: Mapped[bytes] = mapped_column(LargeBinary(BLIND_INDEX_BYTES), unique=True)
     country: Mapped[str] = mapped_column(String(2))
     # The language the supporter signed in (en, de, ru, uk): their emails are written in it.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
-    postcode_city: Mapped[str | None] = mapped_column(String(POSTCODE_CITY_MAX))
     keep_informed: Mapped[bool] = mapped_column(default=False)
     show_name: Mapped[bool] = mapped_column(default=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,6 +78,10 @@ class Signature(db.Model):
     token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce)
     # When the supporter was last emailed; repeat sign-ups may not mail more often.
     last_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def person(self) -> Person:
+        """Who signed, decrypted (raises personal_data.UnreadableData without the right key)."""
+        return open_box(self.personal)
 
     def __repr__(self) -> str:
         return f"<Signature {self.id}>"

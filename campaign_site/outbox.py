@@ -17,6 +17,7 @@ from .database import write_transaction
 from .extensions import db
 from .mail import PermanentMailError, Transport, build_message
 from .models import OutboxMessage, Signature, utcnow
+from .personal_data import UnreadableData
 
 CONFIRM_MAIL = "confirm"
 ALREADY_SIGNED_MAIL = "already-signed"
@@ -89,8 +90,15 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
     if message is None or signature is None:
         db.session.rollback()  # erased meanwhile: the cascade took the message too
         return
-    email = build_message(message.kind, signature)
     attempts = message.attempts + 1
+    try:
+        email = build_message(message.kind, signature)
+    except UnreadableData as error:  # a key is missing: retry later, once it is back
+        db.session.rollback()
+        _record_failure(message_id, attempts, str(error), permanent=False)
+        report.retried += 1
+        report.errors.append(str(error))
+        return
     db.session.rollback()  # hold no transaction open while talking to the mail server
     try:
         transport.send(email)

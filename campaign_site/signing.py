@@ -7,7 +7,7 @@ by the database in a single statement, never by a check before a write.
 
 import random
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,10 +15,12 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import outbox, short_cache, tokens
+from . import key_maintenance, outbox, short_cache, tokens
 from .countries import country_name
 from .database import write_transaction
 from .extensions import db
+from .keys import data_keyring
+from .personal_data import Person, UnreadableData, blind_indexes, open_fields, seal
 from .models import (
     CONFIRMED,
     PENDING,
@@ -60,24 +62,6 @@ class RecentSigner:
     country_code: str  # shown by name in the page's language
 
 
-# Gmail ignores dots in the local part, and googlemail.com is the same service.
-GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
-
-
-def mailbox_key(email: str) -> str:
-    """The uniqueness key of an address: one key per mailbox, however it is spelled.
-
-    Letter case, a "+tag" after the local part (most providers deliver those to the
-    same mailbox) and, at Gmail, dots are ignored; the address as typed is kept for mail.
-    """
-    local, _, domain = email.casefold().rpartition("@")
-    local = local.split("+", 1)[0] or local
-    if domain in GMAIL_DOMAINS:
-        domain = GMAIL_DOMAINS[domain]
-        local = local.replace(".", "") or local
-    return f"{local}@{domain}"
-
-
 def confirmation_required() -> bool:
     """Whether signatures wait for their address to be confirmed (the default)."""
     return current_app.config["CONFIRMATION_REQUIRED"]
@@ -106,6 +90,8 @@ def signing_paused() -> bool:
 def _paused_by_admin() -> bool:
     setting = db.session.get(SiteSetting, PAUSED_SETTING)
     paused = setting is not None and setting.value == "1"
+    # A blind index key that did not make the stored rows would let every supporter sign twice.
+    paused = paused or key_maintenance.blind_key_problem() is not None
     db.session.rollback()  # only a read: end it before the signing transaction starts
     return paused
 
@@ -126,26 +112,32 @@ def record_signature(new: NewSignature) -> None:
     The caller learns nothing about which happened: a repeat must look like a first.
     """
     now = utcnow()
+    indexes = blind_indexes(new.email)
     with write_transaction(db.session):
-        signature_id = _insert_signature(new, now)
+        signature_id = _insert_signature(new, now, indexes)
         if signature_id is None:
-            _remind_repeat_signer(mailbox_key(new.email), now)
+            _remind_repeat_signer(indexes, now)
         elif confirmation_required():
             outbox.enqueue(signature_id, outbox.CONFIRM_MAIL)
         else:
             _add_to_count(1)
 
 
-def _insert_signature(new: NewSignature, now: datetime) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if the mailbox signed."""
+def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if the mailbox signed.
+
+    The unique blind index decides under the current key. While an old blind index key is
+    still being rotated out, rows made with it are looked for first (the writer lock on
+    SQLite, and the unique index on PostgreSQL, keep that free of races).
+    """
+    if len(indexes) > 1 and _signed_under(indexes[1:]):
+        return None
     confirmed = not confirmation_required()
     row = {
-        "name": new.name,
-        "email": new.email,
-        "email_key": mailbox_key(new.email),
+        "personal": seal(Person(new.name, new.email, new.postcode_city)),
+        "email_hash": indexes[0],
         "country": new.country,
         "language": new.language,
-        "postcode_city": new.postcode_city,
         "keep_informed": new.keep_informed,
         "show_name": new.show_name,
         "signed_at": now,
@@ -158,6 +150,10 @@ def _insert_signature(new: NewSignature, now: datetime) -> int | None:
     return db.session.execute(_insert_statement(dialect), row).scalar_one_or_none()
 
 
+def _signed_under(indexes: list[bytes]) -> bool:
+    return db.session.scalar(select(Signature.id).where(Signature.email_hash.in_(indexes)).limit(1)) is not None
+
+
 @cache
 def _insert_statement(dialect: str):
     """Built once per dialect (building it per signature showed in the profile).
@@ -168,12 +164,17 @@ def _insert_statement(dialect: str):
     table = Signature.__table__
     return (
         module.insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.email_key])
+        .on_conflict_do_nothing(index_elements=[table.c.email_hash])
         .returning(table.c.id)
     )
 
 
-def _remind_repeat_signer(key: str, now: datetime) -> None:
+def find_by_email(email: str) -> Signature | None:
+    """The signature of an address's mailbox, found through its blind index (admin search)."""
+    return db.session.scalar(select(Signature).where(Signature.email_hash.in_(blind_indexes(email))))
+
+
+def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
     """Mail the mailbox's owner (their link again, or 'already signed'), at most once an interval."""
     if not confirmation_required():
         return
@@ -181,7 +182,7 @@ def _remind_repeat_signer(key: str, now: datetime) -> None:
     claimed = db.session.execute(
         update(Signature)
         .where(
-            Signature.email_key == key,
+            Signature.email_hash.in_(indexes),
             or_(Signature.last_emailed_at.is_(None), Signature.last_emailed_at < cutoff),
         )
         .values(last_emailed_at=now)
@@ -224,13 +225,24 @@ def withdraw_signature(token: str) -> None:
     """
     with write_transaction(db.session):
         signature = tokens.signature_for(token, tokens.WITHDRAW)
-        counted = signature.status == CONFIRMED
-        db.session.expunge(signature)
-        deleted = db.session.execute(
-            delete(Signature).where(Signature.id == signature.id)
-        ).rowcount
-        if deleted and counted:
-            _add_to_count(-1)
+        _erase(signature)
+
+
+def erase_signature(signature_id: int) -> bool:
+    """Erase a signature for its owner who asked an admin; False if it was already gone."""
+    with write_transaction(db.session):
+        signature = db.session.get(Signature, signature_id)
+        return signature is not None and _erase(signature)
+
+
+def _erase(signature: Signature) -> bool:
+    """Delete the row (its queued mail goes with it) and take it off the count if it counted."""
+    counted = signature.status == CONFIRMED
+    db.session.expunge(signature)
+    deleted = db.session.execute(delete(Signature).where(Signature.id == signature.id)).rowcount
+    if deleted and counted:
+        _add_to_count(-1)
+    return bool(deleted)
 
 
 def unsubscribe(token: str) -> None:
@@ -309,14 +321,29 @@ def signature_count() -> int:
 
 
 def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
-    """The latest confirmed signers who agreed to be listed: first name and country only."""
+    """The latest confirmed signers who agreed to be listed: first name and country only.
+
+    Only these few rows are decrypted, each once per process (the cache is keyed by the
+    ciphertext, so a re-encrypted or erased row is never served from it).
+    """
     rows = db.session.execute(
-        select(Signature.name, Signature.country)
+        select(Signature.personal, Signature.country)
         .where(Signature.status == CONFIRMED, Signature.show_name.is_(True))
         .order_by(Signature.id.desc())
         .limit(limit)
     )
-    return [RecentSigner(first_name(name), code) for name, code in rows]
+    signers = []
+    for box, code in rows:
+        try:
+            signers.append(RecentSigner(_first_name_in(box), code))
+        except UnreadableData as error:  # the page stays up; the operator is told
+            current_app.logger.error("recent signers: %s", error)
+    return signers
+
+
+@lru_cache(maxsize=64)
+def _first_name_in(box: bytes) -> str:
+    return first_name(open_fields(box, data_keyring())[0])
 
 
 def first_name(full_name: str) -> str:

@@ -49,12 +49,23 @@ def sign(client: FlaskClient, **fields):
     return client.post("/sign", data=form)
 
 
-def stored_signatures(app: Flask) -> list[Signature]:
-    """Every signature in the database, oldest first."""
+class StoredSignature:
+    """A stored row with its personal data decrypted, as the admin export shows it."""
+
+    def __init__(self, row: Signature) -> None:
+        for column in Signature.__table__.columns:
+            setattr(self, column.key, getattr(row, column.key))
+        person = row.person()
+        self.name, self.email, self.postcode_city = person.name, person.email, person.postcode_city
+
+
+def stored_signatures(app: Flask) -> list[StoredSignature]:
+    """Every signature in the database, oldest first, decrypted."""
     with app.app_context():
         rows = db.session.scalars(db.select(Signature).order_by(Signature.id)).all()
-        db.session.expunge_all()
-        return list(rows)
+        stored = [StoredSignature(row) for row in rows]
+        db.session.rollback()
+        return stored
 
 
 def confirm_pending(app: Flask, client: FlaskClient) -> int:
@@ -77,3 +88,11 @@ def sign_and_confirm(app: Flask, client: FlaskClient, **fields):
     response = sign(client, **fields)
     confirm_pending(app, client)
     return response
+
+
+def blind_index_of(app: Flask, email: str) -> bytes:
+    """The blind index the site stores for an address, under the current key."""
+    from campaign_site.personal_data import blind_indexes
+
+    with app.app_context():
+        return blind_indexes(email)[0]

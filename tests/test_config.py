@@ -1,9 +1,12 @@
 """Production refuses unsafe settings; development and tests start with safe defaults."""
 
+import base64
+
 import pytest
 
 from campaign_site import create_app
-from campaign_site.config import DEV_SECRET_KEY
+from campaign_site.config import DEV_SECRET_KEY, TEST_DATA_ENCRYPTION_KEY
+from campaign_site.keys import new_key
 
 REAL_KEY = "k" * 48
 POSTGRES = "postgresql+psycopg://campaign@db.internal/campaign"
@@ -16,6 +19,8 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
     monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     return monkeypatch
 
 
@@ -48,6 +53,45 @@ def test_production_refuses_to_start_without_email_settings(production_env, need
     production_env.delenv(needed)
     with pytest.raises(RuntimeError, match=needed):
         create_app()
+
+
+@pytest.mark.parametrize("setting", ["DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"])
+def test_production_refuses_to_start_without_encryption_keys(production_env, setting):
+    production_env.delenv(setting)
+    with pytest.raises(RuntimeError, match=f"{setting} \\(or {setting}_FILE\\) must be set"):
+        create_app()
+
+
+@pytest.mark.parametrize("bad", ["not-a-key", "c2hvcnQ=", new_key()[:-8]])
+def test_a_malformed_key_is_refused_with_a_clear_message(production_env, bad):
+    production_env.setenv("DATA_ENCRYPTION_KEY", bad)
+    with pytest.raises(RuntimeError, match="DATA_ENCRYPTION_KEY has a value that is not a key.*flask generate-key"):
+        create_app()
+
+
+def test_production_refuses_the_test_suites_key(production_env):
+    production_env.setenv("DATA_ENCRYPTION_KEY", TEST_DATA_ENCRYPTION_KEY)
+    with pytest.raises(RuntimeError, match="test suite's DATA_ENCRYPTION_KEY"):
+        create_app()
+
+
+def test_one_key_may_not_serve_both_purposes(production_env):
+    key = new_key()
+    production_env.setenv("DATA_ENCRYPTION_KEY", key)
+    production_env.setenv("BLIND_INDEX_KEY", key)
+    with pytest.raises(RuntimeError, match="must be different keys"):
+        create_app()
+
+
+def test_keys_can_come_from_files_and_hold_old_keys_after_the_current(production_env, tmp_path):
+    current, old = new_key(), new_key()
+    key_file = tmp_path / "data.key"
+    key_file.write_text(f"# current first\n{current}\n{old}\n")
+    production_env.delenv("DATA_ENCRYPTION_KEY")
+    production_env.setenv("DATA_ENCRYPTION_KEY_FILE", str(key_file))
+    app = create_app()
+    keyring = app.extensions["keyrings"]["DATA_ENCRYPTION_KEY"]
+    assert [base64.urlsafe_b64encode(key).decode() for key in keyring.keys] == [current, old]
 
 
 def test_campaign_close_must_be_a_date(monkeypatch):

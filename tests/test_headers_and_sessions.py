@@ -11,6 +11,7 @@ from sqlalchemy import update
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.models import AdminUser, utcnow
+from campaign_site.keys import new_key
 from support import csrf_token_from, sign
 
 EXPECTED = {
@@ -90,6 +91,8 @@ def test_production_session_cookie_is_secure(monkeypatch, migrated_database_url)
     monkeypatch.setenv("DATABASE_URL", migrated_database_url)
     monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
     monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     app = create_app()
     try:
         cookie = _set_cookie_for_session(app.test_client().get("/admin/login", base_url="https://localhost"))

@@ -70,7 +70,7 @@ CASES = [
 
 
 def _snapshot(signature):
-    columns = ("id", "name", "email", "email_key", "country", "postcode_city", "keep_informed", "show_name", "status")
+    columns = ("id", "name", "email", "email_hash", "country", "postcode_city", "keep_informed", "show_name", "status")
     return {column: getattr(signature, column) for column in columns}
 
 

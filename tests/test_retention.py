@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from campaign_site.extensions import db
 from campaign_site.models import DailyTally, Signature, utcnow
-from support import confirm_pending, sign, stored_signatures
+from support import blind_index_of, confirm_pending, sign, stored_signatures
 
 
 def _age(app, email, days):
@@ -15,7 +15,7 @@ def _age(app, email, days):
     with app.app_context():
         moment = utcnow() - timedelta(days=days)
         db.session.execute(
-            update(Signature).where(Signature.email == email).values(signed_at=moment, last_emailed_at=moment)
+            update(Signature).where(Signature.email_hash == blind_index_of(app, email)).values(signed_at=moment, last_emailed_at=moment)
         )
         db.session.commit()
 

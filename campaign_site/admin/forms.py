@@ -1,4 +1,4 @@
-"""The admin login form."""
+"""The admin forms: login, and finding a supporter by email."""
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -19,3 +19,13 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
 
+
+
+class FindSignatureForm(FlaskForm):
+    """An address whose signature an admin must find (e.g. its owner asked for erasure)."""
+
+    email = EmailField(
+        "Supporter's email address",
+        validators=[DataRequired("Please enter the supporter's email address."), Length(max=254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 
-from .. import outbox, signing
+from .. import key_maintenance, outbox, signing
 from ..i18n import LANGUAGES
 from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
 from . import bp
@@ -24,7 +24,7 @@ from .auth import (
     login_required,
     safe_next,
 )
-from .forms import LoginForm
+from .forms import FindSignatureForm, LoginForm
 
 LOGIN_FAILED = (
     "That email and password do not match an admin account, or the account is locked "
@@ -74,6 +74,8 @@ def dashboard():
         unsent_mail=outbox.pending_messages(),
         paused=signing.signing_paused(),
         paused_by_config=current_app.config["SIGNING_PAUSED"],
+        key_problem=key_maintenance.blind_key_problem(),
+        find_form=FindSignatureForm(),
         exports=recent_exports(),
     )
 
@@ -99,6 +101,10 @@ def export_signatures():
             title="Unknown export filter",
             message="Choose confirmed, pending or all signatures from the dashboard.",
         ), 400
+    problem = key_maintenance.data_key_problem()
+    if problem:  # say so now, rather than break off a half-written file
+        current_app.logger.error("export refused: %s", problem)
+        return render_template("message.html", title="The signatures cannot be decrypted", message=problem), 503
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     chunks = audited_signatures_csv(current_admin().email, status_filter)
     return Response(
@@ -108,3 +114,25 @@ def export_signatures():
             "Content-Disposition": f'attachment; filename="signatures-{status_filter}-{stamp}.csv"',
         },
     )
+
+
+@bp.post("/find")
+@login_required
+def find_signature():
+    """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
+    form = FindSignatureForm()
+    if not form.validate_on_submit():
+        return render_template("admin/find.html", form=form, searched=False), 422
+    signature = signing.find_by_email(form.email.data.strip())
+    person = signature.person() if signature else None
+    return render_template("admin/find.html", form=form, searched=True, signature=signature, person=person)
+
+
+@bp.post("/signatures/<int:signature_id>/erase")
+@login_required
+def erase_signature(signature_id: int):
+    """Erase one signature at its owner's request (the admin found it by email first)."""
+    erased = signing.erase_signature(signature_id)
+    current_app.logger.warning("signature %s erased by admin %s", signature_id, current_admin().id)
+    message = "The signature and its personal data are erased." if erased else "That signature was already erased."
+    return render_template("message.html", title="Signature erased", message=message)

@@ -1,0 +1,179 @@
+"""Keeping every stored row readable: key checks, key rotation, encrypting plaintext rows.
+
+Rotation and encryption run in short batches, each its own transaction, so the site keeps
+serving while they work and an interrupted run simply starts again (rows already done are
+read and skipped, never written twice).
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import Connection
+
+from .database import write_transaction
+from .extensions import db
+from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
+from .models import Signature
+from .personal_data import (
+    Person,
+    blind_index,
+    box_key_id,
+    missing_key_message,
+    open_box,
+    seal,
+)
+from .text import clean_text
+
+BATCH_SIZE = 1000
+# (rows looked at, rows in all, rows rewritten) after each batch.
+Progress = Callable[[int, int, int], None]
+
+
+def blind_key_problem() -> str | None:
+    """Why signing must not run, if some row's blind index was made by an unconfigured key.
+
+    Cheap enough for every few seconds: the key id leads the unique index, so this is a
+    few empty range scans between the configured ids.
+    """
+    keyring = blind_keyring()
+    outside = []
+    lower = None
+    for kid in sorted(keyring.ids):
+        below = Signature.email_hash < kid
+        outside.append(below if lower is None else sa.and_(Signature.email_hash >= lower, below))
+        lower = _after_prefix(kid)
+    if lower is not None:
+        outside.append(Signature.email_hash >= lower)
+    row = db.session.execute(select(Signature.email_hash).where(or_(*outside)).limit(1)).first()
+    if row is None:
+        return None
+    return missing_key_message(keyring, {bytes(row.email_hash[:KEY_ID_BYTES])})
+
+
+def _after_prefix(prefix: bytes) -> bytes | None:
+    """The smallest value above every value that starts with prefix (None past ff..ff)."""
+    number = int.from_bytes(prefix, "big") + 1
+    if number >= 1 << (8 * len(prefix)):
+        return None
+    return number.to_bytes(len(prefix), "big")
+
+
+def rows_per_data_key() -> Counter:
+    """How many signatures each data key sealed (reads every row's 5-byte header)."""
+    prefix = func.substr(Signature.personal, 2, KEY_ID_BYTES)
+    rows = db.session.execute(select(prefix, func.count()).group_by(prefix))
+    return Counter({bytes(kid): n for kid, n in rows})
+
+
+def data_key_problem() -> str | None:
+    """Why the export cannot run, if some rows were sealed under an unconfigured key."""
+    keyring = data_keyring()
+    missing = set(rows_per_data_key()) - set(keyring.ids)
+    return missing_key_message(keyring, missing) if missing else None
+
+
+@dataclass
+class RotationResult:
+    examined: int = 0
+    rewritten: int = 0
+
+
+def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> RotationResult:
+    """Re-encrypt every row under the current data key and re-index it under the current
+    blind index key; rows already current are left alone."""
+    data, blind = data_keyring(), blind_keyring()
+    total = db.session.scalar(select(func.count(Signature.id)))
+    db.session.rollback()
+    result, last_id = RotationResult(), 0
+    while True:
+        with write_transaction(db.session):
+            rows = db.session.execute(
+                select(Signature.id, Signature.personal, Signature.email_hash)
+                .where(Signature.id > last_id)
+                .order_by(Signature.id)
+                .limit(batch_size)
+                .with_for_update()  # PostgreSQL: no one changes these rows mid-batch
+            ).all()
+            for row in rows:
+                result.rewritten += _rotate_row(row, data, blind)
+        if not rows:
+            return result
+        last_id = rows[-1].id
+        result.examined += len(rows)
+        if progress:
+            progress(result.examined, total, result.rewritten)
+
+
+def _rotate_row(row, data: Keyring, blind: Keyring) -> bool:
+    if box_key_id(row.personal) == data.current_id and row.email_hash[:KEY_ID_BYTES] == blind.current_id:
+        return False
+    person = open_box(row.personal, data)
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id == row.id)
+        .values(personal=seal(person, data), email_hash=blind_index(person.email, blind.current))
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+# The signature table as it stood before encryption (migration 0006 keeps both forms).
+PLAINTEXT_SIGNATURE = sa.table(
+    "signature",
+    sa.column("id"),
+    sa.column("name"),
+    sa.column("email"),
+    sa.column("email_key"),
+    sa.column("postcode_city"),
+    sa.column("personal"),
+    sa.column("email_hash"),
+)
+
+
+def encrypt_plaintext(
+    connection: Connection,
+    data: Keyring,
+    blind: Keyring,
+    batch_size: int = BATCH_SIZE,
+    after_batch: Callable[[], None] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Seal rows still holding plaintext and blank their plaintext columns; returns how many.
+
+    after_batch commits (the CLI command) or does nothing (inside a migration).
+    """
+    table = PLAINTEXT_SIGNATURE
+    todo = table.c.personal.is_(None)
+    total = connection.scalar(select(func.count()).select_from(table).where(todo))
+    done = 0
+    while True:
+        rows = connection.execute(
+            select(table.c.id, table.c.name, table.c.email, table.c.postcode_city)
+            .where(todo)
+            .order_by(table.c.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return done
+        for row in rows:
+            person = Person(clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city))
+            connection.execute(
+                update(table)
+                .where(table.c.id == row.id)
+                .values(
+                    personal=seal(person, data),
+                    email_hash=blind_index(person.email, blind.current),
+                    name=None,
+                    email=None,
+                    email_key=None,
+                    postcode_city=None,
+                )
+            )
+        done += len(rows)
+        if after_batch:
+            after_batch()
+        if progress:
+            progress(done, total, done)

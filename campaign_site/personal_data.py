@@ -1,0 +1,119 @@
+"""Who a supporter is, stored only as ciphertext: one AES-GCM box per signature.
+
+A box is  version (1 byte) | key id (4) | nonce (12) | AES-256-GCM ciphertext and tag,
+and holds the name, the email as typed and the postcode/city, joined by a unit separator
+(form input can hold no control character: text.clean_text turns them into spaces) and
+padded to a multiple of 32 bytes so its length says little about the name inside.
+
+The mailbox is found again through a blind index: key id (4) | HMAC-SHA256 of the
+normalized mailbox key, under a key of its own. The database can enforce one signature
+per mailbox on it without ever holding an address.
+"""
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring, key_id
+from .mailbox import mailbox_key
+
+VERSION = b"\x01"
+NONCE_BYTES = 12
+HEADER_BYTES = len(VERSION) + KEY_ID_BYTES + NONCE_BYTES
+SEPARATOR = "\x1f"
+PAD_TO = 32
+# Binds every box to this use: a box cannot be passed off as some other encrypted value.
+ASSOCIATED_DATA = b"campaign_site signature personal data v1"
+BLIND_INDEX_BYTES = KEY_ID_BYTES + hashlib.sha256().digest_size
+
+
+class UnreadableData(Exception):
+    """A box that the configured keys cannot open: the message says which key is missing."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """The identifying part of a signature, decrypted."""
+
+    name: str
+    email: str
+    postcode_city: str | None
+
+
+def seal(person: Person, keyring: Keyring | None = None) -> bytes:
+    """Encrypt a person under the current data key."""
+    keyring = keyring or data_keyring()
+    fields = (person.name, person.email, person.postcode_city or "")
+    if any(SEPARATOR in field or "\x00" in field for field in fields):
+        raise ValueError("personal data must be cleaned (no control characters) before sealing")
+    plaintext = SEPARATOR.join(fields).encode()
+    plaintext += b"\x00" * (-len(plaintext) % PAD_TO)
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = _cipher(keyring.current).encrypt(nonce, plaintext, ASSOCIATED_DATA)
+    return VERSION + keyring.current_id + nonce + ciphertext
+
+
+def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
+    """Decrypt a box sealed under any key of the keyring."""
+    name, email, postcode_city = open_fields(box, keyring or data_keyring())
+    return Person(name, email, postcode_city or None)
+
+
+def open_fields(box: bytes, keyring: Keyring) -> list[str]:
+    """[name, email, postcode/city or ''] from a box; the export's fast path."""
+    key = _key_for(box, keyring)
+    try:
+        plaintext = _cipher(key).decrypt(box[5:HEADER_BYTES], box[HEADER_BYTES:], ASSOCIATED_DATA)
+    except InvalidTag:
+        raise UnreadableData(
+            f"A signature under key {box_key_id(box).hex()} failed authentication: the "
+            f"{keyring.setting} with that id is not the one it was written with, or the data was altered."
+        ) from None
+    return plaintext.rstrip(b"\x00").decode().split(SEPARATOR)
+
+
+def box_key_id(box: bytes) -> bytes:
+    """The id of the key a box was sealed under (public; used to find rows to rotate)."""
+    return bytes(box[1:HEADER_BYTES - NONCE_BYTES])
+
+
+def _key_for(box: bytes, keyring: Keyring) -> bytes:
+    if box[:1] != VERSION:
+        raise UnreadableData("A signature's personal data is in an unknown format.")
+    key = keyring.by_id().get(box_key_id(box))
+    if key is None:
+        raise UnreadableData(missing_key_message(keyring, {box_key_id(box)}))
+    return key
+
+
+def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
+    """What an operator needs to know when stored rows name keys that are not configured."""
+    names = ", ".join(sorted(kid.hex() for kid in missing))
+    have = ", ".join(kid.hex() for kid in keyring.ids)
+    return (
+        f"Some signatures were written with {keyring.setting} id {names}, which is not configured "
+        f"(configured: {have}). Put that key back into {keyring.setting}, after the current one; "
+        "see 'Encryption keys' in the README."
+    )
+
+
+@lru_cache(maxsize=8)
+def _cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+def blind_index(email: str, key: bytes) -> bytes:
+    """The keyed hash that stands for a mailbox; the key id in front says which key made it."""
+    digest = hmac.digest(key, mailbox_key(email).encode(), hashlib.sha256)
+    return key_id(key) + digest
+
+
+def blind_indexes(email: str, keyring: Keyring | None = None) -> list[bytes]:
+    """The mailbox's index under every configured key, current first (old rows may use any)."""
+    keyring = keyring or blind_keyring()
+    return [blind_index(email, key) for key in keyring.keys]
