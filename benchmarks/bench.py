@@ -30,13 +30,20 @@ import psycopg
 from sqlalchemy import create_engine, text
 
 from benchmarks.loadgen import run_signing_load
+from campaign_site.keys import BLIND_KEY, DATA_KEY, Keyring, new_key, parse_keys
+from campaign_site.personal_data import Person, blind_index, open_fields, seal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 DEFAULT_WORKER_CLASS = "sync"  # gunicorn.conf.py's; the page target is judged on it
-COLUMNS = "id, status, signed_at, confirmed_at, name, email, country, postcode_city, keep_informed, show_name"
+# The database's own dump of the same rows: it cannot decrypt, so the sealed column goes out as is.
+COLUMNS = "id, status, signed_at, confirmed_at, personal, country, keep_informed, show_name, language"
+# One pair of keys for every server and command of a run, as in production.
+KEYS = {DATA_KEY: new_key(), BLIND_KEY: new_key()}
+DATA_KEYRING = Keyring(DATA_KEY, parse_keys(DATA_KEY, KEYS[DATA_KEY]))
+BLIND_KEYRING = Keyring(BLIND_KEY, parse_keys(BLIND_KEY, KEYS[BLIND_KEY]))
 
 
 @dataclass
@@ -227,11 +234,13 @@ class Database:
             engine.dispose()
 
     def emails_like(self, prefix: str) -> list[str]:
+        """Stored addresses that start with prefix: every row is decrypted, as an admin's export would."""
         engine = create_engine(self.url)
         try:
             with engine.connect() as connection:
-                return list(connection.execute(
-                    text("SELECT email FROM signature WHERE email LIKE :p"), {"p": prefix + "%"}).scalars())
+                boxes = connection.execute(text("SELECT personal FROM signature")).scalars()
+                emails = (open_fields(box, DATA_KEYRING)[1] for box in boxes)
+                return [email for email in emails if email.startswith(prefix)]
         finally:
             engine.dispose()
 
@@ -242,11 +251,13 @@ class Database:
         countries = ["DE", "UA", "RU", "GB", "FR", "US", "PL", "LT"]
 
         def row(n):
-            return (f"Supporter Nummer{n}", f"seed{n}@example.org", f"seed{n}@example.org",
-                    countries[n % len(countries)], f"{10000 + n % 90000}", n % 3 == 0, n % 5 == 0,
+            email = f"seed{n}@example.org"
+            person = Person(f"Supporter Nummer{n}", email, f"{10000 + n % 90000}")
+            return (seal(person, DATA_KEYRING), blind_index(email, BLIND_KEYRING.current),
+                    countries[n % len(countries)], n % 3 == 0, n % 5 == 0,
                     now, "confirmed", now, secrets.token_hex(16))
 
-        columns = ("name, email, email_key, country, postcode_city, keep_informed, show_name, "
+        columns = ("personal, email_hash, country, keep_informed, show_name, "
                    "signed_at, status, confirmed_at, token_nonce")
         if self.kind == "postgresql":
             with psycopg.connect(self.url.replace("+psycopg", "")) as connection:
@@ -261,7 +272,7 @@ class Database:
             connection = sqlite3.connect(self.path)
             with connection:
                 connection.executemany(
-                    f"INSERT INTO signature ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO signature ({columns}) VALUES (?,?,?,?,?,?,?,?,?)",
                     (tuple(v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row(n))
                      for n in range(rows)))
                 connection.execute("UPDATE signature_count_shard SET count = count + ? WHERE shard = 0", (rows,))
@@ -270,7 +281,7 @@ class Database:
 
 
 def flask(args: list[str], database_url: str, stdin: str | None = None) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "campaign_site", "APP_ENV": "development"}
+    env = {**os.environ, **KEYS, "DATABASE_URL": database_url, "FLASK_APP": "campaign_site", "APP_ENV": "development"}
     result = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, input=stdin,
                             capture_output=True, text=True, check=True)
     return result.stdout
@@ -286,6 +297,7 @@ def production_env(database_url: str, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "TRUSTED_PROXIES": "1",
         "SIGNING_MIN_SECONDS": "0",
+        **KEYS,
         **{key: str(value) for key, value in extra.items()},
     }
 
@@ -447,7 +459,8 @@ def bench_race(report: Report, settings: Settings, workdir: Path, database: Data
             thread.start()
         for thread in threads:
             thread.join()
-    rows = database.scalar("SELECT COUNT(*) FROM signature WHERE email = :e", e=address)
+    rows = database.scalar("SELECT COUNT(*) FROM signature WHERE email_hash = :h",
+                           h=blind_index(address, BLIND_KEYRING.current))
     report.add(f"same-email race ({kind}): {len(browsers)} clients -> rows",
                f"{rows} (all {'303' if set(statuses) == {303} else statuses})", "1 row", rows == 1)
 
@@ -480,6 +493,25 @@ def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -
                    rss <= 150)
     finally:
         database.drop()
+
+
+def bench_crypto(report: Report, settings: Settings) -> None:
+    """What sealing costs each signature, and opening costs each exported row, in-process."""
+    rounds = max(settings.export_rows // 10, 1000)
+    person = Person("Сергей Магнитский", "sergei.magnitsky@example.org", "Москва 101000")
+    started = time.perf_counter()
+    for n in range(rounds):
+        seal(person, DATA_KEYRING)
+        blind_index(person.email, BLIND_KEYRING.current)
+    sealing = (time.perf_counter() - started) / rounds
+    boxes = [seal(person, DATA_KEYRING) for _ in range(rounds)]
+    started = time.perf_counter()
+    for box in boxes:
+        open_fields(box, DATA_KEYRING)
+    opening = (time.perf_counter() - started) / rounds
+    report.add(f"encryption per signature (seal + blind index), mean of {rounds:,}", f"{sealing * 1e6:.1f} us")
+    report.add(f"decryption per exported row, mean of {rounds:,} (x 1,000,000 rows)",
+               f"{opening * 1e6:.2f} us ({opening * 1e6:.2f} s)")
 
 
 def _stream(port: int, path: str, browser: Browser) -> tuple[int, int]:
@@ -566,7 +598,7 @@ def write_results(report: Report, seconds: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)")
-    parser.add_argument("--only", choices=["page", "flat", "sign", "export", "weight"], action="append")
+    parser.add_argument("--only", choices=["page", "flat", "sign", "export", "weight", "crypto"], action="append")
     parser.add_argument("--sign-seconds", type=int, help="override the signing duration")
     parser.add_argument("--rows", type=int, help="override the export and flat-page row counts")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], action="append",
@@ -584,7 +616,7 @@ def main() -> int:
     if "postgresql" in kinds and not postgres_available():
         print(f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: measuring SQLite only", flush=True)
         kinds.remove("postgresql")
-    wanted = set(args.only or ["page", "flat", "sign", "export", "weight"])
+    wanted = set(args.only or ["page", "flat", "sign", "export", "weight", "crypto"])
     report = Report()
     started = time.perf_counter()
     print(f"  {'measurement':<58} {'figure':>22}  {'target':<16} result", flush=True)
@@ -596,6 +628,8 @@ def main() -> int:
             bench_flat_page(report, settings, workdir)
         if "weight" in wanted:
             bench_weight(report, workdir)
+        if "crypto" in wanted:
+            bench_crypto(report, settings)
         for kind in kinds:
             if "sign" in wanted:
                 bench_signing(report, settings, workdir, kind)

@@ -17,6 +17,8 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -53,14 +55,16 @@ class Keyring:
     def current(self) -> bytes:
         return self.keys[0]
 
-    @property
+    # Cached: the export asks once per row, and each id is an HMAC.
+    @cached_property
     def current_id(self) -> bytes:
         return key_id(self.current)
 
-    @property
+    @cached_property
     def ids(self) -> tuple[bytes, ...]:
         return tuple(key_id(key) for key in self.keys)
 
+    @cached_property
     def by_id(self) -> dict[bytes, bytes]:
         return {key_id(key): key for key in self.keys}
 
@@ -144,22 +148,16 @@ def _dev_key_file(app: Flask, setting: str, path: Path) -> str:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(f"# {setting} for development, made {_today()}. Back it up with the database.\n")
+        file.write(f"# {setting} for development, made {date.today()}. Back it up, apart from the database.\n")
         file.write(new_key() + "\n")
     try:
         os.link(temporary, path)
         app.logger.warning(
             "Created %s at %s (owner-only). Without it the signatures in this database cannot "
-            "be read: back it up, apart from the database.", setting, path,
+            "be read or matched: back it up, apart from the database.", setting, path,
         )
     except FileExistsError:
         pass  # another process made it first; use theirs
     finally:
         temporary.unlink()
     return path.read_text(encoding="ascii")
-
-
-def _today() -> str:
-    from datetime import date
-
-    return date.today().isoformat()

@@ -85,7 +85,7 @@ def box_key_id(box: bytes) -> bytes:
 def _key_for(box: bytes, keyring: Keyring) -> bytes:
     if box[:1] != VERSION:
         raise UnreadableData("A signature's personal data is in an unknown format.")
-    key = keyring.by_id().get(box_key_id(box))
+    key = keyring.by_id.get(box_key_id(box))
     if key is None:
         raise UnreadableData(missing_key_message(keyring, {box_key_id(box)}))
     return key

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench", "--quick", "--database", "sqlite",
-         "--only", "flat", "--only", "sign", "--only", "export", "--only", "weight"],
+         "--only", "flat", "--only", "sign", "--only", "export", "--only", "weight", "--only", "crypto"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "BENCH_REDIS_URL": redis_url},
     )

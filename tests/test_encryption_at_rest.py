@@ -1,0 +1,189 @@
+"""Supporters' identities are stored only as ciphertext: a stolen database file or dump
+reveals no name, email or postcode, while the admin export still shows them all."""
+
+import base64
+import csv
+import io
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from campaign_site import create_app
+from campaign_site.extensions import db
+from campaign_site.keys import new_key
+from support import confirm_pending, csrf_token_from, sign
+
+SUPPORTERS = [
+    {"name": "Сергей Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",
+     "postcode_city": "Москва-Сити", "show_name": "y"},
+    {"name": "Ada Lovelace", "email": "ada.lovelace@example.org", "country": "GB", "postcode_city": "Marylebone"},
+    {"name": "Zoë Ångström", "email": "zoe.angstrom@example.net", "country": "SE", "postcode_city": None},
+    {"name": "Olena Kovalenko", "email": "olena.kovalenko@example.com", "country": "UA",
+     "postcode_city": "Київ Поділ", "show_name": "y"},
+]
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "cp1251", "koi8-r", "latin-1")
+
+
+def secrets_of(supporter: dict) -> set[str]:
+    """Each identifying value whole, and every word of it long enough to name someone."""
+    values = [supporter["name"], supporter["email"], supporter["email"].split("@")[0]]
+    if supporter["postcode_city"]:
+        values.append(supporter["postcode_city"])
+    words = {word for value in values for word in value.replace("-", " ").replace(".", " ").split() if len(word) >= 5}
+    return set(values) | words
+
+
+def encodings_of(text: str) -> set[bytes]:
+    """The text as bytes in every way a database, driver or dump might write it."""
+    found = set()
+    for form in {text, text.lower(), text.upper(), text.casefold()}:
+        for encoding in ENCODINGS:
+            try:
+                raw = form.encode(encoding)
+            except UnicodeEncodeError:
+                continue
+            found |= {raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw),
+                      quote(form).encode()}
+    return found
+
+
+def leaks(blob: bytes) -> list[str]:
+    return sorted({text for supporter in SUPPORTERS for text in secrets_of(supporter)
+                   if any(form in blob for form in encodings_of(text))})
+
+
+def raw_database(url: str) -> bytes:
+    """What a thief gets: the SQLite files as they lie on disk, or a plain pg_dump."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        files = [Path(parsed.database + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        return b"".join(path.read_bytes() for path in files if path.exists())
+    libpq_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return subprocess.run(["pg_dump", "--no-owner", libpq_url], capture_output=True, check=True).stdout
+
+
+@pytest.fixture
+def fresh_app(empty_database_url):
+    """An app on a database of its own, so nothing but this test's supporters is in it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def log_in_admin(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-admin", "admin@example.org"], input="correct horse battery staple\n").exit_code == 0
+    client = app.test_client()
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    client.post("/admin/login", data={"email": "admin@example.org", "password": "correct horse battery staple",
+                                      "csrf_token": token})
+    return client
+
+
+def exported(admin_client, status="all") -> list[dict]:
+    response = admin_client.get(f"/admin/signatures.csv?status={status}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
+
+
+def test_the_raw_database_and_its_dump_hold_no_supporters_identity(fresh_app, empty_database_url):
+    client = fresh_app.test_client()
+    for supporter in SUPPORTERS:
+        sign(client, **supporter)
+    confirm_pending(fresh_app, client)
+    admin = log_in_admin(fresh_app)
+
+    rows = exported(admin)
+    assert [(r["name"], r["email"], r["postcode_city"]) for r in rows] == [
+        (s["name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    page = client.get("/").get_data(as_text=True)
+    assert "Сергей" in page and "Olena" in page  # consented first names still shown
+
+    with fresh_app.app_context():
+        db.engine.dispose()  # nothing held back in a connection: the files are all there is
+    raw = raw_database(empty_database_url)
+    assert len(raw) > 10_000
+    assert b"signature" in raw  # the dump is real, and has the table
+    assert leaks(raw) == []
+
+
+def test_the_leak_check_would_see_plaintext(fresh_app, empty_database_url):
+    """The check above is able to fail: a supporter's name typed into a column in the clear is found."""
+    from sqlalchemy import text
+
+    with fresh_app.app_context():
+        db.session.execute(text("INSERT INTO site_setting (key, value, updated_at) VALUES ('x', :v, :t)"),
+                           {"v": "Сергей Магнитский", "t": "2026-11-25 12:00:00"})
+        db.session.commit()
+        db.engine.dispose()
+    assert "Магнитский" in leaks(raw_database(empty_database_url))
+
+
+def test_a_repeat_signature_is_found_through_the_blind_index_alone(app, client):
+    from campaign_site.models import Signature
+    from support import blind_index_of, stored_signatures
+
+    sign(client, email="Jane.Doe+petition@gmail.com")
+    sign(client, email="janedoe@googlemail.com", name="Someone Else")
+    [row] = stored_signatures(app)
+    assert row.name == "Ada Lovelace"
+    assert row.email_hash == blind_index_of(app, "janedoe@gmail.com")
+    assert set(Signature.__table__.columns.keys()).isdisjoint({"name", "email", "email_key", "postcode_city"})
+
+
+def test_a_different_blind_index_key_gives_a_different_index(app):
+    from support import blind_index_of
+
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "BLIND_INDEX_KEY": new_key()})
+    assert blind_index_of(app, "ada@example.org") != blind_index_of(other, "ada@example.org")
+    assert blind_index_of(app, "ADA@example.org") == blind_index_of(app, "ada@example.org")
+
+
+@pytest.mark.parametrize("batch_command", [True, False], ids=["with-encrypt-command", "upgrade-alone"])
+def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_database_url, batch_command):
+    from sqlalchemy import inspect, text
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0005_signature_language")
+        for n, supporter in enumerate(SUPPORTERS):
+            db.session.execute(text(
+                "INSERT INTO signature (name, email, email_key, country, postcode_city, keep_informed, show_name,"
+                " signed_at, status, confirmed_at, token_nonce, language)"
+                " VALUES (:name, :email, :key, :country, :place, :t, :t, :at, 'confirmed', :at, :nonce, 'en')"
+            ), {"name": supporter["name"], "email": supporter["email"], "key": supporter["email"].lower(),
+                "country": supporter["country"], "place": supporter["postcode_city"], "t": True,
+                "at": f"2026-11-0{n + 1} 10:00:00.000000", "nonce": f"{n:032d}"})
+        db.session.execute(text("UPDATE signature_count_shard SET count = :n WHERE shard = 0"), {"n": len(SUPPORTERS)})
+        db.session.commit()
+        if batch_command:
+            upgrade(revision="0006_encrypted_personal_data")
+            db.session.remove()
+            result = app.test_cli_runner().invoke(args=["encrypt-personal-data", "--batch-size", "3"])
+            assert result.exit_code == 0, result.output
+            assert "3 of 4 (75%)" in result.output and "4 signatures sealed" in result.output
+        upgrade()
+        columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
+        if db.engine.dialect.name == "sqlite":  # VACUUM ran: no freed page is left to hold old text
+            assert db.session.execute(text("PRAGMA freelist_count")).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()
+    assert columns.isdisjoint({"name", "email", "email_key", "postcode_city"})
+    assert leaks(raw_database(empty_database_url)) == []
+
+    admin = log_in_admin(app)
+    assert [(r["name"], r["email"], r["postcode_city"]) for r in exported(admin)] == [
+        (s["name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    sign(app.test_client(), email=SUPPORTERS[1]["email"].upper())  # still one signature per mailbox
+    assert len(exported(admin)) == len(SUPPORTERS)
+    with app.app_context():
+        db.engine.dispose()

@@ -1,0 +1,176 @@
+"""Keys: a wrong key is reported clearly and stops nothing else, rotation moves every row to
+the new key without losing one, and development keys are made once, owner-only."""
+
+import csv
+import io
+import stat
+
+from flask import Flask
+from sqlalchemy import select
+
+from campaign_site.extensions import db
+from campaign_site.keys import key_id, load_keyrings, new_key, parse_keys
+from campaign_site.models import OutboxMessage, Signature
+from campaign_site.config import TEST_BLIND_INDEX_KEY, TEST_DATA_ENCRYPTION_KEY
+from support import confirm_pending, csrf_token_from, sign, stored_signatures
+
+OLD_DATA, OLD_BLIND = TEST_DATA_ENCRYPTION_KEY, TEST_BLIND_INDEX_KEY
+
+
+def log_in(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["create-admin", "keys-admin@example.org"], input="correct horse battery staple\n")
+    client = app.test_client()
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    client.post("/admin/login", data={"email": "keys-admin@example.org",
+                                      "password": "correct horse battery staple", "csrf_token": token})
+    return client
+
+
+def names_in_export(client) -> list[str]:
+    response = client.get("/admin/signatures.csv?status=all")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [row["name"] for row in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))]
+
+
+def id_of(key_text: str) -> bytes:
+    return key_id(parse_keys("k", key_text)[0])
+
+
+def sign_three(app):
+    client = app.test_client()
+    for n, name in enumerate(["Сергей Магнитский", "Ada Lovelace", "Olena Kovalenko"]):
+        sign(client, name=name, email=f"supporter{n}@example.org", show_name="y")
+    confirm_pending(app, client)
+
+
+def test_a_wrong_data_key_is_reported_and_the_site_stays_up(app_factory):
+    sign_three(app_factory())
+    wrong = app_factory(DATA_ENCRYPTION_KEY=new_key())
+    client = log_in(wrong)
+
+    page = client.get("/")
+    assert page.status_code == 200  # the story, the count and the form still serve
+    assert "Magnitsky" in page.get_data(as_text=True)
+
+    export = client.get("/admin/signatures.csv")
+    text = export.get_data(as_text=True)
+    assert export.status_code == 503
+    assert f"DATA_ENCRYPTION_KEY id {id_of(OLD_DATA).hex()}, which is not configured" in text
+
+    status = wrong.test_cli_runner().invoke(args=["key-status"])
+    assert status.exit_code == 1 and "3 signatures sealed under" in status.output and "NOT CONFIGURED" in status.output
+    rotation = wrong.test_cli_runner().invoke(args=["rotate-keys"])
+    assert rotation.exit_code == 1 and "Put that key back into DATA_ENCRYPTION_KEY" in rotation.output
+
+
+def test_a_wrong_key_makes_mail_wait_not_crash(app_factory):
+    app = app_factory()
+    sign(app.test_client(), email="waiting@example.org")
+    wrong = app_factory(DATA_ENCRYPTION_KEY=new_key())
+
+    result = wrong.test_cli_runner().invoke(args=["mail-worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    with wrong.app_context():
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.sent_at is None and message.failed_at is None  # will be retried
+        assert "not configured" in message.last_error
+        db.session.rollback()
+
+
+def test_a_wrong_blind_index_key_pauses_signing_instead_of_allowing_doubles(app_factory):
+    sign_three(app_factory())
+    wrong = app_factory(BLIND_INDEX_KEY=new_key())
+    client = wrong.test_client()
+
+    page = client.get("/").get_data(as_text=True)
+    assert "Signing is paused for a short while" in page
+    sign(client, email="supporter0@example.org")
+    assert len(stored_signatures(wrong)) == 3
+
+    dashboard = log_in(wrong).get("/admin/").get_data(as_text=True)
+    assert "the blind index key does not match the stored signatures" in dashboard
+    assert id_of(OLD_BLIND).hex() in dashboard
+
+
+def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(app_factory):
+    old_app = app_factory()
+    sign_three(old_app)
+    before = {row.id: (row.personal, row.email_hash) for row in stored_signatures(old_app)}
+    new_data, new_blind = new_key(), new_key()
+    both = app_factory(DATA_ENCRYPTION_KEY=f"{new_data},{OLD_DATA}", BLIND_INDEX_KEY=f"{new_blind}\n{OLD_BLIND}")
+    admin = log_in(both)
+
+    # New key configured, nothing rotated yet: old rows read, repeat signers still recognised.
+    assert names_in_export(admin) == ["Сергей Магнитский", "Ada Lovelace", "Olena Kovalenko"]
+    sign(both.test_client(), email="Supporter1@Example.org", name="Twice")
+    sign(both.test_client(), email="newcomer@example.org", name="New Comer")
+    assert len(stored_signatures(both)) == 4
+
+    result = both.test_cli_runner().invoke(args=["rotate-keys", "--batch-size", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 of 4 (50%)" in result.output and "4 of 4 (100%)" in result.output
+    assert "3 rewritten" in result.output.splitlines()[-1]
+    rows = stored_signatures(both)
+    for row in rows:
+        assert row.personal[1:5] == id_of(new_data) and row.email_hash[:4] == id_of(new_blind)
+        if row.id in before:
+            assert (row.personal, row.email_hash) != before[row.id]
+
+    again = both.test_cli_runner().invoke(args=["rotate-keys"])
+    assert "0 rewritten" in again.output.splitlines()[-1]  # a second run finds nothing to do
+
+    only_new = app_factory(DATA_ENCRYPTION_KEY=new_data, BLIND_INDEX_KEY=new_blind)
+    assert names_in_export(log_in(only_new)) == [
+        "Сергей Магнитский", "Ada Lovelace", "Olena Kovalenko", "New Comer"]
+    sign(only_new.test_client(), email="supporter2@example.org")
+    assert len(stored_signatures(only_new)) == 4
+    status = only_new.test_cli_runner().invoke(args=["key-status"])
+    assert status.exit_code == 0 and f"4 signatures sealed under {id_of(new_data).hex()} (current)" in status.output
+
+
+def test_development_keys_are_made_once_owner_only_and_announced(tmp_path, caplog):
+    app = Flask("keytest", instance_path=str(tmp_path / "instance"))
+    load_keyrings(app)
+    first = app.extensions["keyrings"]
+    files = sorted((tmp_path / "instance").glob("*.key"))
+
+    assert [f.name for f in files] == ["blind-index.key", "data-encryption.key"]
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    announced = caplog.text
+    assert "Created DATA_ENCRYPTION_KEY" in announced and "back it up" in announced
+
+    again = Flask("keytest", instance_path=str(tmp_path / "instance"))
+    load_keyrings(again)
+    assert again.extensions["keyrings"] == first
+    assert first["DATA_ENCRYPTION_KEY"].current != first["BLIND_INDEX_KEY"].current
+
+
+def test_an_admin_finds_a_supporter_by_email_and_erases_them(app, client, admin_client):
+    sign(client, name="Сергей Магнитский", email="sergei@example.org", postcode_city="Москва")
+    sign(client, name="Someone Else", email="else@example.org")
+    confirm_pending(app, client)
+    token = csrf_token_from(admin_client.get("/admin/").get_data(as_text=True))
+
+    found = admin_client.post("/admin/find", data={"email": "SERGEI@example.org", "csrf_token": token})
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert "Сергей Магнитский" in html and "Москва" in html and "confirmed" in html
+
+    missing = admin_client.post("/admin/find", data={"email": "nobody@example.org", "csrf_token": token})
+    assert "No signature is held for that mailbox" in missing.get_data(as_text=True)
+
+    with app.app_context():
+        signature_id = db.session.scalars(select(Signature.id).order_by(Signature.id)).first()
+    erased = admin_client.post(f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token})
+    assert "erased" in erased.get_data(as_text=True)
+    assert [row.name for row in stored_signatures(app)] == ["Someone Else"]
+    assert client.get("/api/count").get_json()["count"] == 1
+
+
+def test_finding_by_email_needs_a_login_and_a_csrf_token(app, client, admin_client):
+    anonymous = app.test_client()
+    assert anonymous.post("/admin/find", data={"email": "x@example.org"}).status_code in (302, 303, 400)
+    assert admin_client.post("/admin/find", data={"email": "x@example.org"}).status_code == 400
