@@ -21,6 +21,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, current_app
 
 KEY_BYTES = 32
@@ -67,6 +68,11 @@ class Keyring:
     @cached_property
     def by_id(self) -> dict[bytes, bytes]:
         return {key_id(key): key for key in self.keys}
+
+    @cached_property
+    def ciphers(self) -> dict[bytes, AESGCM]:
+        """A ready AES-GCM cipher per key id: the export opens a million boxes."""
+        return {kid: AESGCM(key) for kid, key in self.by_id.items()}
 
 
 def parse_keys(setting: str, text: str) -> tuple[bytes, ...]:

@@ -14,10 +14,8 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring, key_id
 from .mailbox import mailbox_key
@@ -54,7 +52,7 @@ def seal(person: Person, keyring: Keyring | None = None) -> bytes:
     plaintext = SEPARATOR.join(fields).encode()
     plaintext += b"\x00" * (-len(plaintext) % PAD_TO)
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = _cipher(keyring.current).encrypt(nonce, plaintext, ASSOCIATED_DATA)
+    ciphertext = keyring.ciphers[keyring.current_id].encrypt(nonce, plaintext, ASSOCIATED_DATA)
     return VERSION + keyring.current_id + nonce + ciphertext
 
 
@@ -65,16 +63,23 @@ def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
 
 
 def open_fields(box: bytes, keyring: Keyring) -> list[str]:
-    """[name, email, postcode/city or ''] from a box; the export's fast path."""
-    key = _key_for(box, keyring)
+    """[name, email, postcode/city or ''] from a box."""
+    return open_joined(box, keyring).split(SEPARATOR)
+
+
+def open_joined(box: bytes, keyring: Keyring) -> str:
+    """The box's fields as one string, joined by SEPARATOR (the export splits them itself)."""
+    cipher = keyring.ciphers.get(box[1:HEADER_BYTES - NONCE_BYTES])
+    if cipher is None or box[:1] != VERSION:
+        raise UnreadableData(_unreadable_reason(box, keyring))
     try:
-        plaintext = _cipher(key).decrypt(box[5:HEADER_BYTES], box[HEADER_BYTES:], ASSOCIATED_DATA)
+        plaintext = cipher.decrypt(box[5:HEADER_BYTES], box[HEADER_BYTES:], ASSOCIATED_DATA)
     except InvalidTag:
         raise UnreadableData(
             f"A signature under key {box_key_id(box).hex()} failed authentication: the "
             f"{keyring.setting} with that id is not the one it was written with, or the data was altered."
         ) from None
-    return plaintext.rstrip(b"\x00").decode().split(SEPARATOR)
+    return plaintext.rstrip(b"\x00").decode()
 
 
 def box_key_id(box: bytes) -> bytes:
@@ -82,13 +87,10 @@ def box_key_id(box: bytes) -> bytes:
     return bytes(box[1:HEADER_BYTES - NONCE_BYTES])
 
 
-def _key_for(box: bytes, keyring: Keyring) -> bytes:
+def _unreadable_reason(box: bytes, keyring: Keyring) -> str:
     if box[:1] != VERSION:
-        raise UnreadableData("A signature's personal data is in an unknown format.")
-    key = keyring.by_id.get(box_key_id(box))
-    if key is None:
-        raise UnreadableData(missing_key_message(keyring, {box_key_id(box)}))
-    return key
+        return "A signature's personal data is in an unknown format."
+    return missing_key_message(keyring, {box_key_id(box)})
 
 
 def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
@@ -100,11 +102,6 @@ def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
         f"(configured: {have}). Put that key back into {keyring.setting}, after the current one; "
         "see 'Encryption keys' in the README."
     )
-
-
-@lru_cache(maxsize=8)
-def _cipher(key: bytes) -> AESGCM:
-    return AESGCM(key)
 
 
 def blind_index(email: str, key: bytes) -> bytes:
