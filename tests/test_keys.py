@@ -174,3 +174,23 @@ def test_finding_by_email_needs_a_login_and_a_csrf_token(app, client, admin_clie
     anonymous = app.test_client()
     assert anonymous.post("/admin/find", data={"email": "x@example.org"}).status_code in (302, 303, 400)
     assert admin_client.post("/admin/find", data={"email": "x@example.org"}).status_code == 400
+
+
+def test_gunicorn_with_a_malformed_key_stops_at_once_with_the_reason(tmp_path):
+    """A bad key is a configuration error: the server says why and exits, it does not loop."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PUBLIC_URL": "https://petition.example.org",
+           "MAIL_SMTP_HOST": "smtp.example.org", "DATA_ENCRYPTION_KEY": "not-a-key",
+           "BLIND_INDEX_KEY": new_key(), "GUNICORN_BIND": "127.0.0.1:0", "GUNICORN_WORKERS": "2"}
+    result = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                             "campaign_site:create_app()"], cwd=root, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "DATA_ENCRYPTION_KEY has a value that is not a key" in result.stderr
+    assert "Worker failed to boot" in result.stderr
