@@ -164,7 +164,10 @@ def test_an_admin_finds_a_supporter_by_email_and_erases_them(app, client, admin_
 
     with app.app_context():
         signature_id = db.session.scalars(select(Signature.id).order_by(Signature.id)).first()
-    erased = admin_client.post(f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token})
+    unticked = admin_client.post(f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token})
+    assert unticked.status_code == 422 and len(stored_signatures(app)) == 2
+    erased = admin_client.post(f"/admin/signatures/{signature_id}/erase",
+                               data={"csrf_token": token, "confirm": "yes"})
     assert "erased" in erased.get_data(as_text=True)
     assert [row.name for row in stored_signatures(app)] == ["Someone Else"]
     assert client.get("/api/count").get_json()["count"] == 1

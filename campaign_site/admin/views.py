@@ -122,16 +122,24 @@ def find_signature():
     """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
     form = FindSignatureForm()
     if not form.validate_on_submit():
-        return render_template("admin/find.html", form=form, searched=False), 422
+        return render_template("admin/find.html", admin=current_admin(), form=form, searched=False), 422
     signature = signing.find_by_email(form.email.data.strip())
     person = signature.person() if signature else None
-    return render_template("admin/find.html", form=form, searched=True, signature=signature, person=person)
+    return render_template(
+        "admin/find.html", admin=current_admin(), form=form, searched=True, signature=signature, person=person
+    )
 
 
 @bp.post("/signatures/<int:signature_id>/erase")
 @login_required
 def erase_signature(signature_id: int):
     """Erase one signature at its owner's request (the admin found it by email first)."""
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "message.html",
+            title="Nothing was erased",
+            message="Tick the box that confirms the erasure, then press the button again.",
+        ), 422
     erased = signing.erase_signature(signature_id)
     current_app.logger.warning("signature %s erased by admin %s", signature_id, current_admin().id)
     message = "The signature and its personal data are erased." if erased else "That signature was already erased."
