@@ -18,6 +18,7 @@ from .extensions import db
 from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
 from .models import Signature
 from .personal_data import (
+    KEY_ID_AT,
     Person,
     blind_index,
     box_key_id,
@@ -63,9 +64,14 @@ def _after_prefix(prefix: bytes) -> bytes | None:
 
 def rows_per_data_key() -> Counter:
     """How many signatures each data key sealed (reads every row's 5-byte header)."""
-    prefix = func.substr(Signature.personal, 2, KEY_ID_BYTES)
+    prefix = _sealing_key_id()
     rows = db.session.execute(select(prefix, func.count()).group_by(prefix))
     return Counter({bytes(kid): n for kid, n in rows})
+
+
+def _sealing_key_id():
+    """SQL for the key id in each row's box header (SQL counts from 1)."""
+    return func.substr(Signature.personal, KEY_ID_AT.start + 1, KEY_ID_BYTES)
 
 
 def data_key_problem() -> str | None:
@@ -75,7 +81,7 @@ def data_key_problem() -> str | None:
     grouping by key): the export runs it so it never breaks off a half-written file.
     """
     keyring = data_keyring()
-    prefix = func.substr(Signature.personal, 2, KEY_ID_BYTES)
+    prefix = _sealing_key_id()
     row = db.session.execute(select(prefix).where(prefix.not_in(keyring.ids)).limit(1)).first()
     return missing_key_message(keyring, {bytes(row[0])}) if row else None
 

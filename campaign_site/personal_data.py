@@ -22,7 +22,9 @@ from .mailbox import mailbox_key
 
 VERSION = b"\x01"
 NONCE_BYTES = 12
-HEADER_BYTES = len(VERSION) + KEY_ID_BYTES + NONCE_BYTES
+KEY_ID_AT = slice(len(VERSION), len(VERSION) + KEY_ID_BYTES)
+NONCE_AT = slice(KEY_ID_AT.stop, KEY_ID_AT.stop + NONCE_BYTES)
+HEADER_BYTES = NONCE_AT.stop
 SEPARATOR = "\x1f"
 PAD_TO = 32
 # Binds every box to this use: a box cannot be passed off as some other encrypted value.
@@ -69,11 +71,11 @@ def open_fields(box: bytes, keyring: Keyring) -> list[str]:
 
 def open_joined(box: bytes, keyring: Keyring) -> str:
     """The box's fields as one string, joined by SEPARATOR (the export splits them itself)."""
-    cipher = keyring.ciphers.get(box[1:HEADER_BYTES - NONCE_BYTES])
+    cipher = keyring.ciphers.get(box[KEY_ID_AT])
     if cipher is None or box[:1] != VERSION:
         raise UnreadableData(_unreadable_reason(box, keyring))
     try:
-        plaintext = cipher.decrypt(box[5:HEADER_BYTES], box[HEADER_BYTES:], ASSOCIATED_DATA)
+        plaintext = cipher.decrypt(box[NONCE_AT], box[HEADER_BYTES:], ASSOCIATED_DATA)
     except InvalidTag:
         raise UnreadableData(
             f"A signature under key {box_key_id(box).hex()} failed authentication: the "
@@ -84,7 +86,7 @@ def open_joined(box: bytes, keyring: Keyring) -> str:
 
 def box_key_id(box: bytes) -> bytes:
     """The id of the key a box was sealed under (public; used to find rows to rotate)."""
-    return bytes(box[1:HEADER_BYTES - NONCE_BYTES])
+    return bytes(box[KEY_ID_AT])
 
 
 def _unreadable_reason(box: bytes, keyring: Keyring) -> str:
@@ -104,13 +106,13 @@ def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
     )
 
 
-def blind_index(email: str, key: bytes) -> bytes:
+def blind_index(email: str, key: bytes, kid: bytes | None = None) -> bytes:
     """The keyed hash that stands for a mailbox; the key id in front says which key made it."""
     digest = hmac.digest(key, mailbox_key(email).encode(), hashlib.sha256)
-    return key_id(key) + digest
+    return (kid or key_id(key)) + digest
 
 
 def blind_indexes(email: str, keyring: Keyring | None = None) -> list[bytes]:
     """The mailbox's index under every configured key, current first (old rows may use any)."""
     keyring = keyring or blind_keyring()
-    return [blind_index(email, key) for key in keyring.keys]
+    return [blind_index(email, key, kid) for kid, key in keyring.by_id.items()]
