@@ -19,7 +19,7 @@ from . import key_maintenance, outbox, short_cache, tokens
 from .countries import country_name
 from .database import write_transaction
 from .extensions import db
-from .keys import data_keyring
+from .keys import Keyring, data_keyring
 from .personal_data import Person, UnreadableData, blind_indexes, open_fields, seal
 from .models import (
     CONFIRMED,
@@ -335,15 +335,15 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
     signers = []
     for box, code in rows:
         try:
-            signers.append(RecentSigner(_first_name_in(box), code))
+            signers.append(RecentSigner(_first_name_in(box, data_keyring()), code))
         except UnreadableData as error:  # the page stays up; the operator is told
             current_app.logger.error("recent signers: %s", error)
     return signers
 
 
 @lru_cache(maxsize=64)
-def _first_name_in(box: bytes) -> str:
-    return first_name(open_fields(box, data_keyring())[0])
+def _first_name_in(box: bytes, keyring: Keyring) -> str:
+    return first_name(open_fields(box, keyring)[0])
 
 
 def first_name(full_name: str) -> str:
