@@ -12,6 +12,13 @@ REAL_KEY = "k" * 48
 POSTGRES = "postgresql+psycopg://campaign@db.internal/campaign"
 
 
+@pytest.fixture(autouse=True)
+def keys_in_env(monkeypatch):
+    """Keys for every app made here, so no test writes development keys into instance/."""
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
+
+
 @pytest.fixture
 def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("APP_ENV", "production")
@@ -19,8 +26,6 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
     monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
-    monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
-    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     return monkeypatch
 
 
