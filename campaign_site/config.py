@@ -81,7 +81,6 @@ class Config:
     # No X-RateLimit-* headers: they cost a storage round trip per request. The 429 page
     # sets Retry-After itself (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
-    RATELIMIT_KEY_PREFIX = "campaign_site"
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
@@ -116,6 +115,8 @@ class Config:
         # Rate limits (Flask-Limiter strings). Redis when several processes serve the site.
         self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        # Separates this site's counts from anything else that uses the same Redis.
+        self.RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "campaign_site")
         self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "5 per minute;200 per day")
         self.LOGIN_RATE_LIMIT_PER_IP = _env("LOGIN_RATE_LIMIT_PER_IP", "10 per minute;100 per day")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = _env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "20 per hour")
