@@ -210,9 +210,12 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
-    for setting, test_key in (("DATA_ENCRYPTION_KEY", TEST_DATA_ENCRYPTION_KEY), ("BLIND_INDEX_KEY", TEST_BLIND_INDEX_KEY)):
+    test_keys = {"DATA_ENCRYPTION_KEY": TEST_DATA_ENCRYPTION_KEY, "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY}
+    for setting, test_key in test_keys.items():
         if test_key in (config.get(setting) or ""):
-            raise RuntimeError(f"Production must not use the test suite's {setting}; generate one with `flask generate-key`.")
+            raise RuntimeError(
+                f"Production must not use the test suite's {setting}; generate one with `flask generate-key`."
+            )
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

@@ -170,7 +170,9 @@ def encrypt_plaintext(
         if not rows:
             return done
         for row in rows:
-            person = Person(clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city))
+            person = Person(
+                clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city)
+            )
             connection.execute(
                 update(table)
                 .where(table.c.id == row.id)

@@ -154,7 +154,8 @@ def _dev_key_file(app: Flask, setting: str, path: Path) -> str:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(f"# {setting} for development, made {date.today()}. Back it up, apart from the database.\n")
+        file.write(f"# {setting} for development, made {date.today()}.\n")
+        file.write("# Back it up, apart from the database.\n")
         file.write(new_key() + "\n")
     try:
         os.link(temporary, path)

@@ -151,7 +151,8 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
 
 
 def _signed_under(indexes: list[bytes]) -> bool:
-    return db.session.scalar(select(Signature.id).where(Signature.email_hash.in_(indexes)).limit(1)) is not None
+    found = select(Signature.id).where(Signature.email_hash.in_(indexes)).limit(1)
+    return db.session.scalar(found) is not None
 
 
 @cache

@@ -104,7 +104,8 @@ def export_signatures():
     problem = key_maintenance.data_key_problem()
     if problem:  # say so now, rather than break off a half-written file
         current_app.logger.error("export refused: %s", problem)
-        return render_template("message.html", title="The signatures cannot be decrypted", message=problem), 503
+        title = "The signatures cannot be decrypted"
+        return render_template("message.html", title=title, message=problem), 503
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     chunks = audited_signatures_csv(current_admin().email, status_filter)
     return Response(
@@ -142,5 +143,8 @@ def erase_signature(signature_id: int):
         ), 422
     erased = signing.erase_signature(signature_id)
     current_app.logger.warning("signature %s erased by admin %s", signature_id, current_admin().id)
-    message = "The signature and its personal data are erased." if erased else "That signature was already erased."
+    if erased:
+        message = "The signature and its personal data are erased."
+    else:
+        message = "That signature was already erased."
     return render_template("message.html", title="Signature erased", message=message)
