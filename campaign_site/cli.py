@@ -17,7 +17,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import generate_password_hash
 
@@ -169,6 +169,12 @@ def encrypt_personal_data(batch_size: int) -> None:
     Each batch commits, so it can run while signing is paused and resume where it stopped;
     `flask db upgrade` then drops the plaintext columns (and seals any row left over).
     """
+    columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
+    if "personal" not in columns:
+        raise click.ClickException("Run `flask db upgrade 0006_encrypted_personal_data` first.")
+    if "name" not in columns:
+        click.echo("encrypt-personal-data: nothing to seal; the plaintext columns are gone (migration 0007).")
+        return
     with db.engine.connect().execution_options(**write_options()) as connection:
         done = key_maintenance.encrypt_plaintext(
             connection, data_keyring(), blind_keyring(), batch_size,

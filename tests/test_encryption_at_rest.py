@@ -187,3 +187,18 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
     assert len(exported(admin)) == len(SUPPORTERS)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_encrypt_command_explains_itself_before_and_after_the_migrations(empty_database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    runner = app.test_cli_runner()
+    with app.app_context():
+        upgrade(revision="0005_signature_language")
+        db.session.remove()
+        too_early = runner.invoke(args=["encrypt-personal-data"])
+        upgrade()
+        db.session.remove()
+        done_already = runner.invoke(args=["encrypt-personal-data"])
+        db.engine.dispose()
+    assert too_early.exit_code == 1 and "flask db upgrade 0006_encrypted_personal_data" in too_early.output
+    assert done_already.exit_code == 0 and "nothing to seal" in done_already.output
