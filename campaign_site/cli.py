@@ -187,7 +187,7 @@ def encrypt_personal_data(batch_size: int) -> None:
 def _print_progress(command: str):
     def progress(done: int, total: int, rewritten: int) -> None:
         share = done / total if total else 1
-        click.echo(f"{command}: {done:,} of {total:,} ({share:.0%}), {rewritten:,} rewritten", err=True)
+        click.echo(f"{command}: {done:,} of {total:,} ({share:.0%}), {rewritten:,} rewritten")
 
     return progress
 
