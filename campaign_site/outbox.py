@@ -18,6 +18,7 @@ from .extensions import db
 from .mail import PermanentMailError, Transport, build_message
 from .models import OutboxMessage, Signature, utcnow
 from .personal_data import UnreadableData
+from .text import without_addresses
 
 CONFIRM_MAIL = "confirm"
 ALREADY_SIGNED_MAIL = "already-signed"
@@ -95,40 +96,45 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
         email = build_message(message.kind, signature)
     except UnreadableData as error:  # a key is missing: retry later, once it is back
         db.session.rollback()
-        _record_failure(message_id, attempts, str(error), permanent=False)
+        report.errors.append(_record_failure(message_id, attempts, str(error), permanent=False))
         report.retried += 1
-        report.errors.append(str(error))
         return
     db.session.rollback()  # hold no transaction open while talking to the mail server
     try:
         transport.send(email)
     except PermanentMailError as error:
-        _record_failure(message_id, attempts, str(error), permanent=True)
+        report.errors.append(_record_failure(message_id, attempts, str(error), permanent=True))
         report.failed += 1
-        report.errors.append(str(error))
     except OSError as error:  # smtplib's errors are OSErrors too
         permanent = attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-        _record_failure(message_id, attempts, f"{type(error).__name__}: {error}", permanent)
+        reason = f"{type(error).__name__}: {error}"
+        report.errors.append(_record_failure(message_id, attempts, reason, permanent))
         report.failed += permanent
         report.retried += not permanent
-        report.errors.append(str(error))
     else:
         _update(message_id, attempts=attempts, sent_at=utcnow(), leased_until=None, last_error=None)
         report.sent += 1
 
 
-def _record_failure(message_id: int, attempts: int, error: str, permanent: bool) -> None:
-    """Give up on a message, or schedule its next try with exponential backoff."""
+def _record_failure(message_id: int, attempts: int, error: str, permanent: bool) -> str:
+    """Give up on a message, or schedule its next try with exponential backoff.
+
+    Mail servers name the recipient in their errors; the address is taken out before the
+    error is stored or logged, since the database and the logs hold no address in the clear.
+    Returns the error as recorded.
+    """
+    error = without_addresses(error)
     now = utcnow()
     if permanent:
         _update(message_id, attempts=attempts, failed_at=now, leased_until=None, last_error=error[:500])
         current_app.logger.error("mail %s given up after %s attempts: %s", message_id, attempts, error)
-        return
+        return error
     delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
     _update(
         message_id, attempts=attempts, next_attempt_at=now + delay, leased_until=None, last_error=error[:500]
     )
     current_app.logger.warning("mail %s attempt %s failed, retry in %s: %s", message_id, attempts, delay, error)
+    return error
 
 
 def _update(message_id: int, **values) -> None:

@@ -1,5 +1,6 @@
 """Cleaning of free text typed by people, before it is validated or stored."""
 
+import re
 import unicodedata
 
 # Bidirectional overrides and isolates can disguise text (e.g. reverse a name's letters).
@@ -17,3 +18,12 @@ def clean_text(value: str | None) -> str | None:
         if ch not in _BIDI_CONTROLS
     )
     return " ".join(value.split())
+
+
+# Anything shaped like an address inside an error message: local@domain, no spaces or brackets.
+_ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
+
+
+def without_addresses(text: str) -> str:
+    """Text (a mail server's error, say) with every email address replaced by <address>."""
+    return _ADDRESS.sub("<address>", text)

@@ -18,7 +18,7 @@ class Inbox:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_with:
-            return self.refuse_with
+            return self.refuse_with.format(address=address)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -134,6 +134,18 @@ def test_a_refused_mailbox_is_given_up_on_at_once(mail_app, mail_server):
     assert "550" in message.last_error
 
 
+def test_a_mail_servers_error_is_kept_without_the_supporters_address(mail_app, mail_server, caplog):
+    """Servers name the recipient in their errors; the outbox and the log must not keep it."""
+    mail_server.inbox.refuse_with = "450 4.2.1 <{address}>: mailbox busy, try again later"
+    sign(mail_app.test_client(), email="busy.supporter@example.org")
+    run_worker(mail_app)
+    [message] = outbox_rows(mail_app)
+    assert message.sent_at is None and message.failed_at is None  # 4xx: tried again later
+    assert "450" in message.last_error and "<address>" in message.last_error
+    assert "busy.supporter" not in message.last_error
+    assert "busy.supporter" not in caplog.text and "mailbox busy" in caplog.text
+
+
 def test_messages_are_given_up_on_after_the_last_attempt(app_factory, mail_server):
     app = app_factory(**mail_server.settings(), MAIL_MAX_ATTEMPTS=2)
     mail_server.stop()
