@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -93,7 +94,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -102,6 +103,29 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite only: foreign keys off while migrations run, checked when they are done.
+
+    A batch migration copies a table, drops the original and renames the copy. With foreign
+    keys on, that DROP deletes every row that refers to the table (ON DELETE CASCADE): the
+    queued emails of every signature. The pragma works only outside a transaction, so it is
+    set on the driver's connection before Alembic begins one.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.dbapi_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"rows left pointing at nothing after the migration: {broken[:5]}")
+    finally:
+        driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

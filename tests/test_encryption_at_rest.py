@@ -164,6 +164,11 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
                 "country": supporter["country"], "place": supporter["postcode_city"], "t": True,
                 "at": f"2026-11-0{n + 1} 10:00:00.000000", "nonce": f"{n:032d}"})
         db.session.execute(text("UPDATE signature_count_shard SET count = :n WHERE shard = 0"), {"n": len(SUPPORTERS)})
+        db.session.execute(text(  # as an older version stored a mail server's refusal
+            "INSERT INTO outbox_message (signature_id, kind, created_at, next_attempt_at, attempts, last_error)"
+            " SELECT id, 'confirm', signed_at, signed_at, 1, :error FROM signature WHERE email = :email"
+        ), {"error": f"SMTPRecipientsRefused: {{'{SUPPORTERS[1]['email']}': (450, b'busy')}}",
+            "email": SUPPORTERS[1]["email"]})
         db.session.commit()
         if batch_command:
             upgrade(revision="0006_encrypted_personal_data")
@@ -173,6 +178,8 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
             assert "3 of 4 (75%)" in result.output and "4 signatures sealed" in result.output
         upgrade()
         columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
+        # The queued email survived the table rebuilds; only the address in its error is gone.
+        assert db.session.execute(text("SELECT attempts, last_error FROM outbox_message")).all() == [(1, None)]
         if db.engine.dialect.name == "sqlite":  # VACUUM ran: no freed page is left to hold old text
             assert db.session.execute(text("PRAGMA freelist_count")).scalar() == 0
         db.session.remove()

@@ -1,9 +1,9 @@
 """Personal data encrypted at rest, step 2 of 2 (contract): the plaintext is gone.
 
 Seals any row `flask encrypt-personal-data` has not reached (with the app's keys), drops
-the plaintext columns and the unique index of plaintext mailbox keys, then rewrites the
-table so no freed page keeps the text: VACUUM (and an emptied WAL) on SQLite, VACUUM FULL
-on PostgreSQL. Both lock the database while they run: pause the site for this step.
+the plaintext columns and the unique index of plaintext mailbox keys, clears mail errors
+that quote an address, then rewrites the tables so no freed page keeps the text: VACUUM
+(and an emptied WAL) on SQLite, VACUUM FULL on PostgreSQL. Both lock the database while they run: pause the site for this step.
 
 Revision ID: 0007_drop_plaintext
 Revises: 0006_encrypted_personal_data
@@ -23,6 +23,8 @@ PLAINTEXT_COLUMNS = ("name", "email", "email_key", "postcode_city")
 
 def upgrade():
     _seal_leftovers()
+    # Mail servers quote the recipient in their errors; older versions stored those as given.
+    op.execute("UPDATE outbox_message SET last_error = NULL WHERE last_error LIKE '%@%'")
     with op.batch_alter_table("signature") as batch:
         batch.drop_constraint(op.f("uq_signature_email_key"), type_="unique")
         for column in PLAINTEXT_COLUMNS:
@@ -53,7 +55,7 @@ def _rewrite_freed_space():
             op.execute("VACUUM")
             op.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            op.execute("VACUUM FULL signature")
+            op.execute("VACUUM FULL signature, outbox_message")
 
 
 def downgrade():
