@@ -176,10 +176,14 @@ def encrypt_personal_data(batch_size: int) -> None:
         click.echo("encrypt-personal-data: nothing to seal; the plaintext columns are gone (migration 0007).")
         return
     with db.engine.connect().execution_options(**write_options()) as connection:
-        done = key_maintenance.encrypt_plaintext(
-            connection, data_keyring(), blind_keyring(), batch_size,
-            after_batch=connection.commit, progress=_print_progress("encrypt-personal-data"),
-        )
+        try:
+            done = key_maintenance.encrypt_plaintext(
+                connection, data_keyring(), blind_keyring(), batch_size,
+                after_batch=connection.commit, progress=_print_progress("encrypt-personal-data"),
+            )
+        except key_maintenance.DuplicateMailbox as error:
+            connection.rollback()
+            raise click.ClickException(str(error)) from None
         connection.commit()
     click.echo(f"encrypt-personal-data: {done:,} signatures sealed; none is left in plaintext.")
 

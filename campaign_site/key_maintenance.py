@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from .database import write_transaction
 from .extensions import db
@@ -125,10 +126,25 @@ def _rotate_row(row, data: Keyring, blind: Keyring) -> bool:
     db.session.execute(
         update(Signature)
         .where(Signature.id == row.id)
-        .values(personal=seal(person, data), email_hash=blind_index(person.email, blind.current))
+        .values(
+            personal=seal(person, data),
+            email_hash=blind_index(person.email, blind.current, blind.current_id),
+        )
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+class DuplicateMailbox(RuntimeError):
+    """Two plaintext rows of one mailbox (possible where migration 0003 left a pair alone)."""
+
+    def __init__(self, signature_id: int) -> None:
+        super().__init__(
+            f"Signature {signature_id} belongs to a mailbox that already has a signature (a pair "
+            "from before migration 0003's mailbox rule, which left such pairs alone). It was "
+            "left as it was: erase one of the two (e.g. DELETE FROM signature WHERE id = ...), "
+            "then run this again."
+        )
 
 
 # The signature table as it stood before encryption (migration 0006 keeps both forms).
@@ -173,18 +189,21 @@ def encrypt_plaintext(
             person = Person(
                 clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city)
             )
-            connection.execute(
-                update(table)
-                .where(table.c.id == row.id)
-                .values(
-                    personal=seal(person, data),
-                    email_hash=blind_index(person.email, blind.current),
-                    name=None,
-                    email=None,
-                    email_key=None,
-                    postcode_city=None,
+            try:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == row.id)
+                    .values(
+                        personal=seal(person, data),
+                        email_hash=blind_index(person.email, blind.current, blind.current_id),
+                        name=None,
+                        email=None,
+                        email_key=None,
+                        postcode_city=None,
+                    )
                 )
-            )
+            except IntegrityError:
+                raise DuplicateMailbox(row.id) from None
         done += len(rows)
         if after_batch:
             after_batch()

@@ -84,10 +84,10 @@ def signing_paused() -> bool:
     """
     if current_app.config["SIGNING_PAUSED"]:
         return True
-    return short_cache.cached("signing-paused", _paused_by_admin)
+    return short_cache.cached("signing-paused", _paused_by_admin_or_keys)
 
 
-def _paused_by_admin() -> bool:
+def _paused_by_admin_or_keys() -> bool:
     setting = db.session.get(SiteSetting, PAUSED_SETTING)
     paused = setting is not None and setting.value == "1"
     # A blind index key that did not make the stored rows would let every supporter sign twice.

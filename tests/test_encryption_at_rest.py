@@ -209,3 +209,28 @@ def test_the_encrypt_command_explains_itself_before_and_after_the_migrations(emp
         db.engine.dispose()
     assert too_early.exit_code == 1 and "flask db upgrade 0006_encrypted_personal_data" in too_early.output
     assert done_already.exit_code == 0 and "nothing to seal" in done_already.output
+
+
+def test_two_old_rows_of_one_mailbox_stop_the_sealing_with_a_clear_message(empty_database_url):
+    """Migration 0003 left alone a pair whose keys the new mailbox rule would merge."""
+    from sqlalchemy import text
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0006_encrypted_personal_data")
+        for n, (email, key) in enumerate([("Jane.Doe@gmail.com", "jane.doe@gmail.com"),
+                                          ("janedoe@gmail.com", "janedoe@gmail.com")]):
+            db.session.execute(text(
+                "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name,"
+                " signed_at, status, token_nonce, language)"
+                " VALUES ('Jane Doe', :email, :key, 'DE', :f, :f, :at, 'confirmed', :nonce, 'en')"
+            ), {"email": email, "key": key, "f": False, "at": "2026-11-01 10:00:00.000000", "nonce": f"{n:032d}"})
+        db.session.commit()
+        db.session.remove()
+        result = app.test_cli_runner().invoke(args=["encrypt-personal-data"])
+        left = db.session.execute(text("SELECT count(*) FROM signature WHERE email IS NOT NULL")).scalar()
+        db.session.remove()
+        db.engine.dispose()
+    assert result.exit_code == 1
+    assert "belongs to a mailbox that already has a signature" in result.output
+    assert left == 2  # nothing lost: both rows still there, as they were
