@@ -25,8 +25,10 @@ max_requests_jitter = 20000
 # The app is created in each worker, after the fork: no shared database connections.
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
-# No query strings (tokens) and no client address in the log: supporters' privacy.
+# No query strings and no client address in the log: supporters' privacy. Link tokens in
+# paths (/confirm/<token>) are replaced by [token] in every field (log_redaction.py).
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "campaign_site.log_redaction.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

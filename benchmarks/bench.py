@@ -294,6 +294,7 @@ def production_env(database_url: str, **extra) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
         "PUBLIC_URL": "https://petition.example.org",
+        "TRUSTED_HOSTS": "127.0.0.1",  # the load generators ask for the loopback address
         "MAIL_SMTP_HOST": "127.0.0.1",  # the worker is not started: mail stays queued
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         # Counts of its own per run: earlier runs' admin logins must not lock this one out.

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import TestingConfig, check_production_settings, config_from_environment
+from .config import TestingConfig, check_production_settings, config_from_environment, trusted_hosts
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,7 +23,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(TestingConfig())
         app.config.update(test_config)
     check_production_settings(app.config)
+    app.config.setdefault("TRUSTED_HOSTS", None)
+    app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or trusted_hosts(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    install_log_redaction()
     load_keys(app)
 
     register_languages(app)
@@ -36,6 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def install_log_redaction() -> None:
+    """No link token in any log line we or the development server write."""
+    from .log_redaction import install_filter
+
+    install_filter()
 
 
 def load_keys(app: Flask) -> None:

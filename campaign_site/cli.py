@@ -83,6 +83,10 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
             current_app.logger.error("mail-worker: database unavailable: %s", error)
             db.session.rollback()
             report = None
+        except Exception:  # noqa: BLE001 - outbox records each message's own failures; this is the rest
+            current_app.logger.exception("mail-worker: unexpected error, trying again shortly")
+            db.session.rollback()
+            report = None
         finally:
             db.session.remove()
         if report and (report.sent or report.retried or report.failed):

@@ -6,6 +6,7 @@ in force when the app is created is the one that counts.
 
 import os
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask.helpers import get_debug_flag
 
@@ -41,6 +42,11 @@ def _bool_env(name: str, default: bool) -> bool:
     return raw.lower() in {"1", "true", "yes", "on"}
 
 
+def _list_env(name: str) -> list[str]:
+    """A comma-separated list from the environment (blank entries dropped)."""
+    return [item.strip() for item in (_env(name) or "").split(",") if item.strip()]
+
+
 def _datetime_env(name: str) -> datetime | None:
     """An ISO 8601 moment from the environment; without a zone it is taken as UTC."""
     raw = _env(name)
@@ -65,6 +71,7 @@ class Config:
     """Settings shared by every environment."""
 
     PRODUCTION = False
+    LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A page left open for hours must still submit; the token stays bound to the session.
     WTF_CSRF_TIME_LIMIT = None
@@ -89,12 +96,17 @@ class Config:
         self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
         # The site's absolute address, for share links and the links in emails.
         self.PUBLIC_URL = (_env("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+        # Requests for any other Host are refused (400), so no redirect or link can be
+        # built on an attacker's host name. Development and tests also answer on loopback.
+        self.EXTRA_TRUSTED_HOSTS = _list_env("TRUSTED_HOSTS") + list(self.LOOPBACK_HOSTS)
         # email-validator asks DNS whether the domain takes mail only when told to.
         self.EMAIL_CHECK_DELIVERABILITY = _bool_env("EMAIL_CHECK_DELIVERABILITY", False)
 
         # Double opt-in: a signature counts once its address is confirmed.
         self.CONFIRMATION_REQUIRED = _bool_env("CONFIRMATION_REQUIRED", True)
         self.CONFIRMATION_EXPIRY_DAYS = _int_env("CONFIRMATION_EXPIRY_DAYS", 7)
+        # A withdraw link erases a signature: it works this long, then a fresh one can be mailed.
+        self.WITHDRAW_LINK_DAYS = _int_env("WITHDRAW_LINK_DAYS", 30)
         # Signing again mails the address at most this often, so it can't be used to spam.
         self.RESEND_INTERVAL_MINUTES = _int_env("RESEND_INTERVAL_MINUTES", 60)
         self.CAMPAIGN_CLOSES_AT = _datetime_env("CAMPAIGN_CLOSES_AT")
@@ -111,6 +123,10 @@ class Config:
         self.MAIL_SMTP_TIMEOUT = _int_env("MAIL_SMTP_TIMEOUT", 15)
         self.MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")  # default: instance/outbox
         self.MAIL_MAX_ATTEMPTS = _int_env("MAIL_MAX_ATTEMPTS", 12)
+        # A message that fails to build (a bug or bad data, not the network) gets fewer tries.
+        self.MAIL_MAX_BUILD_ATTEMPTS = _int_env("MAIL_MAX_BUILD_ATTEMPTS", 3)
+        # Addresses with non-ASCII before the @ need a mail server that offers SMTPUTF8.
+        self.MAIL_SMTPUTF8 = _bool_env("MAIL_SMTPUTF8", False)
 
         # Rate limits (Flask-Limiter strings). Redis when several processes serve the site.
         self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)
@@ -170,6 +186,7 @@ class ProductionConfig(Config):
     """Behind gunicorn: secure cookies, and no start without real secrets."""
 
     PRODUCTION = True
+    LOOPBACK_HOSTS = ()  # only PUBLIC_URL's host and TRUSTED_HOSTS
     DEBUG = False
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -186,6 +203,13 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def trusted_hosts(config) -> list[str]:
+    """The Host names the site answers to: PUBLIC_URL's, then any extra ones configured."""
+    public_host = urlsplit(config.get("PUBLIC_URL") or "").hostname
+    hosts = [public_host] if public_host else []
+    return hosts + [host for host in config.get("EXTRA_TRUSTED_HOSTS", []) if host not in hosts]
 
 
 def config_from_environment() -> Config:
@@ -210,6 +234,11 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
+    if config.get("RATELIMIT_ENABLED") and (config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory"):
+        raise RuntimeError(
+            "Production needs RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379): with memory:// "
+            "every gunicorn worker and machine counts on its own, so each limit multiplies by them."
+        )
     test_keys = {"DATA_ENCRYPTION_KEY": TEST_DATA_ENCRYPTION_KEY, "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY}
     for setting, test_key in test_keys.items():
         if test_key in (config.get(setting) or ""):

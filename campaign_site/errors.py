@@ -4,9 +4,10 @@ from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db
+from .log_redaction import redact_tokens
 
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back, reload the page and try again.")),
@@ -47,6 +48,9 @@ def handle_http_error(error: HTTPException):
         return error
     if isinstance(error, RateLimitExceeded):
         return handle_rate_limited(error)
+    if isinstance(error, SecurityError):
+        # A Host not in TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return "Unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
     return render_error(error.code)
 
 
@@ -59,5 +63,5 @@ def handle_rate_limited(error: RateLimitExceeded):
 def handle_unexpected_error(error: Exception):
     """A bug: roll back so nothing half-written stays, log it, show a calm page."""
     db.session.rollback()
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("unhandled error on %s %s", request.method, redact_tokens(request.path))
     return render_error(500)

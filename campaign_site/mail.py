@@ -6,12 +6,14 @@ instance/outbox/ and its links are printed, so development needs no mail server.
 
 import smtplib
 import ssl
+import unicodedata
 from email import policy
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -23,11 +25,12 @@ from .models import Signature, utcnow
 SUBJECTS = {
     "confirm": _l("Confirm your signature for Justice for Sergei"),
     "already-signed": _l("You have already signed the petition for Justice for Sergei"),
+    "withdraw-link": _l("Your new link to withdraw your signature for Justice for Sergei"),
 }
 
 
 class PermanentMailError(Exception):
-    """The mail server refused the message for good (e.g. no such mailbox)."""
+    """The message can never go out as it is (no such mailbox, an address we cannot send to)."""
 
 
 def external_url(endpoint: str, language: str = "en", **values) -> str:
@@ -66,9 +69,10 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
 def _build_message(kind: str, signature: Signature) -> EmailMessage:
     person = signature.person()  # decrypted only here, while the message is built
     context = {
-        "name": person.name,
+        "name": greeting_name(person.name),
         "subject": str(SUBJECTS[kind]),
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
+        "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
         **supporter_links(signature),
     }
     # Lines up to RFC 5322's 998 characters: the default 78 folded the List-Unsubscribe URL
@@ -77,7 +81,8 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     sender = current_app.config["MAIL_SENDER"]
     message["Subject"] = str(SUBJECTS[kind])
     message["From"] = sender
-    message["To"] = formataddr((person.name, person.email))
+    # The address alone: a name typed by whoever signed never enters a header.
+    message["To"] = wire_address(person.email, current_app.config["MAIL_SMTPUTF8"])
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
     # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.
@@ -86,6 +91,50 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     message.set_content(render_template(f"email/{kind}.txt", **context))
     message.add_alternative(render_template(f"email/{kind}.html", **context), subtype="html")
     return message
+
+
+# A greeting word is letters (any script) with inner marks, apostrophes or hyphens and
+# at most a final full stop: never a link, an address, digits or a long run of text.
+GREETING_NAME_MAX = 30
+_GREETING_INNER = frozenset("'’-")
+
+
+def greeting_name(full_name: str) -> str | None:
+    """The name an email may greet with: the first word, if it looks like a given name.
+
+    Anyone can sign with someone else's address, so the greeting must not carry a link,
+    an address or a message to the mailbox's real owner; otherwise the email says
+    "Dear supporter".
+    """
+    words = full_name.split()
+    word = words[0].removesuffix(".") if words else ""
+    if not word or len(word) > GREETING_NAME_MAX or not _is_letter(word[0]):
+        return None
+    if all(_is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _GREETING_INNER
+           for ch in word):
+        return words[0]
+    return None
+
+
+def _is_letter(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("L")
+
+
+def wire_address(email: str, smtputf8: bool) -> str:
+    """The address as it goes to the mail server.
+
+    An internationalised domain is IDNA-encoded, so every server takes it; a local part
+    outside ASCII needs SMTPUTF8, sent only where MAIL_SMTPUTF8 allows it.
+    """
+    try:
+        checked = validate_email(email, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        raise PermanentMailError("the stored address is not a valid email address") from None
+    if checked.ascii_email:
+        return checked.ascii_email
+    if not smtputf8:
+        raise PermanentMailError("the address needs SMTPUTF8, which MAIL_SMTPUTF8 does not allow")
+    return checked.normalized
 
 
 def _domain_of(address: str) -> str:
@@ -139,6 +188,9 @@ class SmtpTransport(Transport):
             self.connection = self._connect()
         try:
             self.connection.send_message(message)
+        except smtplib.SMTPNotSupportedError:
+            # Raised before anything is sent, for a non-ASCII address the server cannot take.
+            raise PermanentMailError("the mail server does not offer SMTPUTF8") from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if all(code >= 500 for code in codes):
@@ -164,7 +216,8 @@ class FileTransport(Transport):
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"{stamp}.eml"
-        path.write_bytes(bytes(message))
+        # UTF-8 headers, as an SMTPUTF8 server would receive them (any address fits).
+        path.write_bytes(message.as_bytes(policy=MAIL_POLICY.clone(utf8=True)))
         text = message.get_body(preferencelist=("plain",)).get_content()
         links = [line.strip() for line in text.splitlines() if line.strip().startswith("http")]
         print(f"[mail] {message['Subject']} -> {path}", *links, sep="\n    ", flush=True)

@@ -7,8 +7,10 @@ LOCKED on PostgreSQL, the database write lock on SQLite), so no message goes out
 unless a worker dies between sending and marking it sent.
 """
 
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import insert, or_, select, update
@@ -22,7 +24,8 @@ from .text import without_addresses
 
 CONFIRM_MAIL = "confirm"
 ALREADY_SIGNED_MAIL = "already-signed"
-KINDS = (CONFIRM_MAIL, ALREADY_SIGNED_MAIL)
+WITHDRAW_LINK_MAIL = "withdraw-link"
+KINDS = (CONFIRM_MAIL, ALREADY_SIGNED_MAIL, WITHDRAW_LINK_MAIL)
 
 # Built once; the Table's column defaults fill in the rest.
 _ENQUEUE = insert(OutboxMessage.__table__)
@@ -62,58 +65,98 @@ def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
 
 
 def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
-    """Lease up to batch_size due messages to this worker; others will skip them."""
+    """Lease up to batch_size due messages to this worker; others will skip them.
+
+    The claim counts as an attempt, so even a message that kills its worker outright
+    (out of memory, a segfault) runs out of attempts instead of coming back forever.
+    """
     now = now or utcnow()
+    due = (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
+    )
     with write_transaction(db.session):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(*due, OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"])
+            .values(failed_at=now, last_error="given up: a worker stopped while sending it")
+        )
         ids = db.session.scalars(
             select(OutboxMessage.id)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
-            )
+            .where(*due)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(batch_size)
             .with_for_update(skip_locked=True)
         ).all()
         if ids:
             db.session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(leased_until=now + LEASE)
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(leased_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
             )
     return list(ids)
 
 
 def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> None:
-    """Render and send one claimed message, then record what happened."""
-    message = db.session.get(OutboxMessage, message_id)
-    signature = db.session.get(Signature, message.signature_id) if message else None
-    if message is None or signature is None:
-        db.session.rollback()  # erased meanwhile: the cascade took the message too
-        return
-    attempts = message.attempts + 1
+    """Render and send one claimed message, then record what happened.
+
+    Whatever goes wrong with one message is recorded against it, and the worker goes on.
+    """
     try:
-        email = build_message(message.kind, signature)
-    except UnreadableData as error:  # a key is missing: retry later, once it is back
-        db.session.rollback()
-        report.errors.append(_record_failure(message_id, attempts, str(error), permanent=False))
-        report.retried += 1
-        return
-    db.session.rollback()  # hold no transaction open while talking to the mail server
-    try:
+        email = _build(message_id)
+        if email is None:
+            return  # erased meanwhile: the cascade took the message too
         transport.send(email)
-    except PermanentMailError as error:
-        report.errors.append(_record_failure(message_id, attempts, str(error), permanent=True))
-        report.failed += 1
-    except OSError as error:  # smtplib's errors are OSErrors too
-        permanent = attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-        reason = f"{type(error).__name__}: {error}"
-        report.errors.append(_record_failure(message_id, attempts, reason, permanent))
-        report.failed += permanent
-        report.retried += not permanent
+    except Exception as error:  # noqa: BLE001 - no single message may stop the worker
+        _record(message_id, error, report)
     else:
-        _update(message_id, attempts=attempts, sent_at=utcnow(), leased_until=None, last_error=None)
+        _update(message_id, sent_at=utcnow(), leased_until=None, last_error=None)
         report.sent += 1
+
+
+def _build(message_id: int) -> EmailMessage | None:
+    """The email for a claimed message, or None if its signature is gone."""
+    try:
+        message = db.session.get(OutboxMessage, message_id)
+        signature = db.session.get(Signature, message.signature_id) if message else None
+        if message is None or signature is None:
+            return None
+        return build_message(message.kind, signature)
+    finally:
+        db.session.rollback()  # hold no transaction open while talking to the mail server
+
+
+def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:
+    """Record a failed attempt: given up, or retried later, by the kind of failure."""
+    attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+    db.session.rollback()
+    if attempts is None:
+        return
+    config = current_app.config
+    if isinstance(error, PermanentMailError):
+        permanent, reason = True, str(error)
+    elif isinstance(error, UnreadableData):  # a key is missing: retry until it is back
+        permanent, reason = False, str(error)
+    elif isinstance(error, OSError):  # the mail server or network (smtplib's errors too)
+        permanent, reason = attempts >= config["MAIL_MAX_ATTEMPTS"], _describe(error)
+    else:  # the message cannot be built or encoded: a bug or bad data, not the weather
+        permanent = attempts >= config["MAIL_MAX_BUILD_ATTEMPTS"]
+        reason = f"could not build the message: {_describe(error)} at {_where(error)}"
+    report.errors.append(_record_failure(message_id, attempts, reason, permanent))
+    report.failed += permanent
+    report.retried += not permanent
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _where(error: Exception) -> str:
+    """The file and line that raised, for the operator (no values, so no personal data)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
 
 
 def _record_failure(message_id: int, attempts: int, error: str, permanent: bool) -> str:
@@ -126,13 +169,11 @@ def _record_failure(message_id: int, attempts: int, error: str, permanent: bool)
     error = without_addresses(error)
     now = utcnow()
     if permanent:
-        _update(message_id, attempts=attempts, failed_at=now, leased_until=None, last_error=error[:500])
+        _update(message_id, failed_at=now, leased_until=None, last_error=error[:500])
         current_app.logger.error("mail %s given up after %s attempts: %s", message_id, attempts, error)
         return error
     delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
-    _update(
-        message_id, attempts=attempts, next_attempt_at=now + delay, leased_until=None, last_error=error[:500]
-    )
+    _update(message_id, next_attempt_at=now + delay, leased_until=None, last_error=error[:500])
     current_app.logger.warning("mail %s attempt %s failed, retry in %s: %s", message_id, attempts, delay, error)
     return error
 
@@ -141,6 +182,16 @@ def _update(message_id: int, **values) -> None:
     """Write the outcome of a delivery attempt."""
     with write_transaction(db.session):
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+def given_up_messages(limit: int = 10) -> tuple[int, list[OutboxMessage]]:
+    """How many messages were given up on, and the latest few (for the dashboard)."""
+    failed = OutboxMessage.failed_at.is_not(None)
+    count = db.session.scalar(select(db.func.count(OutboxMessage.id)).where(failed))
+    latest = db.session.scalars(
+        select(OutboxMessage).where(failed).order_by(OutboxMessage.failed_at.desc()).limit(limit)
+    ).all()
+    return count, list(latest)
 
 
 def pending_messages() -> int:

@@ -3,18 +3,28 @@
 Each app gets its own Flask-Limiter, storing counts where RATELIMIT_STORAGE_URI says:
 memory for one process (`make run`), Redis when several gunicorn workers or machines
 must share one count. Over a limit the answer is a 429 page with Retry-After.
+
+If Redis stops answering, signing and the email links go on under per-process limits
+(Flask-Limiter's in-memory fallback) until it is back; admin login fails closed instead,
+since its guesses could no longer be counted across workers (admin/views.py).
 """
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 
-from .admin.auth import normalize_admin_email
+from .text import normalize_admin_email
+
+# A Redis that does not answer must cost a request half a second at most, not a minute.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
-def _login_account() -> str:
-    """The account being tried, so spreading guesses over many addresses does not help."""
-    return "account:" + normalize_admin_email(request.form.get("email", ""))
+def _login_account_and_source() -> str:
+    """The account being tried from this address: a guesser elsewhere never locks out its owner."""
+    return f"account:{normalize_admin_email(request.form.get('email', ''))}|{get_remote_address()}"
 
 
 # (endpoint, setting holding the limit, extra options)
@@ -23,19 +33,26 @@ LIMITS = [
     ("links.confirm", "LINK_RATE_LIMIT", {}),
     ("links.withdraw", "LINK_RATE_LIMIT", {}),
     ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
+    ("links.renew_withdraw_link", "LINK_RATE_LIMIT", {}),
     ("links.unsubscribe", "LINK_RATE_LIMIT", {}),
     ("admin.login", "LOGIN_RATE_LIMIT_PER_IP", {"methods": ["POST"]}),
     (
         "admin.login",
         "LOGIN_RATE_LIMIT_PER_ACCOUNT",
-        {"methods": ["POST"], "key_func": _login_account, "scope": "admin-login-account"},
+        {"methods": ["POST"], "key_func": _login_account_and_source, "scope": "admin-login-account"},
     ),
 ]
 
 
 def register(app: Flask) -> None:
     """Give the app its limiter and wrap the limited views."""
-    limiter = Limiter(get_remote_address, app=app)
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        in_memory_fallback_enabled=True,
+        storage_options=REDIS_TIMEOUTS if uri.startswith(("redis", "rediss")) else {},
+    )
     limited = {endpoint for endpoint, _, _ in LIMITS}
     limiter.request_filter(lambda: request.endpoint not in limited)
     # Every limit here is on a view, and the wrapped view checks it itself; the limiter's
@@ -50,3 +67,51 @@ def register(app: Flask) -> None:
         # The setting is read once: a fixed string is parsed once, a callable on every request.
         limit = limiter.limit(app.config[setting], **options)
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    storage = limiter.storage if app.config["RATELIMIT_ENABLED"] else MemoryStorage()
+    app.extensions["campaign_site.login_lockout"] = LoginLockout(storage, app.config)
+
+
+def _limiter() -> Limiter:
+    return current_app.extensions["campaign_site.limiter"]
+
+
+def store_reachable() -> bool:
+    """Whether the shared count store answers now (memory:// always does)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    try:
+        return bool(_limiter().storage.check())
+    except Exception:  # noqa: BLE001 - any failure to answer is "unreachable"
+        return False
+
+
+class LoginLockout:
+    """Wrong passwords counted per account and source address together (OWASP's advice).
+
+    ADMIN_MAX_FAILED_LOGINS wrong passwords from one address lock that account for that
+    address for ADMIN_LOCK_MINUTES (a moving window); the owner, signing in from elsewhere,
+    is never locked out by someone who merely knows the address.
+    """
+
+    def __init__(self, storage: Storage, config) -> None:
+        self.window = MovingWindowRateLimiter(storage)
+        seconds = max(1, round(config["ADMIN_LOCK_MINUTES"] * 60))
+        self.item = RateLimitItemPerSecond(config["ADMIN_MAX_FAILED_LOGINS"], seconds)
+        self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
+
+    def _key(self, account: str, source: str) -> tuple[str, ...]:
+        return (self.prefix, "admin-login-failures", normalize_admin_email(account), source)
+
+    def locked(self, account: str, source: str) -> bool:
+        return not self.window.test(self.item, *self._key(account, source))
+
+    def record_failure(self, account: str, source: str) -> None:
+        self.window.hit(self.item, *self._key(account, source))
+
+    def clear(self, account: str, source: str) -> None:
+        self.window.clear(self.item, *self._key(account, source))
+
+
+def login_lockout() -> LoginLockout:
+    """The app's lockout, sharing the rate limits' store."""
+    return current_app.extensions["campaign_site.login_lockout"]

@@ -35,16 +35,20 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
-    "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": PERMISSIONS_POLICY,
     "Cross-Origin-Opener-Policy": "same-origin",
+    # No other site may load our pages, scripts or images as its own resources.
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
+# Pages reached by a token in the URL set a stricter one of their own (links/views.py).
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
     """Set the policy headers; HSTS only where the request came over HTTPS."""
     response.headers.extend(HEADERS)  # nothing else sets these
+    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

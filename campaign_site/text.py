@@ -27,3 +27,8 @@ _ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
 def without_addresses(text: str) -> str:
     """Text (a mail server's error, say) with every email address replaced by <address>."""
     return _ADDRESS.sub("<address>", text)
+
+
+def normalize_admin_email(email: str) -> str:
+    """Admin logins ignore letter case, stray control characters and surrounding spaces."""
+    return (clean_text(email) or "").casefold()

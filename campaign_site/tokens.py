@@ -41,10 +41,10 @@ def make_token(signature: Signature, purpose: str) -> str:
 
 
 def max_age(purpose: str) -> int | None:
-    """Confirm links expire; withdraw and unsubscribe links work for as long as the data exists."""
-    if purpose == CONFIRM:
-        return current_app.config["CONFIRMATION_EXPIRY_DAYS"] * 24 * 3600
-    return None
+    """Confirm and withdraw links expire (a withdraw link erases, so it must not live forever);
+    unsubscribe links work for as long as the data exists."""
+    days = {CONFIRM: "CONFIRMATION_EXPIRY_DAYS", WITHDRAW: "WITHDRAW_LINK_DAYS"}.get(purpose)
+    return current_app.config[days] * 24 * 3600 if days else None
 
 
 def signature_for(token: str, purpose: str) -> Signature:

@@ -14,6 +14,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []  # as received, to check what parsing would hide
+        self.recipients: list[list[str]] = []  # each message's RCPT TO addresses, as sent
+        self.mail_options: list[list[str]] = []  # e.g. SMTPUTF8, per message
         self.refuse_with: str | None = None  # e.g. "550 No such user" to refuse recipients
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -26,6 +28,8 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)
         self.raw.append(envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
+        self.mail_options.append(list(envelope.mail_options))
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -42,13 +46,16 @@ def free_port() -> int:
 class MailServer:
     """Starts and stops the SMTP server; the port stays the same across restarts."""
 
-    def __init__(self) -> None:
+    def __init__(self, smtputf8: bool = False) -> None:
+        self.smtputf8 = smtputf8  # whether the server offers SMTPUTF8 (RFC 6531)
         self.port = free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -26,6 +26,7 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
     monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     return monkeypatch
 
 
@@ -53,8 +54,8 @@ def test_production_refuses_to_start_without_a_database_url(production_env):
         create_app()
 
 
-@pytest.mark.parametrize("needed", ["PUBLIC_URL", "MAIL_SMTP_HOST"])
-def test_production_refuses_to_start_without_email_settings(production_env, needed):
+@pytest.mark.parametrize("needed", ["PUBLIC_URL", "MAIL_SMTP_HOST", "RATELIMIT_STORAGE_URI"])
+def test_production_refuses_to_start_without_the_settings_it_needs(production_env, needed):
     production_env.delenv(needed)
     with pytest.raises(RuntimeError, match=needed):
         create_app()
@@ -134,4 +135,11 @@ def test_unknown_app_env_is_refused(monkeypatch):
 def test_goal_must_be_a_number(monkeypatch):
     monkeypatch.setenv("SIGNATURE_GOAL", "lots")
     with pytest.raises(RuntimeError, match="SIGNATURE_GOAL"):
+        create_app()
+
+
+def test_production_refuses_per_process_rate_limits(production_env):
+    """With memory:// five workers let five times the limit through."""
+    production_env.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI.*each limit multiplies"):
         create_app()

@@ -54,7 +54,7 @@ def test_supporter_confirms_through_the_emailed_link(mail_app, mail_server):
     [message] = mail_server.inbox.to("anna@example.org")
     assert message["Subject"] == "Confirm your signature for Justice for Sergei"
     assert message.get_body(preferencelist=("html",)) is not None
-    assert "Анна Иванова" in message.get_body(preferencelist=("plain",)).get_content()
+    assert "Dear Анна," in message.get_body(preferencelist=("plain",)).get_content()
     links = links_in(message)
     assert message["List-Unsubscribe"] == f"<http://localhost{links['unsubscribe']}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -91,12 +91,12 @@ def test_opening_the_confirmation_link_again_is_harmless(mail_app, mail_server):
     assert count(client) == 1
 
 
-def test_html_email_escapes_what_the_supporter_typed(mail_app, mail_server):
+def test_markup_typed_as_a_name_never_reaches_the_email(mail_app, mail_server):
     sign(mail_app.test_client(), name="<script>alert(1)</script> Ann")
     run_worker(mail_app)
     html = mail_server.inbox.messages[0].get_body(preferencelist=("html",)).get_content()
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Ann" in html
+    assert "script" not in html
+    assert "Dear supporter," in html
 
 
 def test_mail_server_down_keeps_the_message_and_retries_later(mail_app, mail_server):

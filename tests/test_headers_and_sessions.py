@@ -16,7 +16,6 @@ from support import csrf_token_from, sign
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
 
@@ -28,6 +27,10 @@ def assert_security_headers(response):
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     for name, value in EXPECTED.items():
         assert response.headers[name] == value, name
+    # Pages reached by a token in the URL never pass it on; all others give the origin only.
+    assert response.headers.getlist("Referrer-Policy") in (
+        ["strict-origin-when-cross-origin"], ["no-referrer"]
+    )
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert "geolocation=()" in response.headers["Permissions-Policy"]
 
@@ -85,17 +88,24 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
     assert "SameSite=Lax" in cookie
 
 
+def production_app(monkeypatch, database_url, **environment):
+    """The app as production creates it, from the environment."""
+    settings = {
+        "APP_ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://petition.example.org", "MAIL_SMTP_HOST": "smtp.example.org",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "DATA_ENCRYPTION_KEY": new_key(), "BLIND_INDEX_KEY": new_key(), **environment,
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return create_app()
+
+
 def test_production_session_cookie_is_secure(monkeypatch, migrated_database_url):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 48)
-    monkeypatch.setenv("DATABASE_URL", migrated_database_url)
-    monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
-    monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
-    monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
-    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
-    app = create_app()
+    app = production_app(monkeypatch, migrated_database_url)
     try:
-        cookie = _set_cookie_for_session(app.test_client().get("/admin/login", base_url="https://localhost"))
+        login = app.test_client().get("/admin/login", base_url="https://petition.example.org")
+        cookie = _set_cookie_for_session(login)
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert app.debug is False
     finally:
@@ -103,9 +113,10 @@ def test_production_session_cookie_is_secure(monkeypatch, migrated_database_url)
             db.engine.dispose()
 
 
-def _log_in(client, email, password):
+def _log_in(client, email, password, ip="192.0.2.1"):
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})
+    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token},
+                       headers={"X-Forwarded-For": ip})
 
 
 def test_login_starts_a_new_session(client, admin_credentials):
@@ -131,18 +142,28 @@ def test_an_active_admin_session_stays(admin_client, monkeypatch):
         assert admin_client.get("/admin/").status_code == 200
 
 
-def test_repeated_failures_lock_the_account_for_a_while(app, client, admin_credentials):
+def test_repeated_failures_lock_the_account_for_a_while(app_factory, admin_credentials):
     email, password = admin_credentials
+    client = app_factory(ADMIN_LOCK_MINUTES=1 / 60).test_client()  # a one-second lock
     for _ in range(5):
         assert _log_in(client, email, "wrong password").status_code == 422
     locked = _log_in(client, email, password)
     assert locked.status_code == 422  # even the right password, with the same message
     assert "locked for a while" in locked.get_data(as_text=True)
 
-    with app.app_context():  # the lock has run out
-        db.session.execute(update(AdminUser).values(locked_until=utcnow()))
-        db.session.commit()
+    time.sleep(1.2)  # the lock has run out
     assert _log_in(client, email, password).status_code == 303
+
+
+def test_a_guesser_cannot_lock_the_admin_out_from_elsewhere(app_factory, admin_credentials):
+    """OWASP: lock per account and source together, so knowing the address is not enough."""
+    email, password = admin_credentials
+    app = app_factory(TRUSTED_PROXIES=1)
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(12):
+        _log_in(attacker, email, "wrong password", ip="203.0.113.66")
+    assert _log_in(attacker, email, password, ip="203.0.113.66").status_code == 422  # locked there
+    assert _log_in(owner, email, password, ip="198.51.100.20").status_code == 303
 
 
 def test_a_success_resets_the_failure_count(app, client, admin_credentials):
@@ -165,3 +186,31 @@ def test_every_export_is_recorded_and_shown_on_the_dashboard(app, client, admin_
     html = admin_client.get("/admin/").get_data(as_text=True)
     rows = re.findall(r"<tr><td>[\d\- :]+</td><td>([^<]+)</td><td>(\w+)</td><td class=\"num\">([^<]+)</td></tr>", html)
     assert rows == [(admin_credentials[0], "confirmed", "0"), (admin_credentials[0], "pending", "2")]
+
+
+def test_no_other_site_may_embed_our_resources(client):
+    for path in ("/", "/api/count", "/no-such-page"):
+        assert client.get(path).headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("host", ["evil.com", "evil.com:443", "localhost.evil.com", "petition.example.org.evil.com"])
+def test_a_foreign_host_header_is_refused_never_reflected(app_factory, host):
+    client = app_factory(PUBLIC_URL="https://petition.example.org").test_client()
+    for path in ("/", "/admin/", "/ru"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400
+        assert "evil" not in response.headers.get("Location", "")
+        assert "evil" not in response.get_data(as_text=True)
+
+
+def test_public_url_host_and_configured_extra_hosts_are_served(monkeypatch, migrated_database_url):
+    app = production_app(monkeypatch, migrated_database_url, TRUSTED_HOSTS="10.0.0.5, internal.example")
+    try:
+        client = app.test_client()
+        assert client.get("/healthz", headers={"Host": "petition.example.org"}).status_code == 200
+        assert client.get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200
+        assert client.get("/healthz", headers={"Host": "internal.example"}).status_code == 200
+        assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 400
+    finally:
+        with app.app_context():
+            db.engine.dispose()

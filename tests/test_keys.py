@@ -194,7 +194,8 @@ def test_gunicorn_with_a_malformed_key_stops_at_once_with_the_reason(tmp_path):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PUBLIC_URL": "https://petition.example.org",
-           "MAIL_SMTP_HOST": "smtp.example.org", "DATA_ENCRYPTION_KEY": "not-a-key",
+           "MAIL_SMTP_HOST": "smtp.example.org", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+           "DATA_ENCRYPTION_KEY": "not-a-key",
            "BLIND_INDEX_KEY": new_key(), "GUNICORN_BIND": "127.0.0.1:0", "GUNICORN_WORKERS": "2"}
     result = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
                              "campaign_site:create_app()"], cwd=root, env=env, capture_output=True,

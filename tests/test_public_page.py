@@ -72,7 +72,7 @@ def test_progress_bar_stays_full_when_goal_is_passed(app_factory):
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "details": {"database": "ok", "rate_limit_store": "ok"}}
 
 
 def test_health_check_reports_unavailable_database(tmp_path):
@@ -82,7 +82,8 @@ def test_health_check_reports_unavailable_database(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/x.db"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable"}
+    assert response.get_json()["status"] == "unavailable"
+    assert response.get_json()["details"]["database"] == "unavailable"
 
 
 def test_unknown_page_gets_a_readable_404(client):

@@ -8,7 +8,7 @@ from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, store
 
 
 def limited_app(app_factory, **settings):
-    return app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **settings)
+    return app_factory(**{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", **settings})
 
 
 def test_signing_is_limited_per_ip_with_a_readable_429(app_factory):
@@ -64,14 +64,16 @@ def test_admin_login_is_limited_per_ip(app_factory, admin_credentials):
     assert client.get("/admin/login").status_code == 200  # reading the form is not limited
 
 
-def test_admin_login_is_limited_per_account_across_ips(app_factory, admin_credentials):
-    email, _ = admin_credentials
+def test_admin_login_is_limited_per_account_and_address(app_factory, admin_credentials):
+    """The account's limit counts per source: a guesser elsewhere cannot use it up."""
+    email, password = admin_credentials
     app = limited_app(
         app_factory, LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per hour", ADMIN_MAX_FAILED_LOGINS=100, TRUSTED_PROXIES=1
     )
     client = app.test_client()
-    statuses = [_login(client, email, "wrong password", ip=f"192.0.2.{n}").status_code for n in range(3)]
+    statuses = [_login(client, email, "wrong password", ip="192.0.2.1").status_code for n in range(3)]
     assert statuses == [422, 422, 429]
+    assert _login(client, email, password, ip="192.0.2.200").status_code == 303
 
 
 def test_email_links_are_limited_per_ip(app_factory):
@@ -105,3 +107,58 @@ def test_in_memory_limits_are_per_process(app_factory):
     client_b = app_factory(**settings).test_client()
     assert sign(client_a, email="a@example.org").status_code == 303
     assert sign(client_b, email="b@example.org").status_code == 303
+
+
+# --- Redis down: signing and links go on, admin login fails closed -----------------------
+
+def down_redis_app(app_factory, **settings):
+    """The app pointed at a port where nothing listens, as when Redis has gone away."""
+    from mailserver import free_port
+
+    return app_factory(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}", **settings
+    )
+
+
+def test_signing_and_links_keep_working_while_redis_is_down(app_factory, caplog):
+    app = down_redis_app(app_factory, SIGN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [sign(client, email=f"during-outage{n}@example.org").status_code for n in range(4)]
+    assert statuses == [303, 303, 303, 429]  # limited per process, never a 500
+    assert len(stored_signatures(app)) == 3
+    assert client.get("/confirm/not-a-token").status_code == 404
+    assert "falling back to in-memory storage" in caplog.text
+
+
+def test_healthz_stays_up_and_names_the_redis_outage(app_factory):
+    client = down_redis_app(app_factory).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok", "details": {"database": "ok", "rate_limit_store": "unreachable"}
+    }
+
+
+def test_healthz_reports_a_healthy_redis(app_factory, redis_url):
+    client = limited_app(app_factory, RATELIMIT_STORAGE_URI=redis_url).test_client()
+    assert client.get("/healthz").get_json()["details"]["rate_limit_store"] == "ok"
+
+
+def test_admin_login_fails_closed_while_redis_is_down(app_factory, admin_credentials):
+    email, password = admin_credentials
+    client = down_redis_app(app_factory).test_client()
+    response = _login(client, email, password)
+    assert response.status_code == 503
+    assert "Redis" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # not logged in
+
+
+def test_the_dashboard_shows_a_redis_outage(app_factory, admin_credentials):
+    email, password = admin_credentials
+    healthy = app_factory().test_client()
+    assert _login(healthy, email, password).status_code == 303  # logged in before the outage
+    during = down_redis_app(app_factory).test_client()
+    during.set_cookie("session", healthy.get_cookie("session").value)
+    page = during.get("/admin/")
+    assert page.status_code == 200
+    assert "rate-limit store (Redis) does not answer" in page.get_data(as_text=True)

@@ -4,6 +4,7 @@ import re
 import threading
 
 from campaign_site import outbox
+from campaign_site.extensions import db
 
 import pytest
 
@@ -68,6 +69,52 @@ def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
     assert second_page == first_page
     [signature] = stored_signatures(app)
     assert (signature.name, signature.country) == ("Ada Lovelace", "GB")
+
+
+def test_a_repeat_does_the_same_database_work_as_a_first_signature(app, client):
+    """Timing must not tell a repeat from a first: each writes one row with each of its two
+    statements' worth of work and flushes it (benchmarks/repeat_timing.py measures the time)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[tuple[str, int]] = []
+    sqlite_changes: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        verb = statement.split()[0]
+        if verb in {"INSERT", "UPDATE", "DELETE"}:
+            statements.append((verb, cursor.rowcount))  # psycopg knows it at once
+
+    def begin(conn):
+        conn.info["changes_at_begin"] = getattr(conn.connection.dbapi_connection, "total_changes", 0)
+
+    def commit(conn):
+        now = getattr(conn.connection.dbapi_connection, "total_changes", 0)
+        sqlite_changes.append(now - conn.info["changes_at_begin"])
+
+    def rows_written() -> int:
+        """sqlite3 counts rows changed per connection; psycopg gives each statement's rowcount."""
+        if engine.dialect.name == "sqlite":
+            written = sum(sqlite_changes)
+            sqlite_changes.clear()
+            return written
+        return sum(rowcount for _, rowcount in statements)
+
+    listeners = [("after_cursor_execute", record), ("begin", begin), ("commit", commit)]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        sign(client, email="first@example.org")
+        first = ([verb for verb, _ in statements], rows_written())
+        statements.clear()
+        sign(client, email="first@example.org")
+        repeat = ([verb for verb, _ in statements], rows_written())
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    assert first == (["INSERT", "INSERT"], 2)  # the row and its email
+    assert repeat == (["INSERT", "UPDATE"], 1)  # the row is written, though no email is due
 
 
 def test_same_address_submitted_at_once_is_stored_exactly_once(app):

@@ -6,17 +6,18 @@ addresses exist or which are locked.
 """
 
 import time
-from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import write_transaction
 from ..extensions import db
-from ..models import AdminUser, utcnow
-from ..text import clean_text
+from ..models import AdminUser
+from ..rate_limits import login_lockout
+from ..text import normalize_admin_email
+
+__all__ = ["normalize_admin_email"]  # re-exported for the CLI
 
 SESSION_KEY = "admin_id"
 SEEN_KEY = "admin_seen"
@@ -24,55 +25,27 @@ SEEN_KEY = "admin_seen"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def normalize_admin_email(email: str) -> str:
-    """Admin logins ignore letter case, stray control characters and surrounding spaces."""
-    return (clean_text(email) or "").casefold()
-
-
 def authenticate(email: str, password: str) -> AdminUser | None:
-    """The admin with these credentials, or None; the same work is done either way."""
+    """The admin with these credentials, or None; the same work is done either way.
+
+    Wrong passwords lock the account for the address they came from only (rate_limits.py).
+    """
+    lockout, source = login_lockout(), request.remote_addr or "unknown"
     admin = db.session.scalar(
         select(AdminUser).where(AdminUser.email == normalize_admin_email(email))
     )
-    if admin is None:
+    locked = lockout.locked(email, source)
+    if admin is None or locked:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    locked = admin.locked_until is not None and admin.locked_until > utcnow()
-    if check_password_hash(admin.password_hash, password) and not locked:
-        _record_success(admin.id)
+    elif check_password_hash(admin.password_hash, password):
+        lockout.clear(email, source)
         return admin
     if not locked:
-        _record_failure(admin.id)
-    return None
-
-
-def _record_success(admin_id: int) -> None:
-    with write_transaction(db.session):
-        db.session.execute(
-            update(AdminUser).where(AdminUser.id == admin_id).values(failed_logins=0, locked_until=None)
+        lockout.record_failure(email, source)
+        current_app.logger.warning(
+            "admin login failed for %s", f"account {admin.id}" if admin else "an unknown address"
         )
-
-
-def _record_failure(admin_id: int) -> None:
-    """Count a wrong password; at the limit, lock the account and start counting afresh."""
-    config = current_app.config
-    with write_transaction(db.session):
-        failures = db.session.execute(
-            update(AdminUser)
-            .where(AdminUser.id == admin_id)
-            .values(failed_logins=AdminUser.failed_logins + 1)
-            .returning(AdminUser.failed_logins)
-        ).scalar_one()
-        if failures >= config["ADMIN_MAX_FAILED_LOGINS"]:
-            db.session.execute(
-                update(AdminUser)
-                .where(AdminUser.id == admin_id)
-                .values(
-                    failed_logins=0,
-                    locked_until=utcnow() + timedelta(minutes=config["ADMIN_LOCK_MINUTES"]),
-                )
-            )
-    current_app.logger.warning("admin login failed for account %s (%s in a row)", admin_id, failures)
+    return None
 
 
 def log_in(admin: AdminUser) -> None:

@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 
-from .. import key_maintenance, outbox, signing
+from .. import key_maintenance, outbox, rate_limits, signing
 from ..i18n import LANGUAGES
 from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
 from . import bp
@@ -32,6 +32,13 @@ LOGIN_FAILED = (
 )
 
 
+LOGIN_STORE_DOWN = (
+    "Logging in is switched off for now: the store that counts login attempts (Redis) does "
+    "not answer, and without it password guesses could not be limited. Signing goes on as "
+    "usual. Please try again in a few minutes, or ask whoever runs the servers to check Redis."
+)
+
+
 @bp.after_request
 def never_cache(response: Response) -> Response:
     """Admin pages hold personal data: no browser or proxy may keep a copy."""
@@ -43,6 +50,11 @@ def never_cache(response: Response) -> Response:
 def login():
     """The login form; one message for every kind of failure."""
     form = LoginForm()
+    if request.method == "POST" and not rate_limits.store_reachable():
+        # Fail closed: guesses could no longer be counted across workers and machines.
+        current_app.logger.error("admin login refused: the rate-limit store does not answer")
+        form.form_errors.append(LOGIN_STORE_DOWN)
+        return render_template("admin/login.html", form=form), 503
     if form.validate_on_submit():
         admin = authenticate(form.email.data, form.password.data)
         if admin is not None:
@@ -72,9 +84,11 @@ def dashboard():
         by_country=signing.totals_by_country(),
         by_language_named=[(LANGUAGES.get(code, code), n) for code, n in signing.totals_by_language()],
         unsent_mail=outbox.pending_messages(),
+        given_up_mail=outbox.given_up_messages(),
         paused=signing.signing_paused(),
         paused_by_config=current_app.config["SIGNING_PAUSED"],
         key_problem=key_maintenance.blind_key_problem(),
+        rate_limit_store_reachable=rate_limits.store_reachable(),
         find_form=FindSignatureForm(),
         exports=recent_exports(),
     )

@@ -52,12 +52,32 @@ def withdraw_confirmed(token: str):
     """Erase the signature and the signer's data."""
     try:
         signing.withdraw_signature(token)
+    except tokens.TokenExpired:
+        return _expired_withdraw_link(token)
     except tokens.TokenInvalid:
         return _invalid_link()
     return _result(
         _("Your signature has been withdrawn"),
         _("We have erased your name, email address and everything else you gave us."),
     )
+
+
+@bp.post("/withdraw/<token>/renew")
+def renew_withdraw_link(token: str):
+    """Mail a fresh withdraw link; the answer is the same whether or not one was sent."""
+    signing.send_fresh_withdraw_link(token)
+    return _result(
+        _("Please look for our email"),
+        _("If we still hold the signature this link belonged to, we are sending a new link to "
+          "the address it was signed with. It can take a few minutes: please also look in your "
+          "spam folder. We send at most one email an hour, so if you asked a moment ago, the "
+          "earlier email is the one to use."),
+    )
+
+
+def _expired_withdraw_link(token: str):
+    """An old withdraw link: offer a fresh one by email, saying nothing about the signature."""
+    return render_template("links/withdraw_expired.html", token=token), 410
 
 
 @bp.get("/unsubscribe/<token>")
@@ -89,8 +109,19 @@ def _ask(token: str, purpose: str, template: str):
     """The page with the button, if the token is good."""
     try:
         tokens.signature_for(token, purpose)
-    except (tokens.TokenInvalid, tokens.TokenExpired):
+    except tokens.TokenExpired:
+        if purpose == tokens.WITHDRAW:
+            return _expired_withdraw_link(token)
+        return _invalid_link()
+    except tokens.TokenInvalid:
         return _invalid_link()
     finally:
         db.session.rollback()  # only a read: end it before rendering
     return render_template(template, token=token)
+
+
+@bp.after_request
+def no_referrer(response):
+    """These URLs carry tokens: never send them on as a Referer, even to our own assets."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -29,8 +29,14 @@ def has_a_letter(form, field) -> None:
         raise ValidationError(_("Please enter your name in letters."))
 
 
-def _email_problem(error: EmailNotValidError) -> str:
+def _email_problem(address: str, error: EmailNotValidError) -> str:
     """email-validator explains in English; say it in the page's language instead."""
+    local_part = address.rpartition("@")[0]
+    if local_part and not local_part.isascii():
+        return _(
+            "We cannot send email to an address with letters outside the Latin alphabet before "
+            "the @. Please use another address, such as one with Latin letters and digits."
+        )
     if isinstance(error, EmailUndeliverableError):
         return _("Please check your email address: its domain does not seem to accept email.")
     return _("Please check your email address: it should look like name@example.org.")
@@ -103,9 +109,11 @@ class SignatureForm(FlaskForm):
             checked = validate_email(
                 field.data,
                 check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+                # Only where the mail server can deliver it (see mail.wire_address).
+                allow_smtputf8=current_app.config["MAIL_SMTPUTF8"],
             )
         except EmailNotValidError as error:
-            raise ValidationError(_email_problem(error)) from None
+            raise ValidationError(_email_problem(field.data, error)) from None
         field.data = checked.normalized
 
     def validate_country(self, field: StringField) -> None:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from .. import i18n, signing
+from .. import i18n, rate_limits, signing
 from ..extensions import db
 from .. import short_cache
 from . import bots, bp, seo
@@ -89,14 +89,21 @@ def api_count():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers; load balancers take a 503 as 'send traffic elsewhere'."""
+    """200 while the database answers; load balancers take a 503 as 'send traffic elsewhere'.
+
+    The rate-limit store is reported but never fails the check: a Redis outage must not
+    take every instance out of the load balancer, as signing works on without it.
+    """
+    details = {"rate_limit_store": "ok" if rate_limits.store_reachable() else "unreachable"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         current_app.logger.exception("health check: database did not answer")
         db.session.rollback()
-        return jsonify(status="unavailable"), 503
-    return jsonify(status="ok")
+        return jsonify(status="unavailable", details={**details, "database": "unavailable"}), 503
+    if details["rate_limit_store"] != "ok":
+        current_app.logger.warning("health check: the rate-limit store does not answer")
+    return jsonify(status="ok", details={**details, "database": "ok"})
 
 
 def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> str:
