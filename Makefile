@@ -79,7 +79,7 @@ bench: install-dev tools
 	$(BIN)/python -m benchmarks.bench
 
 ## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (README, Deploying)
-serve-prod: install
+serve-prod: install translations
 	APP_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'campaign_site:create_app()'
 
 clean:

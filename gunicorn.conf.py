@@ -32,3 +32,16 @@ logger_class = "campaign_site.log_redaction.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Compile missing or stale translation catalogs (.mo files are build output), so every
+    way of starting the site serves all four languages; the app refuses to start if that
+    failed (read-only folder), naming the catalog."""
+    from campaign_site.catalogs import compile_catalogs
+
+    try:
+        for path in compile_catalogs():
+            server.log.info("compiled %s", path)
+    except OSError as error:
+        server.log.error("could not compile the translation catalogs: %s", error)

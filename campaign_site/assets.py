@@ -7,7 +7,7 @@ name, so a long cache lifetime never serves a stale stylesheet.
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, has_request_context, request, send_from_directory
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, send_from_directory
 
 from .i18n import BASE_KEY
 
@@ -55,6 +55,12 @@ def static_file(filename: str):
     if filename in manifest:
         return send_from_directory(folder, filename, max_age=UNHASHED_MAX_AGE)
     abort(404)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them the icon."""
+    return redirect(asset_url("img/favicon.svg"), code=301)
 
 
 def register(app: Flask, folder: Path) -> None:

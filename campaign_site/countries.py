@@ -47,7 +47,8 @@ def country_name(code: str, language: str | None = None) -> str:
 
 @cache
 def country_options_html(selected: str, language: str, prompt: str) -> Markup:
-    """The <option> list for the select, rendered once per selected value and language.
+    """The <option> list for the select, rendered once per selected value and language
+    (at most ~250 codes x 4 languages: CountrySelect passes only listed codes).
 
     Rendering 250 options through WTForms took most of the page's time; the list never
     changes while the process runs.
@@ -66,6 +67,9 @@ class CountrySelect:
         from flask_babel import gettext
 
         kwargs.setdefault("id", field.id)
-        selected = field.data if isinstance(field.data, str) else ""
-        options = country_options_html(selected, current_language(), gettext("Choose your country"))
+        language = current_language()
+        # Only a listed code may key the cache: a posted junk value would otherwise stay in
+        # memory for the worker's life, one entry per distinct value a client sends.
+        selected = field.data if field.data in country_names(language) else ""
+        options = country_options_html(selected, language, gettext("Choose your country"))
         return Markup("<select {}>{}</select>").format(html_params(name=field.name, **kwargs), options)

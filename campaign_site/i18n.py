@@ -71,6 +71,10 @@ def public_url_in(language: str, path: str) -> str:
 
 def register(app: Flask) -> None:
     """Babel picks the request's language; templates get the language helpers."""
+    if app.config.get("PRODUCTION"):
+        from .catalogs import check_catalogs
+
+        check_catalogs()  # never serve English under /de/ because a build step was missed
     Babel(app, locale_selector=language_of_request)
     app.wsgi_app = LanguagePrefix(app.wsgi_app)
     app.jinja_env.globals.update(

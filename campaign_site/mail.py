@@ -4,10 +4,13 @@ SMTP when MAIL_SMTP_HOST is set; otherwise each message is written as an .eml fi
 instance/outbox/ and its links are printed, so development needs no mail server.
 """
 
+import os
+import secrets
 import smtplib
 import ssl
 import unicodedata
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -27,6 +30,9 @@ SUBJECTS = {
     "already-signed": _l("You have already signed the petition for Justice for Sergei"),
     "withdraw-link": _l("Your new link to withdraw your signature for Justice for Sergei"),
 }
+
+
+SENDER_NAME = _l("Justice for Sergei Magnitsky")
 
 
 class PermanentMailError(Exception):
@@ -80,7 +86,8 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
     sender = current_app.config["MAIL_SENDER"]
     message["Subject"] = str(SUBJECTS[kind])
-    message["From"] = sender
+    # The sender's address, under the campaign's name in the supporter's language.
+    message["From"] = Address(str(SENDER_NAME), addr_spec=parseaddr(sender)[1])
     # The address alone: a name typed by whoever signed never enters a header.
     message["To"] = wire_address(person.email, current_app.config["MAIL_SMTPUTF8"])
     message["Date"] = format_datetime(utcnow())
@@ -215,9 +222,12 @@ class FileTransport(Transport):
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        path = self.folder / f"{stamp}.eml"
+        path = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
         # UTF-8 headers, as an SMTPUTF8 server would receive them (any address fits).
-        path.write_bytes(message.as_bytes(policy=MAIL_POLICY.clone(utf8=True)))
+        # Owner-only from the start: the file holds a supporter's address and links.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(message.as_bytes(policy=MAIL_POLICY.clone(utf8=True)))
         text = message.get_body(preferencelist=("plain",)).get_content()
         links = [line.strip() for line in text.splitlines() if line.strip().startswith("http")]
         print(f"[mail] {message['Subject']} -> {path}", *links, sep="\n    ", flush=True)

@@ -20,3 +20,9 @@ def cached(name: str, compute: Callable[[], Any]) -> Any:
         entry = (compute(), now + ttl)
         store[name] = entry
     return entry[0]
+
+
+def forget_all() -> None:
+    """Drop this process's entries, after a change its own next page must show at once
+    (other processes see it when their entries run out)."""
+    current_app.extensions.get("campaign_site.page_cache", {}).clear()

@@ -106,6 +106,7 @@ def set_signing_paused(paused: bool) -> None:
             db.session.add(SiteSetting(key=PAUSED_SETTING, value="1" if paused else "0"))
         else:
             setting.value = "1" if paused else "0"
+    short_cache.forget_all()  # this process's next page (the admin's own) shows the new state
 
 
 def record_signature(new: NewSignature) -> None:

@@ -117,3 +117,26 @@ def test_pausing_needs_a_logged_in_admin_and_a_csrf_token(app, client, admin_cli
     token = csrf_token_from(anonymous.get("/").get_data(as_text=True))
     assert anonymous.post("/admin/signing", data={"action": "pause", "csrf_token": token}).status_code == 302
     assert sign(app.test_client()).status_code == 303
+
+
+def test_the_admin_sees_the_state_they_set_at_once_with_a_confirmation(app_factory, admin_credentials):
+    """With the short cache in force, the admin's own next page still shows the new state."""
+    email, password = admin_credentials
+    app = app_factory(PUBLIC_CACHE_SECONDS=60)
+    admin = app.test_client()
+    token = csrf_token_from(admin.get("/admin/login").get_data(as_text=True))
+    admin.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})
+    assert "Signing is open." in admin.get("/admin/").get_data(as_text=True)  # now cached
+    app.test_client().get("/")  # the public page is cached too
+
+    token = csrf_token_from(admin.get("/admin/").get_data(as_text=True))
+    page = admin.post("/admin/signing", data={"action": "pause", "csrf_token": token}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "Signing is paused. Every server shows the notice within 60 seconds." in html
+    assert "<strong>Signing is paused.</strong>" in html and "Signing is open." not in html
+    assert "Signing is paused for a short while" in app.test_client().get("/").get_data(as_text=True)
+
+    token = csrf_token_from(html)
+    page = admin.post("/admin/signing", data={"action": "resume", "csrf_token": token}, follow_redirects=True)
+    assert "Signing is open again" in page.get_data(as_text=True)
+    assert "Signing is open." in page.get_data(as_text=True)

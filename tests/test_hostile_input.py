@@ -202,3 +202,19 @@ def test_arbitrary_text_in_every_field_never_breaks_the_site(app, client, name, 
     assert response.status_code in (303, 422)
     for row in stored_signatures(app):
         validate_email(row.email, check_deliverability=False)
+
+
+def test_junk_country_values_leave_the_workers_caches_bounded(app):
+    """No per-process cache may grow with what clients send (10,000 distinct junk values)."""
+    from werkzeug.datastructures import MultiDict
+
+    from campaign_site.countries import country_options_html
+    from campaign_site.public.forms import SignatureForm
+
+    with app.test_request_context("/sign", method="POST"):
+        SignatureForm(formdata=MultiDict({"country": "DE"})).country()  # one real choice
+        before = country_options_html.cache_info().currsize
+        for n in range(10_000):
+            form = SignatureForm(formdata=MultiDict({"country": f"junk-{n}"}))
+            assert 'selected' not in form.country()
+        assert country_options_html.cache_info().currsize <= before + 1

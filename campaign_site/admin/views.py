@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from flask import (
     Response,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -101,6 +102,11 @@ def set_signing():
     pause = request.form.get("action") == "pause"
     signing.set_signing_paused(pause)
     current_app.logger.warning("signing %s by admin %s", "paused" if pause else "resumed", current_admin().id)
+    seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
+    if pause:
+        flash(f"Signing is paused. Every server shows the notice within {seconds} seconds.")
+    else:
+        flash(f"Signing is open again. Every server shows the form within {seconds} seconds.")
     return redirect(url_for("admin.dashboard"), code=303)
 
 

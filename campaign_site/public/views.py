@@ -132,10 +132,10 @@ def _signing_state() -> str:
 def render_expired_form():
     """The form token was missing or stale: show the form again with what was typed."""
     form = SignatureForm()
-    form.form_errors.append(
+    form.form_errors.append(gettext(
         "For your security this form expired before it was sent. "
         "Please check your details and press Sign again."
-    )
+    ))
     return render_campaign_page(form), 400
 
 

@@ -1,0 +1,71 @@
+"""Small things a supporter notices: every message in their language, an icon where
+browsers look for it, the campaign's name on our emails, and private development mail."""
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from support import VALID_SIGNATURE, hidden_fields, sign
+from test_confirmation import run_worker
+
+EXPIRED_FORM = {
+    "": "For your security this form expired",
+    "/de": "Zu Ihrer Sicherheit ist dieses Formular abgelaufen",
+    "/ru": "В целях вашей безопасности срок действия этой формы истёк",
+    "/uk": "З міркувань вашої безпеки термін дії цієї форми минув",
+}
+
+
+@pytest.mark.parametrize("language", list(EXPIRED_FORM))
+def test_the_expired_form_message_is_in_the_visitors_language(app, language):
+    client = app.test_client()
+    fields = {**hidden_fields(client.get(language + "/").get_data(as_text=True)), **VALID_SIGNATURE}
+    fields["csrf_token"] = "stale"
+    response = client.post(language + "/sign", data=fields)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert EXPIRED_FORM[language] in html
+    assert 'value="Ada Lovelace"' in html  # what was typed is kept
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response.headers["Location"])
+    icon.close()
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+@pytest.mark.parametrize(("language", "sender"), [
+    ("", "Justice for Sergei Magnitsky"), ("/de", "Gerechtigkeit für Sergei Magnitsky"),
+    ("/ru", "Справедливость для Сергея Магнитского"), ("/uk", "Справедливість для Сергія Магнітського"),
+])
+def test_the_emails_from_name_is_in_the_supporters_language(mail_app, mail_server, language, sender):
+    client = mail_app.test_client()
+    hidden = hidden_fields(client.get(language + "/").get_data(as_text=True))
+    client.post(language + "/sign", data={**VALID_SIGNATURE, **hidden})
+    run_worker(mail_app)
+    [message] = mail_server.inbox.messages
+    assert message["From"].addresses[0].display_name == sender
+    assert message["From"].addresses[0].addr_spec == "petition@localhost"
+
+
+@pytest.mark.parametrize("language", ["/de", "/ru", "/uk"])
+def test_film_cards_carry_no_english_subtitle_in_other_languages(client, language):
+    html = client.get(language + "/").get_data(as_text=True)
+    card = html[html.index('id="film-files-title"'):]
+    card = card[:card.index("</article>")]
+    assert "Organized Crime" not in card and 'lang="en"' not in card  # the original stays in JSON-LD
+
+
+def test_development_emails_are_readable_by_their_owner_only(app_factory, tmp_path):
+    outbox = tmp_path / "outbox"
+    app = app_factory(MAIL_OUTBOX_DIR=str(outbox))
+    for n in range(3):  # written within the same microsecond, none may overwrite another
+        sign(app.test_client(), email=f"dev{n}@example.org")
+    run_worker(app)
+    files = sorted(Path(outbox).glob("*.eml"))
+    assert len(files) == 3
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
