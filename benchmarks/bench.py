@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.loadgen import run_signing_load
 from campaign_site.keys import BLIND_KEY, DATA_KEY, Keyring, new_key, parse_keys
-from campaign_site.personal_data import Person, blind_index, open_fields, seal
+from campaign_site.personal_data import Person, blind_index, open_box, seal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,7 +39,7 @@ POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 DEFAULT_WORKER_CLASS = "sync"  # gunicorn.conf.py's; the page target is judged on it
 # The database's own dump of the same rows: it cannot decrypt, so the sealed column goes out as is.
-COLUMNS = "id, status, signed_at, confirmed_at, personal, country, keep_informed, show_name, language"
+COLUMNS = "id, status, signed_at, confirmed_at, personal, country, keep_informed, show_name, language, review_marks"
 RUN_ID = f"bench-{secrets.token_hex(4)}"
 # One pair of keys for every server and command of a run, as in production.
 KEYS = {DATA_KEY: new_key(), BLIND_KEY: new_key()}
@@ -240,7 +240,7 @@ class Database:
         try:
             with engine.connect() as connection:
                 boxes = connection.execute(text("SELECT personal FROM signature")).scalars()
-                emails = (open_fields(box, DATA_KEYRING)[1] for box in boxes)
+                emails = (open_box(box, DATA_KEYRING).email for box in boxes)
                 return [email for email in emails if email.startswith(prefix)]
         finally:
             engine.dispose()
@@ -253,7 +253,7 @@ class Database:
 
         def row(n):
             email = f"seed{n}@example.org"
-            person = Person(f"Supporter Nummer{n}", email, f"{10000 + n % 90000}")
+            person = Person("Supporter", f"Nummer{n}", email, f"{10000 + n % 90000}")
             return (seal(person, DATA_KEYRING), blind_index(email, BLIND_KEYRING.current),
                     countries[n % len(countries)], n % 3 == 0, n % 5 == 0,
                     now, "confirmed", now, secrets.token_hex(16))
@@ -455,7 +455,7 @@ def bench_race(report: Report, settings: Settings, workdir: Path, database: Data
 
         def submit(browser, hidden):
             start.wait()
-            statuses.append(browser.post("/sign", {**hidden, "name": "Race Runner", "email": address,
+            statuses.append(browser.post("/sign", {**hidden, "given_name": "Race", "family_name": "Runner", "email": address,
                                                    "country": "DE"})[0])
 
         threads = [threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms)]
@@ -502,7 +502,7 @@ def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -
 def bench_crypto(report: Report, settings: Settings) -> None:
     """What sealing costs each signature, and opening costs each exported row, in-process."""
     rounds = max(settings.export_rows // 10, 1000)
-    person = Person("Сергей Магнитский", "sergei.magnitsky@example.org", "Москва 101000")
+    person = Person("Сергей", "Магнитский", "sergei.magnitsky@example.org", "Москва 101000")
     started = time.perf_counter()
     for n in range(rounds):
         seal(person, DATA_KEYRING)
@@ -511,7 +511,7 @@ def bench_crypto(report: Report, settings: Settings) -> None:
     boxes = [seal(person, DATA_KEYRING) for _ in range(rounds)]
     started = time.perf_counter()
     for box in boxes:
-        open_fields(box, DATA_KEYRING)
+        open_box(box, DATA_KEYRING)
     opening = (time.perf_counter() - started) / rounds
     report.add(f"encryption per signature (seal + blind index), mean of {rounds:,}", f"{sealing * 1e6:.1f} us")
     report.add(f"decryption per exported row, mean of {rounds:,} (x 1,000,000 rows)",

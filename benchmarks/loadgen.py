@@ -21,7 +21,7 @@ def _client(port, form, cookie, run, worker_id, deadline, acked, failures, laten
     while time.monotonic() < deadline:
         n += 1
         email = f"{run}-w{worker_id}-n{n}@example.org"
-        body = urlencode({**form, "name": "Bench Supporter", "country": "DE", "postcode_city": "10115",
+        body = urlencode({**form, "given_name": "Bench", "family_name": "Supporter", "country": "DE", "postcode_city": "10115",
                           "email": email}).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
                    # a different client address per request, as from many supporters behind one proxy

@@ -42,7 +42,7 @@ def measure(kind: str, rounds: int, workdir: Path) -> dict[str, float]:
             form = browser.hidden_fields("/")
 
             def body(email: str) -> bytes:
-                return urlencode({**form, "name": "Timing Test", "country": "DE", "email": email}).encode()
+                return urlencode({**form, "given_name": "Timing", "family_name": "Test", "country": "DE", "email": email}).encode()
 
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             repeat = body("repeat@example.org")

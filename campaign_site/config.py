@@ -133,7 +133,15 @@ class Config:
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         # Separates this site's counts from anything else that uses the same Redis.
         self.RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "campaign_site")
-        self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "5 per minute;200 per day")
+        # Signatures stored per client address. Generous on purpose: a cinema's Wi-Fi after a
+        # screening, a university or a mobile carrier puts hundreds of people behind one IPv4
+        # address; a person needs ~30 s for the form, so 60 a minute is a full hall signing at
+        # once, and double opt-in proves each mailbox anyway. Scripts above it get a 429.
+        self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "60 per minute;600 per hour;5000 per day")
+        # Submissions that fail validation, counted apart so typos never use up the allowance.
+        self.SIGN_INVALID_RATE_LIMIT = _env("SIGN_INVALID_RATE_LIMIT", "120 per minute;2000 per day")
+        # More stored signatures than this from one address are kept but marked busy_address.
+        self.SIGN_REVIEW_THRESHOLD = _env("SIGN_REVIEW_THRESHOLD", "20 per 10 minutes")
         self.LOGIN_RATE_LIMIT_PER_IP = _env("LOGIN_RATE_LIMIT_PER_IP", "10 per minute;100 per day")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = _env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "20 per hour")
         self.LINK_RATE_LIMIT = _env("LINK_RATE_LIMIT", "30 per minute;300 per day")

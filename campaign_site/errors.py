@@ -55,9 +55,16 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_rate_limited(error: RateLimitExceeded):
-    """429 with Retry-After: the length of the window that was exceeded (an upper bound)."""
+    """429 with Retry-After: the length of the window that was exceeded (an upper bound).
+
+    On the petition the form comes back with what the person typed."""
+    retry_after = error.limit.limit.get_expiry()
+    if request.endpoint == "public.sign":
+        from .public.views import render_rate_limited_form
+
+        return render_rate_limited_form(retry_after)
     body, status = render_error(429)
-    return body, status, {"Retry-After": str(error.limit.limit.get_expiry())}
+    return body, status, {"Retry-After": str(retry_after)}
 
 
 def handle_unexpected_error(error: Exception):

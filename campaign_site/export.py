@@ -10,11 +10,11 @@ from .database import write_transaction
 from .extensions import db
 from .keys import data_keyring
 from .models import CONFIRMED, PENDING, ExportAudit, Signature
-from .personal_data import SEPARATOR, open_joined
+from .personal_data import LEGACY_FIELDS, SEPARATOR, open_joined
 
 HEADER = [
-    "id", "status", "signed_at_utc", "confirmed_at_utc", "name", "email",
-    "country", "postcode_city", "keep_informed", "show_name", "language",
+    "id", "status", "signed_at_utc", "confirmed_at_utc", "given_name", "family_name", "email",
+    "country", "postcode_city", "keep_informed", "show_name", "language", "review_marks",
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
@@ -49,22 +49,26 @@ def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]
 def _csv_line(row: tuple, keyring) -> str:
     """One CSV line from a row of plain columns and the decrypted personal fields.
 
-    The three fields are quoted (RFC 4180) in one pass over the decrypted text; a field a
+    The personal fields are quoted (RFC 4180) in one pass over the decrypted text; a field a
     spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
     Timestamps arrive as UTC text 'YYYY-MM-DD?HH:MM:SS...' and are cut, never parsed.
     """
-    row_id, status, signed_at, confirmed_at, box, country, keep_informed, show_name, language = row
-    name, email, place = open_joined(box, keyring).replace('"', '""').split(SEPARATOR)
+    row_id, status, signed_at, confirmed_at, box, country, keep_informed, show_name, language, marks = row
+    fields = open_joined(box, keyring).replace('"', '""').split(SEPARATOR)
+    if len(fields) == LEGACY_FIELDS:  # sealed before two name fields: no given name known
+        fields.insert(0, "")
+    given, family, email, place = fields
     if (  # spelled out: any() over a generator cost 0.3 us a row (15% of the Python side)
-        name.startswith(FORMULA_TRIGGERS)
+        given.startswith(FORMULA_TRIGGERS)
+        or family.startswith(FORMULA_TRIGGERS)
         or email.startswith(FORMULA_TRIGGERS)
         or place.startswith(FORMULA_TRIGGERS)
     ):
-        name, email, place = (_defused(field) for field in (name, email, place))
+        given, family, email, place = (_defused(field) for field in fields)
     confirmed = f"{confirmed_at[:10]}T{confirmed_at[11:19]}Z" if confirmed_at else ""
     return (
-        f'{row_id},{status},{signed_at[:10]}T{signed_at[11:19]}Z,{confirmed},"{name}","{email}",'
-        f'{country},"{place}",{YES_NO[keep_informed]},{YES_NO[show_name]},{language}{LINE_END}'
+        f'{row_id},{status},{signed_at[:10]}T{signed_at[11:19]}Z,{confirmed},"{given}","{family}","{email}",'
+        f'{country},"{place}",{YES_NO[keep_informed]},{YES_NO[show_name]},{language},"{marks}"{LINE_END}'
     )
 
 
@@ -116,6 +120,7 @@ def _row_batches(status: str | None):
         Signature.keep_informed,
         Signature.show_name,
         Signature.language,
+        Signature.review_marks,  # our own vocabulary: no quote or formula character
     ).order_by(Signature.id)
     if status is not None:
         statement = statement.where(Signature.status == status)  # ix_signature_status_id

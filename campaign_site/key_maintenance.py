@@ -187,6 +187,7 @@ def encrypt_plaintext(
             return done
         for row in rows:
             person = Person(
+                "",  # one name field then: which word is the given name cannot be known
                 clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city)
             )
             try:

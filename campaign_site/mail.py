@@ -75,7 +75,7 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
 def _build_message(kind: str, signature: Signature) -> EmailMessage:
     person = signature.person()  # decrypted only here, while the message is built
     context = {
-        "name": greeting_name(person.name),
+        "name": greeting_name(person.given_name),
         "subject": str(SUBJECTS[kind]),
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
         "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
@@ -106,21 +106,25 @@ GREETING_NAME_MAX = 30
 _GREETING_INNER = frozenset("'’-")
 
 
-def greeting_name(full_name: str) -> str | None:
-    """The name an email may greet with: the first word, if it looks like a given name.
+def greeting_name(given_name: str) -> str | None:
+    """The given name, if an email may greet with it: it looks like a name.
 
     Anyone can sign with someone else's address, so the greeting must not carry a link,
-    an address or a message to the mailbox's real owner; otherwise the email says
-    "Dear supporter".
+    an address or a message to the mailbox's real owner; otherwise (and for signatures
+    from before given names were asked for) the email says "Dear supporter".
     """
-    words = full_name.split()
-    word = words[0].removesuffix(".") if words else ""
-    if not word or len(word) > GREETING_NAME_MAX or not _is_letter(word[0]):
+    words = given_name.split()
+    if not words or len(given_name) > GREETING_NAME_MAX:
         return None
-    if all(_is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _GREETING_INNER
-           for ch in word):
-        return words[0]
-    return None
+    return given_name if all(_greetable(word) for word in words) else None
+
+
+def _greetable(word: str) -> bool:
+    word = word.removesuffix(".")
+    return bool(word) and _is_letter(word[0]) and all(
+        _is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _GREETING_INNER
+        for ch in word
+    )
 
 
 def _is_letter(ch: str) -> bool:

@@ -37,7 +37,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # Bounds the form enforces on what is sealed into Signature.personal.
-NAME_MAX = 200
+GIVEN_NAME_MAX = 100
+FAMILY_NAME_MAX = 100
 EMAIL_MAX = 254
 POSTCODE_CITY_MAX = 100
 
@@ -78,6 +79,9 @@ class Signature(db.Model):
     token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce)
     # When the supporter was last emailed; repeat sign-ups may not mail more often.
     last_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why organisers may want a second look (signing.TOO_FAST, ...), comma-separated; the
+    # signature counts all the same.
+    review_marks: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     def person(self) -> Person:
         """Who signed, decrypted (raises personal_data.UnreadableData without the right key)."""

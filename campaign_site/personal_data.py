@@ -1,7 +1,9 @@
 """Who a supporter is, stored only as ciphertext: one AES-GCM box per signature.
 
 A box is  version (1 byte) | key id (4) | nonce (12) | AES-256-GCM ciphertext and tag,
-and holds the name, the email as typed and the postcode/city, joined by a unit separator
+and holds the given name, the family name, the email as typed and the postcode/city
+(boxes sealed before names were asked for in two fields hold one name: see Person.from_fields),
+joined by a unit separator
 (form input can hold no control character: text.clean_text turns them into spaces) and
 padded to a multiple of 32 bytes so its length says little about the name inside.
 
@@ -38,17 +40,38 @@ class UnreadableData(Exception):
 
 @dataclass(frozen=True)
 class Person:
-    """The identifying part of a signature, decrypted."""
+    """The identifying part of a signature, decrypted.
 
-    name: str
+    given_name is the only part ever shown publicly or used in a greeting; it is empty for
+    signatures from before it was asked for (their one name field is kept as family_name),
+    so nothing the supporter did not choose to show is ever published.
+    """
+
+    given_name: str
+    family_name: str
     email: str
     postcode_city: str | None
 
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Person":
+        """A person from a box's fields: [given, family, email, place], or the older
+        [name, email, place], whose given name cannot be known."""
+        if len(fields) == LEGACY_FIELDS:
+            fields = ["", *fields]
+        given_name, family_name, email, postcode_city = fields
+        return cls(given_name, family_name, email, postcode_city or None)
+
+
+LEGACY_FIELDS = 3  # name, email, place: boxes sealed before given and family names
 
 def seal(person: Person, keyring: Keyring | None = None) -> bytes:
     """Encrypt a person under the current data key."""
     keyring = keyring or data_keyring()
-    fields = (person.name, person.email, person.postcode_city or "")
+    fields = (person.given_name, person.family_name, person.email, person.postcode_city or "")
     if any(SEPARATOR in field or "\x00" in field for field in fields):
         raise ValueError("personal data must be cleaned (no control characters) before sealing")
     plaintext = SEPARATOR.join(fields).encode()
@@ -60,12 +83,12 @@ def seal(person: Person, keyring: Keyring | None = None) -> bytes:
 
 def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
     """Decrypt a box sealed under any key of the keyring."""
-    name, email, postcode_city = open_fields(box, keyring or data_keyring())
-    return Person(name, email, postcode_city or None)
+    return Person.from_fields(open_fields(box, keyring or data_keyring()))
 
 
 def open_fields(box: bytes, keyring: Keyring) -> list[str]:
-    """[name, email, postcode/city or ''] from a box."""
+    """The box's fields: [given name, family name, email, postcode/city or ''] (or the older
+    [name, email, postcode/city or ''])."""
     return open_joined(box, keyring).split(SEPARATOR)
 
 

@@ -12,10 +12,11 @@ since its guesses could no longer be counted across workers (admin/views.py).
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItemPerSecond
+from limits import RateLimitItemPerSecond, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from .signing import BUSY_ADDRESS
 from .text import normalize_admin_email
 
 # A Redis that does not answer must cost a request half a second at most, not a minute.
@@ -28,8 +29,18 @@ def _login_account_and_source() -> str:
 
 
 # (endpoint, setting holding the limit, extra options)
+def _stored(response) -> bool:
+    return response.status_code == 303  # the thank-you redirect: a signature was taken
+
+
+def _refused(response) -> bool:
+    return response.status_code == 422  # the form came back with errors
+
+
 LIMITS = [
-    ("public.sign", "SIGN_RATE_LIMIT", {}),
+    # Only what is stored uses up the allowance; failed forms have a limit of their own.
+    ("public.sign", "SIGN_RATE_LIMIT", {"deduct_when": _stored}),
+    ("public.sign", "SIGN_INVALID_RATE_LIMIT", {"deduct_when": _refused, "scope": "sign-invalid"}),
     ("links.confirm", "LINK_RATE_LIMIT", {}),
     ("links.withdraw", "LINK_RATE_LIMIT", {}),
     ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
@@ -69,10 +80,25 @@ def register(app: Flask) -> None:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     storage = limiter.storage if app.config["RATELIMIT_ENABLED"] else MemoryStorage()
     app.extensions["campaign_site.login_lockout"] = LoginLockout(storage, app.config)
+    app.extensions["campaign_site.busy_addresses"] = (
+        MovingWindowRateLimiter(storage), parse(app.config["SIGN_REVIEW_THRESHOLD"])
+    )
 
 
 def _limiter() -> Limiter:
     return current_app.extensions["campaign_site.limiter"]
+
+
+def busy_address_marks() -> list[str]:
+    """[BUSY_ADDRESS] once this client address has sent more signatures than
+    SIGN_REVIEW_THRESHOLD allows in its window; the signature is stored either way."""
+    window, limit = current_app.extensions["campaign_site.busy_addresses"]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
+    try:
+        busy = not window.hit(limit, prefix, "sign-review", get_remote_address())
+    except Exception:  # noqa: BLE001 - the store is down: sign on, unmarked (logged by the limiter)
+        busy = False
+    return [BUSY_ADDRESS] if busy else []
 
 
 def store_reachable() -> bool:

@@ -38,6 +38,11 @@ SIGNATURES = Signature.__table__
 COUNT_SHARDS = 16
 RECENT_SIGNERS_SHOWN = 10
 
+# Review marks: a signature is stored and counted, and organisers can look at it again.
+TOO_FAST = "too_fast"  # sent back faster than SIGNING_MIN_SECONDS (or phone autofill)
+NO_FORM_STAMP = "no_form_stamp"  # without the signed "form served at" stamp
+BUSY_ADDRESS = "busy_address"  # one of many from the same address (SIGN_REVIEW_THRESHOLD)
+
 # What confirm_signature reports.
 JUST_CONFIRMED = "confirmed"
 ALREADY_CONFIRMED = "already-confirmed"
@@ -47,20 +52,22 @@ ALREADY_CONFIRMED = "already-confirmed"
 class NewSignature:
     """What a supporter submits, already validated and normalized by the form."""
 
-    name: str
+    given_name: str
+    family_name: str
     email: str
     country: str
     postcode_city: str | None
     keep_informed: bool
     show_name: bool
     language: str = "en"
+    review_marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RecentSigner:
     """What the public page may show of a signer who agreed to be listed."""
 
-    first_name: str
+    given_name: str
     country_code: str  # shown by name in the page's language
 
 
@@ -139,7 +146,7 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         return None
     confirmed = not confirmation_required()
     row = {
-        "personal": seal(Person(new.name, new.email, new.postcode_city)),
+        "personal": seal(Person(new.given_name, new.family_name, new.email, new.postcode_city)),
         "email_hash": indexes[0],
         "country": new.country,
         "language": new.language,
@@ -150,6 +157,7 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         "confirmed_at": now if confirmed else None,
         "token_nonce": new_token_nonce(),
         "last_emailed_at": None if confirmed else now,
+        "review_marks": ",".join(sorted(set(new.review_marks))),
     }
     dialect = db.session.get_bind().dialect.name
     return db.session.execute(_insert_statement(dialect), row).scalar_one_or_none()
@@ -368,7 +376,7 @@ def signature_count() -> int:
 
 
 def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
-    """The latest confirmed signers who agreed to be listed: first name and country only.
+    """The latest confirmed signers who agreed to be listed: given name and country only.
 
     Only these few rows are decrypted, each once per process (the cache is keyed by the
     ciphertext, so a re-encrypted or erased row is never served from it).
@@ -382,21 +390,18 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
     signers = []
     for box, code in rows:
         try:
-            signers.append(RecentSigner(_first_name_in(box, data_keyring()), code))
+            given_name = _given_name_in(box, data_keyring())
         except UnreadableData as error:  # the page stays up; the operator is told
             current_app.logger.error("recent signers: %s", error)
+            continue
+        if given_name:  # a signature from before given names were asked for is not shown
+            signers.append(RecentSigner(given_name, code))
     return signers
 
 
 @lru_cache(maxsize=64)
-def _first_name_in(box: bytes, keyring: Keyring) -> str:
-    return first_name(open_fields(box, keyring)[0])
-
-
-def first_name(full_name: str) -> str:
-    """The first word of a name; a name without spaces is shown whole."""
-    parts = full_name.split()
-    return parts[0] if parts else ""
+def _given_name_in(box: bytes, keyring: Keyring) -> str:
+    return Person.from_fields(open_fields(box, keyring)).given_name
 
 
 def totals() -> dict[str, int]:

@@ -19,7 +19,8 @@ def csrf_token_from(html: str) -> str:
 
 
 VALID_SIGNATURE = {
-    "name": "Ada Lovelace",
+    "given_name": "Ada",
+    "family_name": "Lovelace",
     "email": "ada@example.org",
     "country": "GB",
     "postcode_city": "London",
@@ -42,7 +43,13 @@ def hidden_fields(html: str) -> dict[str, str]:
 
 
 def sign(client: FlaskClient, **fields):
-    """Open the page and submit the petition form as a supporter would."""
+    """Open the page and submit the petition form as a supporter would.
+
+    name="Given Family ..." is shorthand for the two name fields (first word, the rest).
+    """
+    if "name" in fields:
+        given, _, family = (fields.pop("name") or "").partition(" ")
+        fields = {"given_name": given, "family_name": family, **fields}
     hidden = hidden_fields(client.get("/").get_data(as_text=True))
     form = {**VALID_SIGNATURE, **hidden, **fields}
     form = {key: value for key, value in form.items() if value is not None}
@@ -56,7 +63,8 @@ class StoredSignature:
         for column in Signature.__table__.columns:
             setattr(self, column.key, getattr(row, column.key))
         person = row.person()
-        self.name, self.email, self.postcode_city = person.name, person.email, person.postcode_city
+        self.given_name, self.family_name = person.given_name, person.family_name
+        self.name, self.email, self.postcode_city = person.full_name, person.email, person.postcode_city
 
 
 def stored_signatures(app: Flask) -> list[StoredSignature]:

@@ -1,6 +1,7 @@
 """Bots are turned away without being told, one mailbox signs once however it is spelled,
 and signing can be paused in an emergency."""
 
+import re
 import time
 
 import pytest
@@ -9,40 +10,46 @@ from support import blind_index_of, csrf_token_from, hidden_fields, sign, stored
 
 
 def test_a_filled_honeypot_gets_the_thank_you_and_stores_nothing(app, client):
-    response = sign(client, website="http://spam.example")
+    response = sign(client, leave_this_empty="http://spam.example")
     assert (response.status_code, response.headers["Location"]) == (303, "/thank-you")
     assert stored_signatures(app) == []
 
 
-def test_the_honeypot_is_hidden_from_people_and_screen_readers(client):
+def test_the_honeypot_is_hidden_and_kept_away_from_autofill(client):
     html = client.get("/").get_data(as_text=True)
     assert '<div class="hp" aria-hidden="true">' in html
-    assert 'name="website" tabindex="-1"' in html
+    field = re.search(r'<input[^>]*name="leave_this_empty"[^>]*>', html).group(0)
+    assert 'tabindex="-1"' in field and 'autocomplete="off"' in field
+    assert "data-1p-ignore" in field and 'data-lpignore="true"' in field
 
 
-def test_a_form_sent_back_too_fast_is_ignored_quietly(app_factory):
+def test_a_form_sent_back_fast_is_stored_and_marked_never_dropped(app_factory):
+    """Phone autofill fills the form in a second: a real supporter, kept for review."""
     app = app_factory(SIGNING_MIN_SECONDS=3)
     response = sign(app.test_client())
     assert (response.status_code, response.headers["Location"]) == (303, "/thank-you")
-    assert stored_signatures(app) == []
+    [signature] = stored_signatures(app)
+    assert signature.review_marks == "too_fast"
 
 
-def test_a_person_taking_their_time_is_stored(app_factory, monkeypatch):
+def test_a_person_taking_their_time_is_stored_unmarked(app_factory, monkeypatch):
     app = app_factory(SIGNING_MIN_SECONDS=3)
     client = app.test_client()
     hidden = hidden_fields(client.get("/").get_data(as_text=True))
     later = time.time() + 4
     monkeypatch.setattr("campaign_site.public.bots.time.time", lambda: later)
-    response = client.post("/sign", data={"name": "Slow Reader", "email": "slow@example.org", "country": "DE", **hidden})
+    response = client.post("/sign", data={"given_name": "Slow", "family_name": "Reader", "email": "slow@example.org", "country": "DE", **hidden})
     assert response.status_code == 303
-    assert len(stored_signatures(app)) == 1
+    [signature] = stored_signatures(app)
+    assert signature.review_marks == ""
 
 
 @pytest.mark.parametrize("stamp", [None, "", "forged", "MTIz.forged-signature"])
-def test_a_missing_or_forged_form_stamp_is_ignored_quietly(app, client, stamp):
+def test_a_missing_or_forged_form_stamp_is_stored_and_marked(app, client, stamp):
     response = sign(client, started=stamp)
     assert response.status_code == 303
-    assert stored_signatures(app) == []
+    [signature] = stored_signatures(app)
+    assert signature.review_marks == "no_form_stamp"
 
 
 @pytest.mark.parametrize(
@@ -87,7 +94,7 @@ def test_the_pause_setting_shows_a_notice_and_refuses_politely(app_factory):
     assert page.status_code == 200
     assert "Signing is paused for a short while" in page.get_data(as_text=True)
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/sign", data={"name": "A B", "email": "a@example.org", "country": "DE", "csrf_token": token})
+    response = client.post("/sign", data={"given_name": "A", "family_name": "B", "email": "a@example.org", "country": "DE", "csrf_token": token})
     assert response.status_code == 503
     assert "Signing is paused" in response.get_data(as_text=True)
     assert stored_signatures(app) == []
@@ -103,7 +110,7 @@ def test_an_admin_pauses_and_resumes_signing_from_the_dashboard(app, client, adm
     visitor = app.test_client()
     assert "Signing is paused for a short while" in visitor.get("/").get_data(as_text=True)
     token = csrf_token_from(visitor.get("/admin/login").get_data(as_text=True))
-    refused = visitor.post("/sign", data={"name": "A B", "email": "a@example.org", "country": "DE", "csrf_token": token})
+    refused = visitor.post("/sign", data={"given_name": "A", "family_name": "B", "email": "a@example.org", "country": "DE", "csrf_token": token})
     assert refused.status_code == 503
 
     press("resume")

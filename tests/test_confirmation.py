@@ -349,10 +349,10 @@ def test_after_the_campaign_closes_the_form_says_signing_has_ended(app_factory):
     assert "Signing has ended" in page
     assert 'action="/sign' not in page
 
-    response = client.post("/sign", data={"name": "Late", "email": "late@example.org", "country": "DE"})
+    response = client.post("/sign", data={"given_name": "Late", "email": "late@example.org", "country": "DE"})
     assert response.status_code in (400, 410)
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/sign", data={"name": "Late", "email": "late@example.org", "country": "DE", "csrf_token": token})
+    response = client.post("/sign", data={"given_name": "Late", "email": "late@example.org", "country": "DE", "csrf_token": token})
     assert response.status_code == 410
     assert "Signing has ended" in response.get_data(as_text=True)
     assert stored_signatures(app) == []

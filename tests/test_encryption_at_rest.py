@@ -18,19 +18,26 @@ from campaign_site.keys import new_key
 from support import confirm_pending, csrf_token_from, sign
 
 SUPPORTERS = [
-    {"name": "Сергей Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",
+    {"given_name": "Сергей", "family_name": "Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",
      "postcode_city": "Москва-Сити", "show_name": "y"},
-    {"name": "Ada Lovelace", "email": "ada.lovelace@example.org", "country": "GB", "postcode_city": "Marylebone"},
-    {"name": "Zoë Ångström", "email": "zoe.angstrom@example.net", "country": "SE", "postcode_city": None},
-    {"name": "Olena Kovalenko", "email": "olena.kovalenko@example.com", "country": "UA",
+    {"given_name": "Ada", "family_name": "Lovelace", "email": "ada.lovelace@example.org", "country": "GB",
+     "postcode_city": "Marylebone"},
+    {"given_name": "Zoë", "family_name": "Ångström", "email": "zoe.angstrom@example.net", "country": "SE",
+     "postcode_city": None},
+    {"given_name": "Olena", "family_name": "Kovalenko", "email": "olena.kovalenko@example.com", "country": "UA",
      "postcode_city": "Київ Поділ", "show_name": "y"},
 ]
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "cp1251", "koi8-r", "latin-1")
 
 
+def full_name(supporter: dict) -> str:
+    """Given and family name as one, as a single name field once held them."""
+    return f"{supporter['given_name']} {supporter['family_name']}"
+
+
 def secrets_of(supporter: dict) -> set[str]:
     """Each identifying value whole, and every word of it long enough to name someone."""
-    values = [supporter["name"], supporter["email"], supporter["email"].split("@")[0]]
+    values = [full_name(supporter), supporter["email"], supporter["email"].split("@")[0]]
     if supporter["postcode_city"]:
         values.append(supporter["postcode_city"])
     words = {word for value in values for word in value.replace("-", " ").replace(".", " ").split() if len(word) >= 5}
@@ -102,10 +109,11 @@ def test_the_raw_database_and_its_dump_hold_no_supporters_identity(fresh_app, em
     admin = log_in_admin(fresh_app)
 
     rows = exported(admin)
-    assert [(r["name"], r["email"], r["postcode_city"]) for r in rows] == [
-        (s["name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    assert [(r["given_name"], r["family_name"], r["email"], r["postcode_city"]) for r in rows] == [
+        (s["given_name"], s["family_name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
     page = client.get("/").get_data(as_text=True)
-    assert "Сергей" in page and "Olena" in page  # consented first names still shown
+    assert "Сергей" in page and "Olena" in page  # consented given names still shown
+    assert "Магнитский" not in page and "Kovalenko" not in page  # family names never are
 
     with fresh_app.app_context():
         db.engine.dispose()  # nothing held back in a connection: the files are all there is
@@ -132,9 +140,9 @@ def test_a_repeat_signature_is_found_through_the_blind_index_alone(app, client):
     from support import blind_index_of, stored_signatures
 
     sign(client, email="Jane.Doe+petition@gmail.com")
-    sign(client, email="janedoe@googlemail.com", name="Someone Else")
+    sign(client, email="janedoe@googlemail.com", given_name="Someone", family_name="Else")
     [row] = stored_signatures(app)
-    assert row.name == "Ada Lovelace"
+    assert (row.given_name, row.family_name) == ("Ada", "Lovelace")
     assert row.email_hash == blind_index_of(app, "janedoe@gmail.com")
     assert set(Signature.__table__.columns.keys()).isdisjoint({"name", "email", "email_key", "postcode_city"})
 
@@ -160,7 +168,7 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
                 "INSERT INTO signature (name, email, email_key, country, postcode_city, keep_informed, show_name,"
                 " signed_at, status, confirmed_at, token_nonce, language)"
                 " VALUES (:name, :email, :key, :country, :place, :t, :t, :at, 'confirmed', :at, :nonce, 'en')"
-            ), {"name": supporter["name"], "email": supporter["email"], "key": supporter["email"].lower(),
+            ), {"name": full_name(supporter), "email": supporter["email"], "key": supporter["email"].lower(),
                 "country": supporter["country"], "place": supporter["postcode_city"], "t": True,
                 "at": f"2026-11-0{n + 1} 10:00:00.000000", "nonce": f"{n:032d}"})
         db.session.execute(text("UPDATE signature_count_shard SET count = :n WHERE shard = 0"), {"n": len(SUPPORTERS)})
@@ -190,8 +198,12 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
     assert leaks(raw_database(empty_database_url)) == []
 
     admin = log_in_admin(app)
-    assert [(r["name"], r["email"], r["postcode_city"]) for r in exported(admin)] == [
-        (s["name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    # A single name field cannot be split safely: the whole name is kept as the family name,
+    # and no given name is known (so nothing is ever shown publicly or used in a greeting).
+    assert [(r["given_name"], r["family_name"], r["email"], r["postcode_city"]) for r in exported(admin)] == [
+        ("", full_name(s), s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert 'class="recent__name"' not in page  # every legacy row agreed to be listed, none is shown
     sign(app.test_client(), email=SUPPORTERS[1]["email"].upper())  # still one signature per mailbox
     assert len(exported(admin)) == len(SUPPORTERS)
     with app.app_context():

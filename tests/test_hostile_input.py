@@ -16,61 +16,76 @@ REJECTED, STORED, TOO_LARGE = "rejected", "stored", "too-large"
 
 CASES = [
     # Cross-site scripting
-    ("name", "<script>alert(1)</script> Ann", STORED),
-    ("name", "<img src=x onerror=alert(1)> Ann", STORED),
-    ("name", '"><svg onload=alert(1)> Ann', STORED),
-    ("name", "javascript:alert(1)", STORED),
+    ("given_name", "<script>alert(1)</script> Ann", STORED),
+    ("family_name", "<img src=x onerror=alert(1)> Lee", STORED),
+    ("given_name", '"><svg onload=alert(1)>', STORED),
+    ("family_name", "javascript:alert(1)", STORED),
     ("postcode_city", "<iframe src=//evil.example>", STORED),
-    ("name", "{{ 7*7 }} Ann", STORED),
-    ("name", "${7*7} Ann", STORED),
+    ("given_name", "{{ 7*7 }} Ann", STORED),
+    ("family_name", "${7*7} Lee", STORED),
     ("email", "<script>@example.org", REJECTED),
     # SQL fragments
-    ("name", "Robert'); DROP TABLE signature;--", STORED),
-    ("name", "' OR '1'='1", STORED),
+    ("given_name", "Robert'); DROP TABLE signature;--", STORED),
+    ("family_name", "' OR '1'='1", STORED),
     ("postcode_city", "1; SELECT pg_sleep(5)", STORED),
     ("email", "admin'--@example.org", STORED),
     ("email", "' OR 1=1 --@example.org", REJECTED),
     ("country", "DE' OR '1'='1", REJECTED),
     ("country", "../../etc/passwd", REJECTED),
     # Spreadsheet formulas
-    ("name", "=cmd|' /C calc'!A0", STORED),
-    ("name", "+SUM(A1:A9) Ann", STORED),
-    ("name", "@SUM(A1) Ann", STORED),
+    ("given_name", "=cmd|' /C calc'!A0", STORED),
+    ("family_name", "=cmd|' /C calc'!A0", STORED),
+    ("given_name", "+SUM(A1:A9) Ann", STORED),
+    ("family_name", "@SUM(A1) Lee", STORED),
+    ("family_name", "-Lee", STORED),
     ("postcode_city", "-2+3", STORED),
-    ("name", "\t=HYPERLINK(\"http://x\") Ann", STORED),
+    ("given_name", "\t=HYPERLINK(\"http://x\") Ann", STORED),
+    ("family_name", "\r=HYPERLINK(\"http://x\") Lee", STORED),
     ("email", "=1+1@example.org", STORED),
     # Overlong
-    ("name", "A" * 201, REJECTED),
-    ("name", "Ж" * 5000, TOO_LARGE),
+    ("given_name", "A" * 101, REJECTED),
+    ("family_name", "A" * 101, REJECTED),
+    ("given_name", "Ж" * 5000, TOO_LARGE),
+    ("family_name", "Ж" * 5000, TOO_LARGE),
     ("email", "a" * 300 + "@example.org", REJECTED),
     ("postcode_city", "9" * 101, REJECTED),
     ("country", "D" * 500, REJECTED),
     # Null bytes and control characters
-    ("name", "Ann\x00Smith", STORED),
+    ("given_name", "Ann\x00Mary", STORED),
+    ("family_name", "Lee\x00Smith", STORED),
     ("email", "ann\x00@example.org", REJECTED),
     ("postcode_city", "\x00\x00\x00", STORED),
-    ("name", "Ann\x07\x1b[31mSmith", STORED),
+    ("given_name", "Ann\x07\x1b[31mMary", STORED),
+    ("family_name", "Lee\x07\x1b[31mSmith", STORED),
     ("email", "a@example.org\r\nBcc: victim@example.org", REJECTED),
     # Right-to-left overrides and invisible characters
-    ("name", "\u202eevil\u202c Ann", STORED),
-    ("name", "Ann\u2066x\u2069 Lee", STORED),
-    ("name", "\u200b\u200b", REJECTED),
+    ("given_name", "\u202eevil\u202c Ann", STORED),
+    ("family_name", "Lee\u2066x\u2069 Smith", STORED),
+    ("given_name", "\u200b\u200b", REJECTED),
+    ("family_name", "\u200b\u200b", REJECTED),
     # Emoji and scripts that must be welcome
-    ("name", "Ann 😀", STORED),
-    ("name", "👩‍👩‍👧 Family", STORED),
-    ("name", "😀😀😀", REJECTED),
-    ("name", "محمد علي", STORED),
-    ("name", "李小龍", STORED),
-    ("name", "Сергей Магнитский", STORED),
-    ("name", "Seán O'Brien-Murphy", STORED),
-    ("name", "Zoe\u0308 Ångström", STORED),
-    ("name", "   ", REJECTED),
+    ("given_name", "Ann 😀", STORED),
+    ("family_name", "👩\u200d👩\u200d👧 Family", STORED),
+    ("given_name", "😀😀😀", REJECTED),
+    ("family_name", "😀😀😀", REJECTED),
+    ("given_name", "محمد", STORED),
+    ("family_name", "علي", STORED),
+    ("given_name", "小龍", STORED),
+    ("family_name", "李", STORED),
+    ("given_name", "Сергей", STORED),
+    ("family_name", "Магнитский", STORED),
+    ("family_name", "O'Brien-Murphy", STORED),
+    ("given_name", "Zoe\u0308", STORED),
+    ("family_name", "A\u030angstro\u0308m", STORED),
+    ("given_name", "   ", REJECTED),
+    ("family_name", "   ", STORED),  # optional: stored as no family name
     ("postcode_city", "Київ 01001", STORED),
 ]
 
 
 def _snapshot(signature):
-    columns = ("id", "name", "email", "email_hash", "country", "postcode_city", "keep_informed", "show_name", "status")
+    columns = ("id", "given_name", "family_name", "email", "email_hash", "country", "postcode_city",
+               "keep_informed", "show_name", "status")
     return {column: getattr(signature, column) for column in columns}
 
 
@@ -81,7 +96,7 @@ def _has_control_or_override(text: str) -> bool:
 
 @pytest.mark.parametrize(("field", "value", "expected"), CASES, ids=[f"{n:02d}-{c[0]}" for n, c in enumerate(CASES)])
 def test_hostile_input_is_refused_clearly_or_stored_safely(app, client, admin_client, field, value, expected):
-    sign(client, name="Existing Supporter", email="existing@example.org")
+    sign(client, given_name="Existing", family_name="Supporter", email="existing@example.org")
     before = stored_signatures(app)
 
     response = sign(client, **{"email": "new@example.org", field: value})
@@ -100,12 +115,12 @@ def test_hostile_input_is_refused_clearly_or_stored_safely(app, client, admin_cl
         return
     assert response.status_code == 303
     [new] = rows[1:]
-    for text in (new.name, new.email, new.postcode_city or ""):
+    for text in (new.given_name, new.family_name, new.email, new.postcode_city or ""):
         assert not _has_control_or_override(text)
         assert unicodedata.is_normalized("NFC", text)
     export = admin_client.get("/admin/signatures.csv?status=all").get_data().decode("utf-8-sig")
     [_, exported] = list(csv.DictReader(io.StringIO(export, newline="")))
-    for column in ("name", "email", "postcode_city"):
+    for column in ("given_name", "family_name", "email", "postcode_city"):
         assert not exported[column].startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
@@ -115,13 +130,17 @@ def test_the_table_has_at_least_forty_payloads():
 
 @pytest.mark.parametrize("payload", ["<script>alert(1)</script> Ann", '"><img src=x onerror=alert(1)> Ann'])
 def test_markup_is_shown_as_text_on_the_page(app, client, payload):
+    """The given name is the part of a signature the page shows: markup in it stays text."""
+    from markupsafe import escape
+
     from support import confirm_pending
 
-    sign(client, name="X" + payload, show_name="y")
+    sign(client, given_name="X" + payload, family_name="<b>Lee</b>", show_name="y")
     confirm_pending(app, client)
     html = client.get("/").get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;" in html
+    assert f'<span class="recent__name">{escape("X" + payload)}</span>' in html
+    assert "Lee" not in html  # the family name is never shown
 
 
 def _raw_form(client, **fields) -> bytes:
@@ -132,7 +151,7 @@ def _raw_form(client, **fields) -> bytes:
 
 def test_raw_invalid_utf8_is_refused_with_the_form_shown_again(app, client):
     """Werkzeug drops an undecodable form entirely, so the CSRF check refuses it."""
-    body = _raw_form(client, name=b"\xff\xfeAnn")
+    body = _raw_form(client, given_name=b"\xff\xfeAnn", family_name=b"Lee\xff")
     response = client.post("/sign", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert "press Sign again" in response.get_data(as_text=True)
@@ -140,22 +159,24 @@ def test_raw_invalid_utf8_is_refused_with_the_form_shown_again(app, client):
 
 
 def test_percent_encoded_invalid_utf8_is_kept_as_literal_text(app, client):
-    body = _raw_form(client, name=b"Ann%FF%FE")
+    body = _raw_form(client, given_name=b"Ann%FF%FE", family_name=b"Lee%FF")
     assert client.post("/sign", data=body, content_type="application/x-www-form-urlencoded").status_code == 303
-    assert stored_signatures(app)[0].name == "Ann%FF%FE"
+    [signature] = stored_signatures(app)
+    assert (signature.given_name, signature.family_name) == ("Ann%FF%FE", "Lee%FF")
 
 
-def test_garbled_characters_get_a_clear_error(app, client):
-    response = sign(client, name="Ann \ufffd\ufffd Lee")
+@pytest.mark.parametrize("field", ["given_name", "family_name"])
+def test_garbled_characters_get_a_clear_error(app, client, field):
+    response = sign(client, **{field: "Ann \ufffd\ufffd Lee"})
     assert response.status_code == 422
-    assert "Some characters could not be read" in response.get_data(as_text=True)
+    assert f'<a href="#{field}">Some characters could not be read' in response.get_data(as_text=True)
     assert stored_signatures(app) == []
 
 
 @pytest.mark.parametrize(("content_type", "body"), [
     ("multipart/form-data; boundary=nope", b"--wrong\r\n garbage"),
     ("multipart/form-data", b"no boundary at all"),
-    ("application/json", b'{"name": "Ann"}'),
+    ("application/json", b'{"given_name": "Ann", "family_name": "Lee"}'),
     ("application/x-www-form-urlencoded", b"%%%%&&&===="),
     ("text/plain", b"\x00\x01\x02"),
 ])
@@ -193,15 +214,17 @@ FIELD_TEXT = st.text(max_size=300)
 
 
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=FIELD_TEXT, email=FIELD_TEXT, country=st.one_of(FIELD_TEXT, st.sampled_from(["DE", "UA", "RU"])),
-       postcode_city=FIELD_TEXT, keep_informed=st.one_of(st.none(), FIELD_TEXT), show_name=st.one_of(st.none(), FIELD_TEXT))
-def test_arbitrary_text_in_every_field_never_breaks_the_site(app, client, name, email, country, postcode_city,
-                                                            keep_informed, show_name):
-    response = sign(client, name=name, email=email, country=country, postcode_city=postcode_city,
-                    keep_informed=keep_informed, show_name=show_name)
+@given(given_name=FIELD_TEXT, family_name=FIELD_TEXT, email=FIELD_TEXT,
+       country=st.one_of(FIELD_TEXT, st.sampled_from(["DE", "UA", "RU"])), postcode_city=FIELD_TEXT,
+       keep_informed=st.one_of(st.none(), FIELD_TEXT), show_name=st.one_of(st.none(), FIELD_TEXT))
+def test_arbitrary_text_in_every_field_never_breaks_the_site(app, client, given_name, family_name, email, country,
+                                                            postcode_city, keep_informed, show_name):
+    response = sign(client, given_name=given_name, family_name=family_name, email=email, country=country,
+                    postcode_city=postcode_city, keep_informed=keep_informed, show_name=show_name)
     assert response.status_code in (303, 422)
     for row in stored_signatures(app):
         validate_email(row.email, check_deliverability=False)
+        assert row.given_name and len(row.given_name) <= 100 and len(row.family_name) <= 100
 
 
 def test_junk_country_values_leave_the_workers_caches_bounded(app):

@@ -125,10 +125,10 @@ def test_accept_language_decides_only_the_first_visit_to_the_root(app):
 
 def test_form_errors_and_country_names_in_the_page_language(client):
     hidden = hidden_fields(page(client, "/ru/"))
-    response = client.post("/ru/sign", data={**hidden, "name": "", "email": "нет", "country": ""})
+    response = client.post("/ru/sign", data={**hidden, "given_name": "", "email": "нет", "country": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Пожалуйста, укажите имя и фамилию." in html
+    assert "Пожалуйста, укажите имя." in html
     assert "Пожалуйста, проверьте адрес электронной почты" in html
     assert '<option value="UA">Украина</option>' in html
     names = re.findall(r'<option value="[A-Z]{2}">([^<]+)</option>', page(client, "/uk/"))
@@ -139,7 +139,7 @@ def test_form_errors_and_country_names_in_the_page_language(client):
 def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_credentials):
     client = mail_app.test_client()
     hidden = hidden_fields(page(client, "/ru/"))
-    response = client.post("/ru/sign", data={**hidden, "name": "Анна Сергеевна Политковская",
+    response = client.post("/ru/sign", data={**hidden, "given_name": "Анна Сергеевна", "family_name": "Политковская",
                                               "email": "anna.ru@example.org", "country": "RU"})
     assert response.status_code == 303 and response.headers["Location"] == "/ru/thank-you"
     assert "Пожалуйста, проверьте почту." in page(client, "/ru/thank-you")
@@ -149,7 +149,7 @@ def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_
     [message] = mail_server.inbox.to("anna.ru@example.org")
     assert message["Subject"] == "Подтвердите свою подпись: справедливость для Сергея"
     text = message.get_body(preferencelist=("plain",)).get_content()
-    assert "Здравствуйте, Анна!" in text  # the greeting uses the first name only
+    assert "Здравствуйте, Анна Сергеевна!" in text  # the given name, never the family name
     confirm = re.search(r"http://localhost(/ru/confirm/\S+)", text).group(1)
     confirmed = client.get(confirm).get_data(as_text=True)
     assert '<html lang="ru">' in confirmed and "Спасибо: ваша подпись подтверждена" in confirmed
@@ -160,7 +160,8 @@ def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_
     admin.post("/admin/login", data={**login, "email": email, "password": password})
     body = admin.get("/admin/signatures.csv").get_data()
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert (row["name"], row["language"], row["country"]) == ("Анна Сергеевна Политковская", "ru", "RU")
+    assert (row["given_name"], row["family_name"], row["language"], row["country"]) == (
+        "Анна Сергеевна", "Политковская", "ru", "RU")
     dashboard = admin.get("/admin/").get_data(as_text=True)
     assert re.search(r"<td>Русский</td><td class=\"num\">1</td>", dashboard)
 

@@ -27,10 +27,12 @@ def log_in(app):
     return client
 
 
-def names_in_export(client) -> list[str]:
+def names_in_export(client) -> list[tuple[str, str]]:
+    """(given name, family name) of every exported signature."""
     response = client.get("/admin/signatures.csv?status=all")
     assert response.status_code == 200, response.get_data(as_text=True)
-    return [row["name"] for row in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))]
+    rows = csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))
+    return [(row["given_name"], row["family_name"]) for row in rows]
 
 
 def id_of(key_text: str) -> bytes:
@@ -108,9 +110,9 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
     admin = log_in(both)
 
     # New key configured, nothing rotated yet: old rows read, repeat signers still recognised.
-    assert names_in_export(admin) == ["Сергей Магнитский", "Ada Lovelace", "Olena Kovalenko"]
-    sign(both.test_client(), email="Supporter1@Example.org", name="Twice")
-    sign(both.test_client(), email="newcomer@example.org", name="New Comer")
+    assert names_in_export(admin) == [("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko")]
+    sign(both.test_client(), email="Supporter1@Example.org", given_name="Twice", family_name="")
+    sign(both.test_client(), email="newcomer@example.org", given_name="New", family_name="Comer")
     assert len(stored_signatures(both)) == 4
 
     result = both.test_cli_runner().invoke(args=["rotate-keys", "--batch-size", "2"])
@@ -129,7 +131,7 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
 
     only_new = app_factory(DATA_ENCRYPTION_KEY=new_data, BLIND_INDEX_KEY=new_blind)
     assert names_in_export(log_in(only_new)) == [
-        "Сергей Магнитский", "Ada Lovelace", "Olena Kovalenko", "New Comer"]
+        ("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko"), ("New", "Comer")]
     sign(only_new.test_client(), email="supporter2@example.org")
     assert len(stored_signatures(only_new)) == 4
     status = only_new.test_cli_runner().invoke(args=["key-status"])
@@ -154,15 +156,17 @@ def test_development_keys_are_made_once_owner_only_and_announced(tmp_path, caplo
 
 
 def test_an_admin_finds_a_supporter_by_email_and_erases_them(app, client, admin_client):
-    sign(client, name="Сергей Магнитский", email="sergei@example.org", postcode_city="Москва")
-    sign(client, name="Someone Else", email="else@example.org")
+    sign(client, given_name="Сергей", family_name="Магнитский", email="sergei@example.org", postcode_city="Москва")
+    sign(client, given_name="Someone", family_name="Else", email="else@example.org")
     confirm_pending(app, client)
     token = csrf_token_from(admin_client.get("/admin/").get_data(as_text=True))
 
     found = admin_client.post("/admin/find", data={"email": "SERGEI@example.org", "csrf_token": token})
     html = found.get_data(as_text=True)
     assert found.status_code == 200
-    assert "Сергей Магнитский" in html and "Москва" in html and "confirmed" in html
+    assert '<th scope="row">Given name</th><td>Сергей</td>' in html
+    assert '<th scope="row">Family name</th><td>Магнитский</td>' in html
+    assert "Москва" in html and "confirmed" in html
 
     missing = admin_client.post("/admin/find", data={"email": "nobody@example.org", "csrf_token": token})
     assert "No signature is held for that mailbox" in missing.get_data(as_text=True)

@@ -17,6 +17,7 @@ def test_supporter_signs_and_is_thanked(app, client):
     assert response.status_code == 303
     assert response.headers["Location"] == "/thank-you"
     [signature] = stored_signatures(app)
+    assert (signature.given_name, signature.family_name) == ("Ada", "Lovelace")
     assert signature.name == "Ada Lovelace"
     assert signature.email == "Ada@example.org"  # domain lower-cased by email-validator
     assert signature.email_hash == blind_index_of(app, "ada@example.org")
@@ -40,6 +41,23 @@ def test_consent_boxes_are_unticked_unless_the_supporter_ticks_them(app, client)
 def test_postcode_is_optional(app, client):
     assert sign(client, postcode_city="").status_code == 303
     assert stored_signatures(app)[0].postcode_city is None
+
+
+@pytest.mark.parametrize("family_name", ["", "   ", None])
+def test_family_name_is_optional(app, client, family_name):
+    """Not everyone has a family name: a given name alone is a whole signature."""
+    assert sign(client, given_name="Suharto", family_name=family_name).status_code == 303
+    [signature] = stored_signatures(app)
+    assert (signature.given_name, signature.family_name, signature.name) == ("Suharto", "", "Suharto")
+
+
+def test_the_form_asks_for_a_given_name_and_an_optional_family_name(client):
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'<label[^>]*for="given_name"[^>]*>Given name</label>', html)
+    assert re.search(r'<label[^>]*for="family_name"[^>]*>Family name \(if you have one\)</label>', html)
+    assert re.search(r'<input[^>]*id="given_name"[^>]*required', html)
+    assert not re.search(r'<input[^>]*id="family_name"[^>]*required', html)
+    assert 'id="name"' not in html
 
 
 def test_thank_you_page_offers_plain_share_links_and_no_third_party_scripts(client):
@@ -68,7 +86,7 @@ def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
     assert second.get_data() == first.get_data()
     assert second_page == first_page
     [signature] = stored_signatures(app)
-    assert (signature.name, signature.country) == ("Ada Lovelace", "GB")
+    assert (signature.given_name, signature.family_name, signature.country) == ("Ada", "Lovelace", "GB")
 
 
 def test_a_repeat_does_the_same_database_work_as_a_first_signature(app, client):
@@ -141,16 +159,20 @@ def test_same_address_submitted_at_once_is_stored_exactly_once(app):
         assert outbox.pending_messages() == 1  # one confirmation email, no repeats
 
 
-LONG = "x" * 201
+LONG = "x" * 101
 
 
 @pytest.mark.parametrize(
     ("fields", "field_id", "message"),
     [
-        ({"name": ""}, "name", "Please enter your full name."),
-        ({"name": "   "}, "name", "Please enter your full name."),
-        ({"name": None}, "name", "Please enter your full name."),
-        ({"name": LONG}, "name", "Please keep your name to 200 characters or fewer."),
+        ({"given_name": ""}, "given_name", "Please enter your given name."),
+        ({"given_name": "   "}, "given_name", "Please enter your given name."),
+        ({"given_name": None}, "given_name", "Please enter your given name."),
+        ({"given_name": "", "family_name": "Lovelace"}, "given_name", "Please enter your given name."),
+        ({"given_name": LONG}, "given_name", "Please keep this to 100 characters or fewer."),
+        ({"family_name": LONG}, "family_name", "Please keep this to 100 characters or fewer."),
+        ({"given_name": "1234"}, "given_name", "Please enter your name in letters."),
+        ({"family_name": "1234"}, "family_name", "Please enter your name in letters."),
         ({"email": ""}, "email", "Please enter your email address."),
         ({"email": "not-an-address"}, "email", "Please check your email address"),
         ({"email": "ada@"}, "email", "Please check your email address"),
@@ -180,8 +202,10 @@ def test_bad_input_gets_a_clear_error_beside_the_field_and_nothing_is_stored(
 
 
 def test_form_keeps_what_the_supporter_typed_after_an_error(client):
-    html = sign(client, name="Анна <b>Иванова</b>", email="broken@", country="UA", postcode_city="Київ").get_data(as_text=True)
-    assert 'value="Анна &lt;b&gt;Иванова&lt;/b&gt;"' in html
+    html = sign(client, given_name="Анна", family_name="<b>Иванова</b>", email="broken@", country="UA",
+                postcode_city="Київ").get_data(as_text=True)
+    assert 'value="Анна"' in html
+    assert 'value="&lt;b&gt;Иванова&lt;/b&gt;"' in html
     assert 'value="broken@"' in html
     assert '<option value="UA" selected>' in html
     assert 'value="Київ"' in html
@@ -193,7 +217,7 @@ def test_missing_csrf_token_is_refused_politely_keeping_the_input(app, client):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "this form expired before it was sent" in html
-    assert 'value="Ada Lovelace"' in html
+    assert 'value="Ada"' in html and 'value="Lovelace"' in html
     assert csrf_token_from(html)  # a fresh token, so pressing Sign again works
     assert stored_signatures(app) == []
 
@@ -206,16 +230,20 @@ def test_forged_csrf_token_is_refused(app, client):
 
 
 def test_text_is_tidied_before_it_is_stored(app, client):
-    sign(client, name="  Zoë\u202e  \tO\u2019Brien-Smith\x00 ", postcode_city=" 10115\n Berlin ")
+    sign(client, given_name="  Zoë\u202e  \tAnn\x00 ", family_name="\tO\u2019Brien-\u2066Smith\x00 ",
+         postcode_city=" 10115\n Berlin ")
     [signature] = stored_signatures(app)
-    assert signature.name == "Zoë O\u2019Brien-Smith"
+    assert signature.given_name == "Zoë Ann"
+    assert signature.family_name == "O\u2019Brien-Smith"
     assert signature.postcode_city == "10115 Berlin"
 
 
-def test_recent_signers_show_only_consenting_first_names_and_countries(app, client):
-    sign_and_confirm(app, client, name="Hidden Person", email="hidden@example.org", country="RU")
-    sign_and_confirm(app, client, name="Olena Kovalenko", email="olena@example.org", country="UA", show_name="y")
-    sign(client, name="Pending Person", email="pending@example.org", show_name="y")
+def test_recent_signers_show_only_consenting_given_names_and_countries(app, client):
+    sign_and_confirm(app, client, given_name="Hidden", family_name="Person", email="hidden@example.org",
+                     country="RU")
+    sign_and_confirm(app, client, given_name="Olena", family_name="Kovalenko", email="olena@example.org",
+                     country="UA", show_name="y")
+    sign(client, given_name="Pending", family_name="Person", email="pending@example.org", show_name="y")
     html = client.get("/").get_data(as_text=True)
 
     assert '<span class="recent__name">Olena</span>, Ukraine' in html
@@ -251,7 +279,7 @@ def test_an_unexpected_failure_shows_a_calm_page_and_stores_nothing(app, client,
 
 def test_an_oversized_submission_is_refused(app, client):
     hidden = hidden_fields(client.get("/").get_data(as_text=True))
-    response = client.post("/sign", data={**VALID_SIGNATURE, **hidden, "name": "x" * 100_000})
+    response = client.post("/sign", data={**VALID_SIGNATURE, **hidden, "given_name": "x" * 100_000})
     assert response.status_code == 413
     assert "Too much data" in response.get_data(as_text=True)
     assert stored_signatures(app) == []

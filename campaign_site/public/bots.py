@@ -1,13 +1,17 @@
-"""Quiet bot traps on the petition form: a honeypot field and a minimum filling time.
+"""Quiet bot traps on the petition form: a honeypot field and the form's filling time.
 
-A person never sees the honeypot and needs more than a few seconds to fill in the form.
-A submission caught by either gets the same thank-you as a person and stores nothing.
+A person never sees the honeypot: a submission that fills it gets the same thank-you as a
+person and stores nothing (its name and autocomplete hints keep browsers' autofill and
+password managers away from it). The filling time only marks a signature for review:
+phone autofill fills the form in a second, and a real supporter must never be dropped.
 """
 
 import time
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
+
+from ..signing import NO_FORM_STAMP, TOO_FAST
 
 _SALT = "petition-form-started"
 _PAYLOAD = b"petition-form"
@@ -27,16 +31,21 @@ def form_started_stamp() -> str:
     return _signer().sign(_PAYLOAD).decode()
 
 
-def looks_automated(form) -> bool:
-    """True if the honeypot is filled, or the form came back too fast or without a valid stamp."""
-    if form.website.data:
-        return True
+def honeypot_filled(form) -> bool:
+    """True if the field no person sees was filled in."""
+    return bool(form.leave_this_empty.data)
+
+
+def timing_marks(form) -> list[str]:
+    """Review marks from the form's stamp: sent back too fast, or without a valid stamp."""
     # raw_data, not data: a missing field would otherwise take a fresh default stamp.
     submitted = form.started.raw_data[0] if form.started.raw_data else ""
     try:
         payload, started = _signer().unsign(submitted, return_timestamp=True)
     except BadSignature:
-        return True
+        return [NO_FORM_STAMP]
     if payload != _PAYLOAD:
-        return True
-    return time.time() - started.timestamp() < current_app.config["SIGNING_MIN_SECONDS"]
+        return [NO_FORM_STAMP]
+    if time.time() - started.timestamp() < current_app.config["SIGNING_MIN_SECONDS"]:
+        return [TOO_FAST]
+    return []

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..countries import CountrySelect, country_names
 from ..i18n import current_language
-from ..models import EMAIL_MAX, NAME_MAX, POSTCODE_CITY_MAX
+from ..models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
 from ..signing import NewSignature
 from ..text import clean_text
 
@@ -43,23 +43,36 @@ def _email_problem(address: str, error: EmailNotValidError) -> str:
 
 
 class SignatureForm(FlaskForm):
-    """Full name, email, country, optional place, and two unticked consent boxes."""
+    """Given and family name, email, country, optional place, and two unticked consent boxes."""
 
     class Meta:
         # CSRFProtect checks the token of every POST before the view runs; the form's own
         # check verified it a second time and minted a new one (15% of a signature's time).
         csrf = False
 
-    name = StringField(
-        _l("Full name"),
+    # Two fields (OSDI's given_name and family_name): only the given name is ever shown or
+    # used in a greeting, whichever order names come in where the supporter lives.
+    given_name = StringField(
+        _l("Given name"),
         filters=[clean_text],
         validators=[
-            DataRequired(_l("Please enter your full name.")),
-            Length(max=NAME_MAX, message=_l("Please keep your name to %(max)s characters or fewer.")),
+            DataRequired(_l("Please enter your given name.")),
+            Length(max=GIVEN_NAME_MAX, message=_l("Please keep this to %(max)s characters or fewer.")),
             readable,
             has_a_letter,
         ],
-        render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+        render_kw={"autocomplete": "given-name", "maxlength": GIVEN_NAME_MAX},
+    )
+    family_name = StringField(
+        _l("Family name (if you have one)"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=FAMILY_NAME_MAX, message=_l("Please keep this to %(max)s characters or fewer.")),
+            readable,
+            has_a_letter,
+        ],
+        render_kw={"autocomplete": "family-name", "maxlength": FAMILY_NAME_MAX},
     )
     email = EmailField(
         _l("Email address"),
@@ -96,9 +109,10 @@ class SignatureForm(FlaskForm):
         render_kw={"autocomplete": "address-level2", "maxlength": POSTCODE_CITY_MAX},
     )
     keep_informed = BooleanField(_l("Keep me informed about the campaign by email"))
-    show_name = BooleanField(_l("Show my first name and country in the list of recent signers"))
+    show_name = BooleanField(_l("Show my given name and country in the list of recent signers"))
     # Bot traps (see bots.py): a field people never see, and when the form was served.
-    website = StringField(_l("Leave this field empty"))
+    # A name no autofill heuristic takes for an address, phone, URL or name field.
+    leave_this_empty = StringField(_l("Leave this field empty"))
     started = HiddenField()  # the page fills it in (views.index); a resubmission keeps its own
 
     def validate_email(self, field: EmailField) -> None:
@@ -121,14 +135,16 @@ class SignatureForm(FlaskForm):
         if field.data and field.data not in country_names():
             raise ValidationError(_("Please choose your country from the list."))
 
-    def to_signature(self) -> NewSignature:
+    def to_signature(self, review_marks: list[str]) -> NewSignature:
         """The validated fields, in the shape the signing rules take."""
         return NewSignature(
-            name=self.name.data,
+            given_name=self.given_name.data,
+            family_name=self.family_name.data or "",
             email=self.email.data,
             country=self.country.data,
             postcode_city=self.postcode_city.data or None,
             keep_informed=bool(self.keep_informed.data),
             show_name=bool(self.show_name.data),
             language=current_language(),
+            review_marks=tuple(review_marks),
         )

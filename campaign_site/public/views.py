@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from flask import current_app, jsonify, make_response, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -52,12 +52,13 @@ def sign():
         return render_campaign_page(form), 410
     if signing.signing_paused():
         return render_campaign_page(form), 503
-    if bots.looks_automated(form):
+    if bots.honeypot_filled(form):
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
         return redirect(url_for("public.thanks"), code=303)
     if not form.validate():
         return render_campaign_page(form), 422
-    signing.record_signature(form.to_signature())
+    marks = bots.timing_marks(form) + rate_limits.busy_address_marks()
+    signing.record_signature(form.to_signature(marks))
     return redirect(url_for("public.thanks"), code=303)
 
 
@@ -127,6 +128,20 @@ def _signing_state() -> str:
     if not signing.signing_open():
         return "closed"
     return "paused" if signing.signing_paused() else "open"
+
+
+def render_rate_limited_form(retry_after: int):
+    """Over the signing ceiling: the form again with what was typed, and when to try again."""
+    form = SignatureForm()
+    minutes = max(1, -(-retry_after // 60))
+    form.form_errors.append(ngettext(
+        "Very many signatures have come from your network in a short time. Nothing you typed "
+        "is lost: please wait %(num)s minute, then press Sign the petition again.",
+        "Very many signatures have come from your network in a short time. Nothing you typed "
+        "is lost: please wait %(num)s minutes, then press Sign the petition again.",
+        minutes,
+    ))
+    return render_campaign_page(form), 429, {"Retry-After": str(retry_after)}
 
 
 def render_expired_form():
