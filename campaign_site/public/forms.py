@@ -42,6 +42,21 @@ def _email_problem(address: str, error: EmailNotValidError) -> str:
     return _("Please check your email address: it should look like name@example.org.")
 
 
+def _name_field(label, presence, max_length: int, autocomplete: str) -> StringField:
+    """A name field: cleaned text, letters required, bounded length."""
+    return StringField(
+        label,
+        filters=[clean_text],
+        validators=[
+            presence,
+            Length(max=max_length, message=_l("Please keep this to %(max)s characters or fewer.")),
+            readable,
+            has_a_letter,
+        ],
+        render_kw={"autocomplete": autocomplete, "maxlength": max_length},
+    )
+
+
 class SignatureForm(FlaskForm):
     """Given and family name, email, country, optional place, and two unticked consent boxes."""
 
@@ -52,28 +67,10 @@ class SignatureForm(FlaskForm):
 
     # Two fields (OSDI's given_name and family_name): only the given name is ever shown or
     # used in a greeting, whichever order names come in where the supporter lives.
-    given_name = StringField(
-        _l("Given name"),
-        filters=[clean_text],
-        validators=[
-            DataRequired(_l("Please enter your given name.")),
-            Length(max=GIVEN_NAME_MAX, message=_l("Please keep this to %(max)s characters or fewer.")),
-            readable,
-            has_a_letter,
-        ],
-        render_kw={"autocomplete": "given-name", "maxlength": GIVEN_NAME_MAX},
+    given_name = _name_field(
+        _l("Given name"), DataRequired(_l("Please enter your given name.")), GIVEN_NAME_MAX, "given-name"
     )
-    family_name = StringField(
-        _l("Family name (if you have one)"),
-        filters=[clean_text],
-        validators=[
-            Optional(),
-            Length(max=FAMILY_NAME_MAX, message=_l("Please keep this to %(max)s characters or fewer.")),
-            readable,
-            has_a_letter,
-        ],
-        render_kw={"autocomplete": "family-name", "maxlength": FAMILY_NAME_MAX},
-    )
+    family_name = _name_field(_l("Family name (if you have one)"), Optional(), FAMILY_NAME_MAX, "family-name")
     email = EmailField(
         _l("Email address"),
         filters=[clean_text],
