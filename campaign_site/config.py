@@ -88,6 +88,9 @@ class Config:
     # No X-RateLimit-* headers: they cost a storage round trip per request. The 429 page
     # sets Retry-After itself (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
+    # A store error while counting after the response (deduct_when) must not turn a stored
+    # signature into a 500; checks before the view fall back to memory instead.
+    RATELIMIT_SWALLOW_ERRORS = True
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
@@ -159,6 +162,9 @@ class Config:
         self.ADMIN_IDLE_MINUTES = _int_env("ADMIN_IDLE_MINUTES", 30)
         self.ADMIN_MAX_FAILED_LOGINS = _int_env("ADMIN_MAX_FAILED_LOGINS", 5)
         self.ADMIN_LOCK_MINUTES = _int_env("ADMIN_LOCK_MINUTES", 15)
+        # Guesses at one account from all addresses together; known devices still get in.
+        self.ADMIN_ACCOUNT_MAX_FAILED_LOGINS = _int_env("ADMIN_ACCOUNT_MAX_FAILED_LOGINS", 30)
+        self.ADMIN_DEVICE_DAYS = _int_env("ADMIN_DEVICE_DAYS", 90)
 
         # Supporters' data keys (keys.py): the value itself, or a file that holds it.
         for setting in ("DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
@@ -242,7 +248,9 @@ def check_production_settings(config) -> None:
         raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
-    if config.get("RATELIMIT_ENABLED") and (config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory"):
+    if not config.get("RATELIMIT_ENABLED"):
+        raise RuntimeError("Production must not switch rate limits off (RATELIMIT_ENABLED=false).")
+    if (config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory"):
         raise RuntimeError(
             "Production needs RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379): with memory:// "
             "every gunicorn worker and machine counts on its own, so each limit multiplies by them."

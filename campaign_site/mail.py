@@ -8,7 +8,6 @@ import os
 import secrets
 import smtplib
 import ssl
-import unicodedata
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -23,7 +22,8 @@ from flask_babel import lazy_gettext as _l
 
 from . import tokens
 from .i18n import language_root
-from .models import Signature, utcnow
+from .models import CONFIRMED, Signature, utcnow
+from .text import public_name
 
 SUBJECTS = {
     "confirm": _l("Confirm your signature for Justice for Sergei"),
@@ -75,7 +75,10 @@ def build_message(kind: str, signature: Signature) -> EmailMessage:
 def _build_message(kind: str, signature: Signature) -> EmailMessage:
     person = signature.person()  # decrypted only here, while the message is built
     context = {
-        "name": greeting_name(person.given_name),
+        # Only a confirmed supporter is greeted by name, never in the confirmation request:
+        # until then the name was typed by whoever entered this address, perhaps to put
+        # words in front of its owner.
+        "name": public_name(person.given_name) if _may_greet_by_name(kind, signature) else None,
         "subject": str(SUBJECTS[kind]),
         "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
         "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
@@ -100,37 +103,6 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     return message
 
 
-# A greeting word is letters (any script) with inner marks, apostrophes or hyphens and
-# at most a final full stop: never a link, an address, digits or a long run of text.
-GREETING_NAME_MAX = 30
-_GREETING_INNER = frozenset("'’-")
-
-
-def greeting_name(given_name: str) -> str | None:
-    """The given name, if an email may greet with it: it looks like a name.
-
-    Anyone can sign with someone else's address, so the greeting must not carry a link,
-    an address or a message to the mailbox's real owner; otherwise (and for signatures
-    from before given names were asked for) the email says "Dear supporter".
-    """
-    words = given_name.split()
-    if not words or len(given_name) > GREETING_NAME_MAX:
-        return None
-    return given_name if all(_greetable(word) for word in words) else None
-
-
-def _greetable(word: str) -> bool:
-    word = word.removesuffix(".")
-    return bool(word) and _is_letter(word[0]) and all(
-        _is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _GREETING_INNER
-        for ch in word
-    )
-
-
-def _is_letter(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("L")
-
-
 def wire_address(email: str, smtputf8: bool) -> str:
     """The address as it goes to the mail server.
 
@@ -146,6 +118,10 @@ def wire_address(email: str, smtputf8: bool) -> str:
     if not smtputf8:
         raise PermanentMailError("the address needs SMTPUTF8, which MAIL_SMTPUTF8 does not allow")
     return checked.normalized
+
+
+def _may_greet_by_name(kind: str, signature: Signature) -> bool:
+    return kind != "confirm" and signature.status == CONFIRMED
 
 
 def _domain_of(address: str) -> str:

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .database import write_transaction
 from .extensions import db
@@ -78,9 +79,14 @@ def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
         or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
     )
     with write_transaction(db.session):
+        # Still leased: claimed, then never recorded, so its worker died while sending it.
         db.session.execute(
             update(OutboxMessage)
-            .where(*due, OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"])
+            .where(
+                *due,
+                OutboxMessage.leased_until.is_not(None),
+                OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"],
+            )
             .values(failed_at=now, last_error="given up: a worker stopped while sending it")
         )
         ids = db.session.scalars(
@@ -129,7 +135,14 @@ def _build(message_id: int) -> EmailMessage | None:
 
 
 def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:
-    """Record a failed attempt: given up, or retried later, by the kind of failure."""
+    """Record a failed attempt: given up, or retried later, by the kind of failure.
+
+    A database error is not the message's fault: it goes up to the worker's loop, which
+    waits for the database; the lease brings the message back afterwards.
+    """
+    if isinstance(error, SQLAlchemyError):
+        db.session.rollback()
+        raise error
     attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
     db.session.rollback()
     if attempts is None:

@@ -9,10 +9,12 @@ If Redis stops answering, signing and the email links go on under per-process li
 since its guesses could no longer be counted across workers (admin/views.py).
 """
 
+import ipaddress
+
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItemPerSecond, parse
+from limits import RateLimitItemPerSecond, parse, parse_many
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -25,7 +27,7 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 def _login_account_and_source() -> str:
     """The account being tried from this address: a guesser elsewhere never locks out its owner."""
-    return f"account:{normalize_admin_email(request.form.get('email', ''))}|{get_remote_address()}"
+    return f"account:{normalize_admin_email(request.form.get('email', ''))}|{source_block(get_remote_address())}"
 
 
 # (endpoint, setting holding the limit, extra options)
@@ -33,14 +35,10 @@ def _stored(response) -> bool:
     return response.status_code == 303  # the thank-you redirect: a signature was taken
 
 
-def _refused(response) -> bool:
-    return response.status_code == 422  # the form came back with errors
-
-
 LIMITS = [
-    # Only what is stored uses up the allowance; failed forms have a limit of their own.
+    # Only what is stored uses up the allowance; failed forms have a limit of their own,
+    # counted in the view (invalid_form_allowed), so junk never blocks a valid signature.
     ("public.sign", "SIGN_RATE_LIMIT", {"deduct_when": _stored}),
-    ("public.sign", "SIGN_INVALID_RATE_LIMIT", {"deduct_when": _refused, "scope": "sign-invalid"}),
     ("links.confirm", "LINK_RATE_LIMIT", {}),
     ("links.withdraw", "LINK_RATE_LIMIT", {}),
     ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
@@ -80,9 +78,9 @@ def register(app: Flask) -> None:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     storage = limiter.storage if app.config["RATELIMIT_ENABLED"] else MemoryStorage()
     app.extensions["campaign_site.login_lockout"] = LoginLockout(storage, app.config)
-    app.extensions["campaign_site.busy_addresses"] = (
-        MovingWindowRateLimiter(storage), parse(app.config["SIGN_REVIEW_THRESHOLD"])
-    )
+    window = MovingWindowRateLimiter(storage)
+    app.extensions["campaign_site.busy_addresses"] = (window, parse(app.config["SIGN_REVIEW_THRESHOLD"]))
+    app.extensions["campaign_site.invalid_forms"] = (window, parse_many(app.config["SIGN_INVALID_RATE_LIMIT"]))
 
 
 def _limiter() -> Limiter:
@@ -101,6 +99,21 @@ def busy_address_marks() -> list[str]:
     return [BUSY_ADDRESS] if busy else []
 
 
+def invalid_form_allowed() -> int | None:
+    """Count a form that failed validation; None while under SIGN_INVALID_RATE_LIMIT, else the
+    seconds until the fullest window frees up. Checked for failed forms only: a valid
+    signature from the same address is never refused because of them."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    window, limits = current_app.extensions["campaign_site.invalid_forms"]
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"] or "campaign_site", "sign-invalid", get_remote_address())
+    try:
+        over = [limit for limit in limits if not window.hit(limit, *keys)]
+    except Exception:  # noqa: BLE001 - the store is down: answer the form, uncounted
+        return None
+    return max(limit.get_expiry() for limit in over) if over else None
+
+
 def store_reachable() -> bool:
     """Whether the shared count store answers now (memory:// always does)."""
     if not current_app.config["RATELIMIT_ENABLED"]:
@@ -112,30 +125,54 @@ def store_reachable() -> bool:
 
 
 class LoginLockout:
-    """Wrong passwords counted per account and source address together (OWASP's advice).
+    """Wrong passwords counted as OWASP advises, so guessing is slow and owners keep access.
 
-    ADMIN_MAX_FAILED_LOGINS wrong passwords from one address lock that account for that
-    address for ADMIN_LOCK_MINUTES (a moving window); the owner, signing in from elsewhere,
-    is never locked out by someone who merely knows the address.
+    Per account and source address: ADMIN_MAX_FAILED_LOGINS wrong passwords lock that
+    account for that address for ADMIN_LOCK_MINUTES (a moving window); a guesser elsewhere
+    never locks the owner out. Per account alone: ADMIN_ACCOUNT_MAX_FAILED_LOGINS in the
+    same window (guesses spread over many addresses) lock the account for every browser
+    except the admin's known devices (a signed cookie set at each successful login).
+    IPv6 sources count per /64, the block one machine usually holds.
     """
 
     def __init__(self, storage: Storage, config) -> None:
         self.window = MovingWindowRateLimiter(storage)
         seconds = max(1, round(config["ADMIN_LOCK_MINUTES"] * 60))
-        self.item = RateLimitItemPerSecond(config["ADMIN_MAX_FAILED_LOGINS"], seconds)
+        self.per_source = RateLimitItemPerSecond(config["ADMIN_MAX_FAILED_LOGINS"], seconds)
+        self.per_account = RateLimitItemPerSecond(config["ADMIN_ACCOUNT_MAX_FAILED_LOGINS"], seconds)
         self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
 
-    def _key(self, account: str, source: str) -> tuple[str, ...]:
-        return (self.prefix, "admin-login-failures", normalize_admin_email(account), source)
+    def _keys(self, account: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        account = normalize_admin_email(account)
+        by_source = (self.prefix, "admin-login-failures", account, source_block(source))
+        return by_source, (self.prefix, "admin-login-failures-all", account)
 
-    def locked(self, account: str, source: str) -> bool:
-        return not self.window.test(self.item, *self._key(account, source))
+    def locked(self, account: str, source: str, known_device: bool) -> bool:
+        by_source, by_account = self._keys(account, source)
+        if not self.window.test(self.per_source, *by_source):
+            return True
+        return not known_device and not self.window.test(self.per_account, *by_account)
 
     def record_failure(self, account: str, source: str) -> None:
-        self.window.hit(self.item, *self._key(account, source))
+        by_source, by_account = self._keys(account, source)
+        self.window.hit(self.per_source, *by_source)
+        self.window.hit(self.per_account, *by_account)
 
     def clear(self, account: str, source: str) -> None:
-        self.window.clear(self.item, *self._key(account, source))
+        self.window.clear(self.per_source, *self._keys(account, source)[0])
+
+
+def source_block(address: str) -> str:
+    """The client address as counted: IPv4 whole, IPv6 by its /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def login_lockout() -> LoginLockout:

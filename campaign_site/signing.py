@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from . import key_maintenance, outbox, short_cache, tokens
 from .countries import country_name
 from .database import write_transaction
+from .text import public_name
 from .extensions import db
 from .keys import Keyring, data_keyring
 from .personal_data import Person, UnreadableData, blind_indexes, open_fields, seal
@@ -394,8 +395,9 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
         except UnreadableData as error:  # the page stays up; the operator is told
             current_app.logger.error("recent signers: %s", error)
             continue
-        if given_name:  # a signature from before given names were asked for is not shown
-            signers.append(RecentSigner(given_name, code))
+        shown = public_name(given_name)  # None: nothing name-like, or a signature from
+        if shown:  # before given names were asked for
+            signers.append(RecentSigner(shown, code))
     return signers
 
 

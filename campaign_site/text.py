@@ -32,3 +32,28 @@ def without_addresses(text: str) -> str:
 def normalize_admin_email(email: str) -> str:
     """Admin logins ignore letter case, stray control characters and surrounding spaces."""
     return (clean_text(email) or "").casefold()
+
+
+# A shown name is one word of letters (any script) with inner marks, apostrophes or hyphens
+# and at most a final full stop: never a link, an address, digits, a slogan or a long text.
+PUBLIC_NAME_MAX = 30
+_NAME_INNER = frozenset("'’-")
+
+
+def public_name(given_name: str) -> str | None:
+    """What the site may show of a given name (recent signers, greetings): its first word,
+    if that looks like a name; otherwise None, and nothing is shown."""
+    words = given_name.split()
+    if not words:
+        return None
+    word = words[0]
+    letters = word.removesuffix(".")
+    if not letters or len(word) > PUBLIC_NAME_MAX or not _is_letter(letters[0]):
+        return None
+    if all(_is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _NAME_INNER for ch in letters):
+        return word
+    return None
+
+
+def _is_letter(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("L")

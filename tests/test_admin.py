@@ -121,7 +121,7 @@ def test_export_holds_confirmed_signatures_with_cyrillic_intact(app, client, adm
     _, body = _export(admin_client, query="")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
-    assert [r["name"] for r in rows] == ["Сергей Магнитский", "Zoë Ångström"]
+    assert [(r["given_name"], r["family_name"]) for r in rows] == [("Сергей", "Магнитский"), ("Zoë", "Ångström")]
     first = rows[0]
     assert first["email"] == "sergei@example.org"
     assert (first["country"], first["postcode_city"]) == ("RU", "Москва")
@@ -143,7 +143,7 @@ def test_export_filters_by_status(app, client, admin_client, query, names):
     sign(client, name="Pending Two", email="two@example.org")
     _, body = _export(admin_client, query)
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert [r["name"] for r in rows] == names
+    assert [f'{r["given_name"]} {r["family_name"]}' for r in rows] == names
 
 
 def test_export_with_an_unknown_filter_is_refused_clearly(admin_client):
@@ -153,19 +153,21 @@ def test_export_with_an_unknown_filter_is_refused_clearly(admin_client):
 
 
 def test_export_quotes_commas_quotes_and_uses_crlf(client, admin_client):
-    sign(client, name='Ann "Nan" Smith, Jr.', email="ann@example.org")
+    sign(client, given_name='Ann "Nan"', family_name="Smith, Jr.", email="ann@example.org")
     _, body = _export(admin_client)
     text = body.decode("utf-8-sig")
-    assert ',"Ann ""Nan"" Smith, Jr.",' in text
+    assert ',"Ann ""Nan""","Smith, Jr.",' in text
     assert text.count("\r\n") == 2 and "\n" not in text.replace("\r\n", "")
 
 
 @pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
 def test_export_defuses_spreadsheet_formulas(client, admin_client, dangerous):
-    sign(client, name=dangerous + " Ann", email="f@example.org", postcode_city=dangerous)
+    sign(client, given_name=dangerous + " Ann", family_name=dangerous + " Smith", email="f@example.org",
+         postcode_city=dangerous)
     _, body = _export(admin_client)
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert row["name"] == "'" + dangerous + " Ann"
+    assert row["given_name"] == "'" + dangerous + " Ann"
+    assert row["family_name"] == "'" + dangerous + " Smith"
     assert row["postcode_city"] == "'" + dangerous
 
 

@@ -143,3 +143,10 @@ def test_production_refuses_per_process_rate_limits(production_env):
     production_env.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI.*each limit multiplies"):
         create_app()
+
+
+def test_production_refuses_rate_limits_switched_off(production_env):
+    """Admin lockout and every limit live in the shared store: off is not an option."""
+    production_env.setenv("RATELIMIT_ENABLED", "false")
+    with pytest.raises(RuntimeError, match="RATELIMIT_ENABLED"):
+        create_app()

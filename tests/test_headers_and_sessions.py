@@ -166,6 +166,43 @@ def test_a_guesser_cannot_lock_the_admin_out_from_elsewhere(app_factory, admin_c
     assert _log_in(owner, email, password, ip="198.51.100.20").status_code == 303
 
 
+def test_guesses_spread_over_many_addresses_lock_the_account_but_not_its_known_devices(
+    app_factory, admin_credentials
+):
+    email, password = admin_credentials
+    app = app_factory(TRUSTED_PROXIES=1, ADMIN_ACCOUNT_MAX_FAILED_LOGINS=6)
+    owner = app.test_client()
+    assert _log_in(owner, email, password, ip="198.51.100.20").status_code == 303  # a known device now
+    owner.post("/admin/logout", data={"csrf_token": csrf_token_from(owner.get("/admin/").get_data(as_text=True))})
+    botnet = app.test_client()
+    for n in range(6):  # one guess from each of many addresses
+        assert _log_in(botnet, email, "wrong password", ip=f"203.0.113.{n}").status_code == 422
+    stranger = app.test_client()
+    assert _log_in(stranger, email, password, ip="192.0.2.77").status_code == 422  # a new browser: locked
+    assert _log_in(owner, email, password, ip="192.0.2.78").status_code == 303  # the known device gets in
+
+
+def test_a_forged_device_cookie_does_not_unlock_the_account(app_factory, admin_credentials):
+    email, password = admin_credentials
+    app = app_factory(TRUSTED_PROXIES=1, ADMIN_ACCOUNT_MAX_FAILED_LOGINS=2)
+    botnet = app.test_client()
+    for n in range(2):
+        _log_in(botnet, email, "wrong password", ip=f"203.0.113.{n}")
+    forger = app.test_client()
+    forger.set_cookie("admin_device", "WzFd.forged.signature", path="/admin")
+    assert _log_in(forger, email, password, ip="192.0.2.9").status_code == 422
+
+
+def test_an_ipv6_guesser_counts_as_one_source_per_64(app_factory, admin_credentials):
+    """One machine holds a whole /64: new addresses in it are not new guessers."""
+    email, password = admin_credentials
+    client = app_factory(TRUSTED_PROXIES=1).test_client()
+    for n in range(5):
+        _log_in(client, email, "wrong password", ip=f"2001:db8:1:2::{n + 1:x}")
+    assert _log_in(client, email, password, ip="2001:db8:1:2::ffff").status_code == 422
+    assert _log_in(client, email, password, ip="2001:db8:1:3::1").status_code == 303
+
+
 def test_a_success_resets_the_failure_count(app, client, admin_credentials):
     email, password = admin_credentials
     for _ in range(4):

@@ -1,6 +1,8 @@
 """No single message stops the mail: internationalised addresses, hostile names and
 messages that cannot be built are each dealt with on their own, and the rest go out."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, insert, select, update
 
@@ -8,7 +10,7 @@ from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, Signature, utcnow
 from campaign_site.signing import NewSignature, record_signature
 from mailserver import MailServer
-from support import sign, stored_signatures
+from support import confirm_pending, sign, stored_signatures
 from test_confirmation import outbox_rows, run_worker
 
 CRLF_NAME = "=?utf-8?q?x=0D=0ABcc=3A_a=40evil.test?="
@@ -142,8 +144,8 @@ def test_a_message_that_kills_its_worker_runs_out_of_attempts(app_factory, mail_
     for _ in range(2):
         with app.app_context():
             assert claim_due(10)  # claimed, then the worker "dies" before recording anything
-            db.session.execute(update(OutboxMessage).values(leased_until=None))
-            db.session.commit()
+            db.session.execute(update(OutboxMessage).values(leased_until=utcnow() - timedelta(seconds=1)))
+            db.session.commit()  # ...and its lease runs out
     run_worker(app)
     [message] = outbox_rows(app)
     assert message.failed_at is not None and "worker stopped" in message.last_error
@@ -179,20 +181,38 @@ def test_a_name_typed_by_anyone_never_enters_a_header_or_a_link(mail_app, mail_s
 
 
 @pytest.mark.parametrize(
-    ("name", "greeting"),
+    ("given_name", "greeting"),
     [
-        ("Anna Schmidt", "Dear Anna,"),
-        ("Jean-Luc Picard", "Dear Jean-Luc,"),
+        ("Anna", "Dear Anna,"),
+        ("Jean-Luc", "Dear Jean-Luc,"),
         ("O'Brien", "Dear O'Brien,"),
-        ("J. Smith", "Dear J.,"),
-        ("Nguyễn Văn An", "Dear Nguyễn,"),
+        ("J.", "Dear J.,"),
+        ("Nguyễn Văn", "Dear Nguyễn,"),
+        ("ВАС ВИДЯТ", "Dear ВАС,"),  # one word at most, never a sentence
     ],
 )
-def test_real_names_are_greeted(mail_app, mail_server, name, greeting):
-    sign(mail_app.test_client(), name=name)
+def test_a_confirmed_supporter_is_greeted_by_the_first_word_of_their_given_name(
+    app_factory, mail_server, given_name, greeting
+):
+    app = app_factory(**mail_server.settings(), RESEND_INTERVAL_MINUTES=0)
+    client = app.test_client()
+    sign(client, given_name=given_name, family_name="Smith")
+    confirm_pending(app, client)
+    sign(client, given_name=given_name, family_name="Smith")  # again: the "already signed" note
+    run_worker(app)
+    confirmation, note = [m.get_body(preferencelist=("plain",)).get_content() for m in mail_server.inbox.messages]
+    assert confirmation.splitlines()[0] == "Dear supporter,"
+    assert note.splitlines()[0] == greeting
+
+
+def test_the_confirmation_email_never_greets_by_a_name_typed_by_anyone(mail_app, mail_server):
+    """Until the address's owner confirms, the name was typed by whoever entered the address."""
+    sign(mail_app.test_client(), given_name="Traitor", email="victim@example.org")
     run_worker(mail_app)
-    text = mail_server.inbox.messages[0].get_body(preferencelist=("plain",)).get_content()
-    assert text.splitlines()[0] == greeting
+    [message] = mail_server.inbox.messages
+    for part in ("plain", "html"):
+        body = message.get_body(preferencelist=(part,)).get_content()
+        assert "Traitor" not in body and "Dear supporter," in body
 
 
 def test_given_up_mail_is_counted_on_the_dashboard(app_factory, mail_server, admin_client):
@@ -204,3 +224,16 @@ def test_given_up_mail_is_counted_on_the_dashboard(app_factory, mail_server, adm
         assert db.session.scalar(select(func.count()).where(OutboxMessage.failed_at.is_not(None))) == 1
     page = admin_client.get("/admin/").get_data(as_text=True)
     assert "Emails given up" in page and "550" in page and "nobody@" not in page
+
+
+def test_a_message_waiting_for_its_key_is_not_given_up_as_a_dead_worker(app_factory, mail_server):
+    """Retried many times while a data key is missing: recorded attempts are not crashes."""
+    from campaign_site.keys import new_key
+
+    signed_directly(app_factory(), "patient.key@example.org")
+    app = app_factory(**mail_server.settings(), MAIL_MAX_ATTEMPTS=2, DATA_ENCRYPTION_KEY=new_key())
+    for _ in range(4):
+        make_due(app)
+        run_worker(app)
+    [message] = outbox_rows(app)
+    assert message.attempts == 4 and message.failed_at is None  # still waiting for the key

@@ -8,7 +8,8 @@ addresses exist or which are locked.
 import time
 from functools import wraps
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import Response, current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,13 +29,14 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def authenticate(email: str, password: str) -> AdminUser | None:
     """The admin with these credentials, or None; the same work is done either way.
 
-    Wrong passwords lock the account for the address they came from only (rate_limits.py).
+    Wrong passwords lock the account for the address they came from, and, past a higher
+    count from everywhere, for every browser but the admin's known devices (rate_limits.py).
     """
     lockout, source = login_lockout(), request.remote_addr or "unknown"
     admin = db.session.scalar(
         select(AdminUser).where(AdminUser.email == normalize_admin_email(email))
     )
-    locked = lockout.locked(email, source)
+    locked = lockout.locked(email, source, known_device=is_known_device(admin))
     if admin is None or locked:
         check_password_hash(_DUMMY_HASH, password)
     elif check_password_hash(admin.password_hash, password):
@@ -46,6 +48,34 @@ def authenticate(email: str, password: str) -> AdminUser | None:
             "admin login failed for %s", f"account {admin.id}" if admin else "an unknown address"
         )
     return None
+
+
+DEVICE_COOKIE = "admin_device"
+_DEVICE_SALT = "admin-known-device"
+
+
+def is_known_device(admin: AdminUser | None) -> bool:
+    """Whether this browser logged in to this account before (a cookie we signed then)."""
+    token = request.cookies.get(DEVICE_COOKIE)
+    if admin is None or not token:
+        return False
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
+    try:
+        admin_ids = serializer.loads(token, max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400)
+    except BadSignature:
+        return False
+    return isinstance(admin_ids, list) and admin.id in admin_ids
+
+
+def remember_device(response: Response, admin: AdminUser) -> Response:
+    """Mark this browser as the admin's known device (it keeps access while guessers are locked out)."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE, serializer.dumps([admin.id]),
+        max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400, path="/admin",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True, samesite="Strict",
+    )
+    return response
 
 
 def log_in(admin: AdminUser) -> None:

@@ -23,6 +23,7 @@ from .auth import (
     log_in,
     log_out,
     login_required,
+    remember_device,
     safe_next,
 )
 from .forms import FindSignatureForm, LoginForm
@@ -60,7 +61,7 @@ def login():
         admin = authenticate(form.email.data, form.password.data)
         if admin is not None:
             log_in(admin)
-            return redirect(safe_next(request.args.get("next")), code=303)
+            return remember_device(redirect(safe_next(request.args.get("next")), code=303), admin)
         form.form_errors.append(LOGIN_FAILED)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("admin/login.html", form=form), status

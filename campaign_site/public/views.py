@@ -56,6 +56,9 @@ def sign():
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
         return redirect(url_for("public.thanks"), code=303)
     if not form.validate():
+        retry_after = rate_limits.invalid_form_allowed()
+        if retry_after is not None:  # a flood of junk: slowed, and never stored anyway
+            return render_rate_limited_form(retry_after)
         return render_campaign_page(form), 422
     marks = bots.timing_marks(form) + rate_limits.busy_address_marks()
     signing.record_signature(form.to_signature(marks))
