@@ -12,7 +12,9 @@ from test_browser import LiveSite, browser  # noqa: F401  (the module's Chromium
 @pytest.fixture(scope="module")
 def strict_site(tmp_path_factory):
     live = LiveSite(tmp_path_factory.mktemp("fast-hands"))
-    live.app.config["SIGNING_MIN_SECONDS"] = 3  # the production default
+    # Well above the few seconds the browser below takes even on a busy machine (the stamp
+    # counts whole seconds); production's default is 3.
+    live.app.config["SIGNING_MIN_SECONDS"] = 10
     yield live
     live.stop()
 
@@ -30,7 +32,7 @@ def test_an_autofilled_form_sent_at_once_is_stored_and_marked(strict_site, brows
         page.select_option("#country", "UA")
         page.get_by_role("button", name="Sign the petition").click()
         page.wait_for_url("**/thank-you")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 9
         assert page.locator("#leave_this_empty").count() == 0  # left behind on the form page
     finally:
         context.close()
