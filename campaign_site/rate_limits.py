@@ -27,14 +27,15 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 def _login_account_and_source() -> str:
     """The account being tried from this address: a guesser elsewhere never locks out its owner."""
-    return f"account:{normalize_admin_email(request.form.get('email', ''))}|{source_block(get_remote_address())}"
+    account = normalize_admin_email(request.form.get("email", ""))
+    return f"account:{account}|{source_block(get_remote_address())}"
 
 
-# (endpoint, setting holding the limit, extra options)
 def _stored(response) -> bool:
     return response.status_code == 303  # the thank-you redirect: a signature was taken
 
 
+# (endpoint, setting holding the limit, extra options)
 LIMITS = [
     # Only what is stored uses up the allowance; failed forms have a limit of their own,
     # counted in the view (invalid_form_allowed), so junk never blocks a valid signature.
