@@ -88,9 +88,6 @@ class Config:
     # No X-RateLimit-* headers: they cost a storage round trip per request. The 429 page
     # sets Retry-After itself (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
-    # A store error while counting after the response (deduct_when) must not turn a stored
-    # signature into a 500; checks before the view fall back to memory instead.
-    RATELIMIT_SWALLOW_ERRORS = True
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)

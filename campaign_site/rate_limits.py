@@ -10,15 +10,15 @@ since its guesses could no longer be counted across workers (admin/views.py).
 """
 
 import ipaddress
+import time
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerSecond, parse, parse_many
-from limits.storage import MemoryStorage, Storage
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from .signing import BUSY_ADDRESS
 from .text import normalize_admin_email
 
 # A Redis that does not answer must cost a request half a second at most, not a minute.
@@ -31,15 +31,10 @@ def _login_account_and_source() -> str:
     return f"account:{account}|{source_block(get_remote_address())}"
 
 
-def _stored(response) -> bool:
-    return response.status_code == 303  # the thank-you redirect: a signature was taken
-
-
-# (endpoint, setting holding the limit, extra options)
+# (endpoint, setting holding the limit, extra options). Signing is counted in its view
+# instead (SigningCounters): only valid forms use up the allowance, and failed ones have a
+# limit of their own (invalid_form_allowed), so junk never blocks a valid signature.
 LIMITS = [
-    # Only what is stored uses up the allowance; failed forms have a limit of their own,
-    # counted in the view (invalid_form_allowed), so junk never blocks a valid signature.
-    ("public.sign", "SIGN_RATE_LIMIT", {"deduct_when": _stored}),
     ("links.confirm", "LINK_RATE_LIMIT", {}),
     ("links.withdraw", "LINK_RATE_LIMIT", {}),
     ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
@@ -79,8 +74,8 @@ def register(app: Flask) -> None:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     storage = limiter.storage if app.config["RATELIMIT_ENABLED"] else MemoryStorage()
     app.extensions["campaign_site.login_lockout"] = LoginLockout(storage, app.config)
+    app.extensions["campaign_site.signing_counters"] = SigningCounters(storage, app.config)
     window = MovingWindowRateLimiter(storage)
-    app.extensions["campaign_site.busy_addresses"] = (window, parse(app.config["SIGN_REVIEW_THRESHOLD"]))
     app.extensions["campaign_site.invalid_forms"] = (window, parse_many(app.config["SIGN_INVALID_RATE_LIMIT"]))
 
 
@@ -88,16 +83,69 @@ def _limiter() -> Limiter:
     return current_app.extensions["campaign_site.limiter"]
 
 
-def busy_address_marks() -> list[str]:
-    """[BUSY_ADDRESS] once this client address has sent more signatures than
-    SIGN_REVIEW_THRESHOLD allows in its window; the signature is stored either way."""
-    window, limit = current_app.extensions["campaign_site.busy_addresses"]
-    prefix = current_app.config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
-    try:
-        busy = not window.hit(limit, prefix, "sign-review", get_remote_address())
-    except Exception:  # noqa: BLE001 - the store is down: sign on, unmarked (logged by the limiter)
-        busy = False
-    return [BUSY_ADDRESS] if busy else []
+class SigningCounters:
+    """Fixed-window counts of valid signatures per client address: the ceiling
+    (SIGN_RATE_LIMIT) and the review threshold (SIGN_REVIEW_THRESHOLD).
+
+    Every window is counted in one Redis round trip (a pipeline of SET NX EX and INCR per
+    window), as these are checked on every signature. While Redis does not answer, each
+    process counts alone for a few seconds before trying it again, as Flask-Limiter does.
+    """
+
+    RETRY_STORE_AFTER = 5.0  # seconds
+
+    def __init__(self, storage: Storage, config) -> None:
+        self.storage = storage
+        self.enabled = config["RATELIMIT_ENABLED"]
+        self.ceilings = parse_many(config["SIGN_RATE_LIMIT"])
+        self.review = parse(config["SIGN_REVIEW_THRESHOLD"])
+        self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
+        self.fallback = MemoryStorage()
+        self.store_down_until = 0.0
+
+    def count(self, address: str) -> tuple[int | None, bool]:
+        """Count a signature from address: (seconds to wait when over the ceiling, else
+        None; whether the address is busy enough to mark it for review)."""
+        if not self.enabled:
+            return None, False
+        now = time.time()
+        windows = [*self.ceilings, self.review]
+        keys = [(self._key(address, window, now), window.get_expiry()) for window in windows]
+        counts = self._increment(keys, now)
+        over = [window for window, n in zip(self.ceilings, counts) if n > window.amount]
+        wait = max(int(w.get_expiry() - now % w.get_expiry()) + 1 for w in over) if over else None
+        return wait, counts[-1] > self.review.amount
+
+    def _key(self, address: str, window, now: float) -> str:
+        seconds = window.get_expiry()
+        return f"{self.prefix}/signatures/{address}/{seconds}/{int(now // seconds)}"
+
+    def _increment(self, keys: list[tuple[str, int]], now: float) -> list[int]:
+        if now >= self.store_down_until:
+            try:
+                return self._increment_in(self.storage, keys)
+            except Exception as error:  # noqa: BLE001 - any store failure: count per process
+                self.store_down_until = now + self.RETRY_STORE_AFTER
+                current_app.logger.warning(
+                    "signing limits: the rate-limit store does not answer (%s); "
+                    "falling back to in-memory storage", type(error).__name__
+                )
+        return self._increment_in(self.fallback, keys)
+
+    @staticmethod
+    def _increment_in(storage: Storage, keys: list[tuple[str, int]]) -> list[int]:
+        if isinstance(storage, RedisStorage):
+            pipeline = storage.get_connection().pipeline(transaction=False)
+            for key, seconds in keys:
+                pipeline.set(key, 0, ex=seconds, nx=True)
+                pipeline.incr(key)
+            return pipeline.execute()[1::2]
+        return [storage.incr(key, seconds) for key, seconds in keys]
+
+
+def count_signature() -> tuple[int | None, bool]:
+    """SigningCounters.count for this request's client address."""
+    return current_app.extensions["campaign_site.signing_counters"].count(get_remote_address())
 
 
 def invalid_form_allowed() -> int | None:

@@ -79,7 +79,9 @@ def test_thirty_people_behind_one_address_all_sign_and_count(app_factory, mail_s
         assert visitor.get(link).status_code == 200
     assert visitor.get("/api/count").get_json()["count"] == 30
     marks = [s.review_marks for s in stored_signatures(app)]
-    assert marks.count("busy_address") == 10  # above SIGN_REVIEW_THRESHOLD (20 per 10 minutes)
+    # Above SIGN_REVIEW_THRESHOLD (20 per 10 minutes): the last 10, or fewer if the run
+    # straddled the end of a ten-minute window.
+    assert 1 <= marks.count("busy_address") <= 10 and marks[-1] == "busy_address"
     assert set(marks) == {"", "busy_address"}
 
 

@@ -60,7 +60,10 @@ def sign():
         if retry_after is not None:  # a flood of junk: slowed, and never stored anyway
             return render_rate_limited_form(retry_after)
         return render_campaign_page(form), 422
-    marks = bots.timing_marks(form) + rate_limits.busy_address_marks()
+    retry_after, busy = rate_limits.count_signature()
+    if retry_after is not None:  # above the ceiling for this address: a scripted flood
+        return render_rate_limited_form(retry_after)
+    marks = bots.timing_marks(form) + ([signing.BUSY_ADDRESS] if busy else [])
     signing.record_signature(form.to_signature(marks))
     return redirect(url_for("public.thanks"), code=303)
 
