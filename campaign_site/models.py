@@ -76,7 +76,8 @@ class Signature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce)
+    # Emailed links carry it and find the signature by it (tokens.py).
+    token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce, index=True)
     # When the supporter was last emailed; repeat sign-ups may not mail more often.
     last_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why organisers may want a second look (signing.TOO_FAST, ...), comma-separated; the

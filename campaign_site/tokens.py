@@ -1,12 +1,16 @@
 """Signed, single-purpose links for emails: confirm, withdraw, unsubscribe.
 
-A token names a signature and carries its random nonce, signed with SECRET_KEY and a
-salt per purpose, so a confirm link cannot be used to withdraw, and a link outlives
-neither the signature it names nor a reused id. Nothing secret is stored.
+A token carries the signature's random nonce, signed with SECRET_KEY and a salt per
+purpose, so a confirm link cannot be used to withdraw, and a link outlives neither the
+signature it names nor a reused id. Nothing secret is stored. The payload is readable (it
+is signed, not encrypted), so it holds no row id: ids come in order, and on SQLite a repeat
+signature takes none, so ids read from one's own links around a victim's signing would tell
+whether that address had signed. Links mailed before carry [id, nonce] and still work.
 """
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from .extensions import db
 from .models import Signature
@@ -37,7 +41,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def make_token(signature: Signature, purpose: str) -> str:
     """A token for one purpose on one signature."""
-    return _serializer(purpose).dumps([signature.id, signature.token_nonce])
+    return _serializer(purpose).dumps([signature.token_nonce])
 
 
 def max_age(purpose: str) -> int | None:
@@ -64,7 +68,9 @@ def signature_for(token: str, purpose: str) -> Signature:
 
 
 def _lookup(payload) -> Signature | None:
-    """The signature a decoded payload names, if it exists with the same nonce."""
+    """The signature a decoded payload names: [nonce], or the older [id, nonce]."""
+    if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], str):
+        return db.session.scalar(select(Signature).where(Signature.token_nonce == payload[0]))
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
         return None
     signature_id, nonce = payload
