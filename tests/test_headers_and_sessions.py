@@ -6,11 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from campaign_site import create_app
 from campaign_site.extensions import db
-from campaign_site.models import AdminUser, utcnow
 from campaign_site.keys import new_key
 from support import csrf_token_from, sign
 
