@@ -70,8 +70,8 @@ def renew_withdraw_link(token: str):
         _("Please look for our email"),
         _("If we still hold the signature this link belonged to, we are sending a new link to "
           "the address it was signed with. It can take a few minutes: please also look in your "
-          "spam folder. We send at most one email an hour, so if you asked a moment ago, the "
-          "earlier email is the one to use."),
+          "spam folder. We do not write to the same address again within a short time, so if "
+          "you asked a moment ago, the earlier email is the one to use."),
     )
 
 
