@@ -104,10 +104,11 @@ def set_signing():
     signing.set_signing_paused(pause)
     current_app.logger.warning("signing %s by admin %s", "paused" if pause else "resumed", current_admin().id)
     seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
+    delay = f"within {seconds} seconds" if seconds > 0 else "at once"
     if pause:
-        flash(f"Signing is paused. Every server shows the notice within {seconds} seconds.")
+        flash(f"Signing is paused. Every server shows the notice {delay}.")
     else:
-        flash(f"Signing is open again. Every server shows the form within {seconds} seconds.")
+        flash(f"Signing is open again. Every server shows the form {delay}.")
     return redirect(url_for("admin.dashboard"), code=303)
 
 
