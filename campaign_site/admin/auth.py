@@ -54,14 +54,17 @@ DEVICE_COOKIE = "admin_device"
 _DEVICE_SALT = "admin-known-device"
 
 
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
+
+
 def is_known_device(admin: AdminUser | None) -> bool:
     """Whether this browser logged in to this account before (a cookie we signed then)."""
     token = request.cookies.get(DEVICE_COOKIE)
     if admin is None or not token:
         return False
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
     try:
-        admin_ids = serializer.loads(token, max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400)
+        admin_ids = _device_serializer().loads(token, max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400)
     except BadSignature:
         return False
     return isinstance(admin_ids, list) and admin.id in admin_ids
@@ -69,9 +72,8 @@ def is_known_device(admin: AdminUser | None) -> bool:
 
 def remember_device(response: Response, admin: AdminUser) -> Response:
     """Mark this browser as the admin's known device (it keeps access while guessers are locked out)."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
     response.set_cookie(
-        DEVICE_COOKIE, serializer.dumps([admin.id]),
+        DEVICE_COOKIE, _device_serializer().dumps([admin.id]),
         max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400, path="/admin",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True, samesite="Strict",
     )
