@@ -19,10 +19,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
-from werkzeug.security import generate_password_hash
 
 from . import key_maintenance, outbox, signing
 from .admin.auth import normalize_admin_email
+from .crypto.passwords import hash_password
 from .database import write_options
 from .extensions import db
 from .keys import blind_keyring, data_keyring, new_key
@@ -55,7 +55,7 @@ def create_admin(email: str) -> None:
     if created:
         admin = AdminUser(email=key, password_hash="")
         db.session.add(admin)
-    admin.password_hash = generate_password_hash(password)
+    admin.password_hash = hash_password(password)
     db.session.commit()
     click.echo(f"{'Created admin' if created else 'New password set for admin'} {key}.")
 

@@ -8,8 +8,10 @@ signature takes none, so ids read from one's own links around a victim's signing
 whether that address had signed. Links mailed before carry [id, nonce] and still work.
 """
 
+from datetime import datetime
+
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .extensions import db
@@ -33,15 +35,24 @@ class TokenInvalid(Exception):
     """A link we did not make, or one whose signature no longer exists."""
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+def _serializer(purpose: str, issued_at: datetime | None = None) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"signature-{purpose}")
+    secret, salt = current_app.config["SECRET_KEY"], f"signature-{purpose}"
+    if issued_at is None:
+        return URLSafeTimedSerializer(secret, salt=salt)
+    stamp = int(issued_at.timestamp())
+
+    class SignerAt(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return stamp
+
+    return URLSafeTimedSerializer(secret, salt=salt, signer=SignerAt)
 
 
-def make_token(signature: Signature, purpose: str) -> str:
-    """A token for one purpose on one signature."""
-    return _serializer(purpose).dumps([signature.token_nonce])
+def make_token(signature: Signature, purpose: str, issued_at: datetime | None = None) -> str:
+    """A token for one purpose on one signature, dated now (or issued_at: tests of expiry)."""
+    return _serializer(purpose, issued_at).dumps([signature.token_nonce])
 
 
 def max_age(purpose: str) -> int | None:

@@ -13,8 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from mailserver import MailServer
 from sqlalchemy import delete, update
 from sqlalchemy.engine import make_url
+from support import log_in
 
 from campaign_site import create_app
 from campaign_site.extensions import db
@@ -27,8 +30,6 @@ from campaign_site.models import (
     SignatureCountShard,
     SiteSetting,
 )
-from mailserver import MailServer
-from support import csrf_token_from
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -122,13 +123,35 @@ def migrated_database_url(backend, request, tmp_path_factory) -> Iterator[str]:
         server.drop_database(url)
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates shared by every app the run makes: each new app would otherwise
+    parse and compile them again (a quarter of a small test's time). Keyed by the template's
+    source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 @pytest.fixture
 def app_factory(migrated_database_url) -> Iterator:
     """Makes apps on the migrated database with extra settings; empties it afterwards."""
     apps: list[Flask] = []
 
     def make(**settings) -> Flask:
+        # Redis keys of their own, so tests running side by side never share a count.
+        settings.setdefault("RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrated_database_url, **settings})
+        app.jinja_env.bytecode_cache = TEMPLATE_CODE
         apps.append(app)
         return app
 
@@ -201,9 +224,5 @@ def admin_credentials(runner) -> tuple[str, str]:
 def admin_client(client, admin_credentials) -> FlaskClient:
     """A browser logged in as an admin."""
     email, password = admin_credentials
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post(
-        "/admin/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 303
+    assert log_in(client, email, password).status_code == 303
     return client

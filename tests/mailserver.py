@@ -36,8 +36,7 @@ class Inbox:
         return [m for m in self.messages if address in m["To"]]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+def _unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -48,15 +47,23 @@ class MailServer:
 
     def __init__(self, smtputf8: bool = False) -> None:
         self.smtputf8 = smtputf8  # whether the server offers SMTPUTF8 (RFC 6531)
-        self.port = free_port()
+        self.port = 0  # chosen by the first start
         self.inbox = Inbox()
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
-        )
-        self.controller.start()
+        """Listen; the first start picks a port, trying again if another process took it
+        between being seen free and the bind (aiosmtpd needs the number up front)."""
+        for _ in range(20 if self.port == 0 else 1):
+            port = self.port or _unused_port()
+            controller = Controller(self.inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=self.smtputf8)
+            try:
+                controller.start()
+            except OSError:
+                continue
+            self.port, self.controller = port, controller
+            return
+        raise OSError(f"the test SMTP server could not listen (port {self.port or 'any'})")
 
     def stop(self) -> None:
         if self.controller is not None:

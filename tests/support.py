@@ -104,3 +104,13 @@ def blind_index_of(app: Flask, email: str) -> bytes:
 
     with app.app_context():
         return blind_indexes(email)[0]
+
+
+def log_in(client: FlaskClient, email: str, password: str, next_path: str | None = None, ip: str | None = None):
+    """Open the admin login page and submit it as an admin would; returns the response.
+
+    ip: the client address the proxy reports (X-Forwarded-For), for lockout tests."""
+    url = "/admin/login" + (f"?next={next_path}" if next_path else "")
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    headers = {"X-Forwarded-For": ip} if ip else {}
+    return client.post(url, data={"email": email, "password": password, "csrf_token": token}, headers=headers)

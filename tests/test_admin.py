@@ -5,8 +5,7 @@ import io
 from datetime import timezone
 
 import pytest
-
-from support import confirm_pending, csrf_token_from, sign, stored_signatures
+from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/signatures.csv"])
@@ -22,12 +21,6 @@ def test_anonymous_logout_is_sent_to_login(client):
     assert response.headers["Location"].startswith("/admin/login")
 
 
-def _log_in(client, email, password, next_path=None):
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    url = "/admin/login" + (f"?next={next_path}" if next_path else "")
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
-
-
 @pytest.mark.parametrize(
     ("email", "password"),
     [
@@ -36,7 +29,7 @@ def _log_in(client, email, password, next_path=None):
     ],
 )
 def test_failed_login_gives_one_generic_message(client, admin_credentials, email, password):
-    response = _log_in(client, email, password)
+    response = log_in(client, email, password)
     assert response.status_code == 422
     assert "That email and password do not match an admin account, or the account is locked" in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
@@ -44,15 +37,15 @@ def test_failed_login_gives_one_generic_message(client, admin_credentials, email
 
 def test_login_ignores_email_letter_case(client, admin_credentials):
     _, password = admin_credentials
-    assert _log_in(client, "ADMIN@example.org", password).status_code == 303
+    assert log_in(client, "ADMIN@example.org", password).status_code == 303
     assert client.get("/admin/").status_code == 200
 
 
 def test_login_returns_to_the_admin_page_asked_for_but_never_to_another_site(client, admin_credentials):
     email, password = admin_credentials
-    assert _log_in(client, email, password, "/admin/signatures.csv").headers["Location"] == "/admin/signatures.csv"
+    assert log_in(client, email, password, "/admin/signatures.csv").headers["Location"] == "/admin/signatures.csv"
     client.post("/admin/logout", data={"csrf_token": csrf_token_from(client.get("/admin/").get_data(as_text=True))})
-    assert _log_in(client, email, password, "//evil.example/admin").headers["Location"] == "/admin/"
+    assert log_in(client, email, password, "//evil.example/admin").headers["Location"] == "/admin/"
 
 
 def test_login_without_csrf_token_is_refused(client, admin_credentials):

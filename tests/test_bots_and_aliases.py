@@ -5,8 +5,7 @@ import re
 import time
 
 import pytest
-
-from support import blind_index_of, csrf_token_from, hidden_fields, sign, stored_signatures
+from support import blind_index_of, csrf_token_from, hidden_fields, log_in, sign, stored_signatures
 
 
 def test_a_filled_honeypot_gets_the_thank_you_and_stores_nothing(app, client):
@@ -131,8 +130,7 @@ def test_the_admin_sees_the_state_they_set_at_once_with_a_confirmation(app_facto
     email, password = admin_credentials
     app = app_factory(PUBLIC_CACHE_SECONDS=60)
     admin = app.test_client()
-    token = csrf_token_from(admin.get("/admin/login").get_data(as_text=True))
-    admin.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})
+    log_in(admin, email, password)
     assert "Signing is open." in admin.get("/admin/").get_data(as_text=True)  # now cached
     app.test_client().get("/")  # the public page is cached too
 

@@ -4,9 +4,10 @@ stored and marked for review, never dropped; the honeypot stays empty."""
 import time
 
 import pytest
-
 from support import stored_signatures
 from test_browser import LiveSite, browser  # noqa: F401  (the module's Chromium fixture)
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,14 @@
 """`flask create-admin EMAIL` creates an admin or resets their password."""
 
 from sqlalchemy import func, select
+from support import log_in
 
 from campaign_site.extensions import db
 from campaign_site.models import AdminUser
-from support import csrf_token_from
 
 
 def _can_log_in(app, email, password):
-    client = app.test_client()
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})
-    return response.status_code == 303
+    return log_in(app.test_client(), email, password).status_code == 303
 
 
 def _admin_count(app):
@@ -51,3 +48,17 @@ def test_create_admin_refuses_an_invalid_email(app, runner):
     assert result.exit_code != 0
     assert "Invalid value for EMAIL" in result.output
     assert _admin_count(app) == 0
+
+
+def test_admin_passwords_are_hashed_with_scrypt_outside_tests(app_factory):
+    """The tests use a cheap hash for speed; every real deployment gets scrypt."""
+    from campaign_site.config import Config, ProductionConfig
+
+    assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
+    app = app_factory(PASSWORD_HASH_METHOD="scrypt")
+    result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.org"], input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(AdminUser.password_hash)).startswith("scrypt:")
+    assert _can_log_in(app, "boss@example.org", "a long enough secret")
+    assert not _can_log_in(app, "boss@example.org", "a wrong secret!!")

@@ -10,9 +10,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ports import listening_socket, port_of
 
 from campaign_site.keys import new_key
-from mailserver import free_port
+
+pytestmark = pytest.mark.slow  # each starts gunicorn or a fresh clone
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -47,11 +49,17 @@ def production_env(database_url: str, redis_url: str, **extra) -> dict:
 
 def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(fresh_clone, migrated_database_url, redis_url):
     """As `make serve-prod`, the systemd unit and the Procfile start it: gunicorn.conf.py."""
-    port = free_port()
+    with listening_socket() as sock:
+        _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url)
+
+
+def _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url):
+    port = port_of(sock)
     env = production_env(migrated_database_url, redis_url,
-                         GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+                         GUNICORN_BIND=f"fd://{sock.fileno()}", GUNICORN_WORKERS="1")
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-                              cwd=fresh_clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=fresh_clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              pass_fds=[sock.fileno()])
     try:
         _wait_until_serving(port, server)
         for path, title in GREETINGS.items():

@@ -11,11 +11,11 @@ from urllib.parse import quote
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
+from support import confirm_pending, log_in, sign
 
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.keys import new_key
-from support import confirm_pending, csrf_token_from, sign
 
 SUPPORTERS = [
     {"given_name": "Сергей", "family_name": "Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",
@@ -89,9 +89,7 @@ def log_in_admin(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["create-admin", "admin@example.org"], input="correct horse battery staple\n").exit_code == 0
     client = app.test_client()
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    client.post("/admin/login", data={"email": "admin@example.org", "password": "correct horse battery staple",
-                                      "csrf_token": token})
+    log_in(client, "admin@example.org", "correct horse battery staple")
     return client
 
 
@@ -136,8 +134,9 @@ def test_the_leak_check_would_see_plaintext(fresh_app, empty_database_url):
 
 
 def test_a_repeat_signature_is_found_through_the_blind_index_alone(app, client):
-    from campaign_site.models import Signature
     from support import blind_index_of, stored_signatures
+
+    from campaign_site.models import Signature
 
     sign(client, email="Jane.Doe+petition@gmail.com")
     sign(client, email="janedoe@googlemail.com", given_name="Someone", family_name="Else")

@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support import csrf_token_from, log_in, sign
 
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.keys import new_key
-from support import csrf_token_from, sign
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",
@@ -112,9 +112,7 @@ def test_production_session_cookie_is_secure(monkeypatch, migrated_database_url)
 
 
 def _log_in(client, email, password, ip="192.0.2.1"):
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token},
-                       headers={"X-Forwarded-For": ip})
+    return log_in(client, email, password, ip=ip)
 
 
 def test_login_starts_a_new_session(client, admin_credentials):

@@ -9,7 +9,6 @@ import pytest
 from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from support import csrf_token_from, hidden_fields, sign, stored_signatures
 
 REJECTED, STORED, TOO_LARGE = "rejected", "stored", "too-large"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import update
+from support import hidden_fields
 
 from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
-from support import hidden_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "campaign_site" / "translations"

@@ -5,25 +5,24 @@ import csv
 import io
 import stat
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
+from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
 
+from campaign_site.config import TEST_BLIND_INDEX_KEY, TEST_DATA_ENCRYPTION_KEY
 from campaign_site.extensions import db
 from campaign_site.keys import key_id, load_keyrings, new_key, parse_keys
 from campaign_site.models import OutboxMessage, Signature
-from campaign_site.config import TEST_BLIND_INDEX_KEY, TEST_DATA_ENCRYPTION_KEY
-from support import confirm_pending, csrf_token_from, sign, stored_signatures
 
 OLD_DATA, OLD_BLIND = TEST_DATA_ENCRYPTION_KEY, TEST_BLIND_INDEX_KEY
 
 
-def log_in(app):
+def logged_in_admin(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["create-admin", "keys-admin@example.org"], input="correct horse battery staple\n")
     client = app.test_client()
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    client.post("/admin/login", data={"email": "keys-admin@example.org",
-                                      "password": "correct horse battery staple", "csrf_token": token})
+    log_in(client, "keys-admin@example.org", "correct horse battery staple")
     return client
 
 
@@ -51,7 +50,7 @@ def test_a_wrong_data_key_is_reported_and_the_site_stays_up(app_factory):
     sign_three(right)
     assert "Olena" in right.test_client().get("/").get_data(as_text=True)
     wrong = app_factory(DATA_ENCRYPTION_KEY=new_key())
-    client = log_in(wrong)
+    client = logged_in_admin(wrong)
 
     page = client.get("/")
     html = page.get_data(as_text=True)
@@ -95,7 +94,7 @@ def test_a_wrong_blind_index_key_pauses_signing_instead_of_allowing_doubles(app_
     sign(client, email="supporter0@example.org")
     assert len(stored_signatures(wrong)) == 3
 
-    dashboard = log_in(wrong).get("/admin/").get_data(as_text=True)
+    dashboard = logged_in_admin(wrong).get("/admin/").get_data(as_text=True)
     assert "the blind index key does not match the stored signatures" in dashboard
     assert "Resume signing" not in dashboard  # resuming could not help
     assert id_of(OLD_BLIND).hex() in dashboard
@@ -107,7 +106,7 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
     before = {row.id: (row.personal, row.email_hash) for row in stored_signatures(old_app)}
     new_data, new_blind = new_key(), new_key()
     both = app_factory(DATA_ENCRYPTION_KEY=f"{new_data},{OLD_DATA}", BLIND_INDEX_KEY=f"{new_blind}\n{OLD_BLIND}")
-    admin = log_in(both)
+    admin = logged_in_admin(both)
 
     # New key configured, nothing rotated yet: old rows read, repeat signers still recognised.
     assert names_in_export(admin) == [("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko")]
@@ -130,7 +129,7 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
     assert "0 rewritten" in again.output.splitlines()[-1]  # a second run finds nothing to do
 
     only_new = app_factory(DATA_ENCRYPTION_KEY=new_data, BLIND_INDEX_KEY=new_blind)
-    assert names_in_export(log_in(only_new)) == [
+    assert names_in_export(logged_in_admin(only_new)) == [
         ("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko"), ("New", "Comer")]
     sign(only_new.test_client(), email="supporter2@example.org")
     assert len(stored_signatures(only_new)) == 4
@@ -188,6 +187,7 @@ def test_finding_by_email_needs_a_login_and_a_csrf_token(app, client, admin_clie
     assert admin_client.post("/admin/find", data={"email": "x@example.org"}).status_code == 400
 
 
+@pytest.mark.slow
 def test_gunicorn_with_a_malformed_key_stops_at_once_with_the_reason(tmp_path):
     """A bad key is a configuration error: the server says why and exits, it does not loop."""
     import os

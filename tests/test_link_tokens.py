@@ -11,15 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from ports import listening_socket, port_of
 from sqlalchemy import delete
+from support import csrf_token_from, sign, stored_signatures
+from test_confirmation import _old_token, links_in, run_worker
 
 from campaign_site import signing, tokens
 from campaign_site.extensions import db
 from campaign_site.keys import new_key
 from campaign_site.models import Signature
-from mailserver import free_port
-from support import csrf_token_from, sign, stored_signatures
-from test_confirmation import _old_token, links_in, run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,9 +138,15 @@ def test_an_error_on_a_link_page_is_logged_without_the_token(app, client, caplog
     assert SECRET not in caplog.text
 
 
+@pytest.mark.slow
 def test_gunicorns_access_log_holds_no_token(migrated_database_url, redis_url, tmp_path):
     """The production server, as `make serve-prod` starts it, logging to a file."""
-    port = free_port()
+    with listening_socket() as sock:
+        _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path)
+
+
+def _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path):
+    port = port_of(sock)
     log = tmp_path / "access.log"
     env = {
         **os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48,
@@ -148,12 +154,13 @@ def test_gunicorns_access_log_holds_no_token(migrated_database_url, redis_url, t
         "TRUSTED_HOSTS": "127.0.0.1", "MAIL_SMTP_HOST": "127.0.0.1",
         "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{port}",
         "DATA_ENCRYPTION_KEY": new_key(), "BLIND_INDEX_KEY": new_key(),
-        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1",
+        "GUNICORN_BIND": f"fd://{sock.fileno()}", "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(log),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              pass_fds=[sock.fileno()])
     try:
         paths = [f"/confirm/{SECRET}", f"/withdraw/{SECRET}", f"/ru/unsubscribe/{SECRET}?x=1",
                  f"/withdraw/{SECRET}/renew"]

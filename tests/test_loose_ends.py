@@ -5,7 +5,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from support import VALID_SIGNATURE, hidden_fields, sign
 from test_confirmation import run_worker
 

@@ -4,14 +4,14 @@ messages that cannot be built are each dealt with on their own, and the rest go 
 from datetime import timedelta
 
 import pytest
+from mailserver import MailServer
 from sqlalchemy import func, insert, select, update
+from support import confirm_pending, sign, stored_signatures
+from test_confirmation import outbox_rows, run_worker
 
 from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, Signature, utcnow
 from campaign_site.signing import NewSignature, record_signature
-from mailserver import MailServer
-from support import confirm_pending, sign, stored_signatures
-from test_confirmation import outbox_rows, run_worker
 
 CRLF_NAME = "=?utf-8?q?x=0D=0ABcc=3A_a=40evil.test?="
 

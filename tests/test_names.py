@@ -6,12 +6,12 @@ import io
 import os
 
 from sqlalchemy import update
+from support import confirm_pending, sign, stored_signatures
 
 from campaign_site.extensions import db
 from campaign_site.keys import data_keyring
 from campaign_site.models import Signature
 from campaign_site.personal_data import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
-from support import confirm_pending, sign, stored_signatures
 
 
 def recent_names(client) -> str:

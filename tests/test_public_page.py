@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from support import sign, sign_and_confirm
 
 

@@ -4,8 +4,9 @@ login, shared between workers through Redis, with a readable 429 and Retry-After
 import re
 import uuid
 
-
-from support import VALID_SIGNATURE, csrf_token_from, hidden_fields, sign, stored_signatures
+import pytest
+from ports import refusing_port
+from support import VALID_SIGNATURE, hidden_fields, log_in, sign, stored_signatures
 
 
 def limited_app(app_factory, **settings):
@@ -112,9 +113,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
 
 
 def _login(client, email, password, ip="198.51.100.7"):
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token},
-                       headers={"X-Forwarded-For": ip})
+    return log_in(client, email, password, ip=ip)
 
 
 def test_admin_login_is_limited_per_ip(app_factory, admin_credentials):
@@ -172,17 +171,17 @@ def test_in_memory_limits_are_per_process(app_factory):
 
 # --- Redis down: signing and links go on, admin login fails closed -----------------------
 
-def down_redis_app(app_factory, **settings):
-    """The app pointed at a port where nothing listens, as when Redis has gone away."""
-    from mailserver import free_port
+@pytest.fixture
+def down_redis_app(app_factory):
+    """Makes the app pointed at a port that refuses connections, as when Redis has gone away."""
+    with refusing_port() as port:
+        yield lambda **settings: app_factory(
+            RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}", **settings
+        )
 
-    return app_factory(
-        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}", **settings
-    )
 
-
-def test_signing_and_links_keep_working_while_redis_is_down(app_factory, caplog):
-    app = down_redis_app(app_factory, SIGN_RATE_LIMIT="3 per minute")
+def test_signing_and_links_keep_working_while_redis_is_down(down_redis_app, caplog):
+    app = down_redis_app(SIGN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     statuses = [sign(client, email=f"during-outage{n}@example.org").status_code for n in range(4)]
     assert statuses == [303, 303, 303, 429]  # limited per process, never a 500
@@ -191,8 +190,8 @@ def test_signing_and_links_keep_working_while_redis_is_down(app_factory, caplog)
     assert "falling back to in-memory storage" in caplog.text
 
 
-def test_healthz_stays_up_and_names_the_redis_outage(app_factory):
-    client = down_redis_app(app_factory).test_client()
+def test_healthz_stays_up_and_names_the_redis_outage(down_redis_app):
+    client = down_redis_app().test_client()
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {
@@ -205,20 +204,20 @@ def test_healthz_reports_a_healthy_redis(app_factory, redis_url):
     assert client.get("/healthz").get_json()["details"]["rate_limit_store"] == "ok"
 
 
-def test_admin_login_fails_closed_while_redis_is_down(app_factory, admin_credentials):
+def test_admin_login_fails_closed_while_redis_is_down(down_redis_app, admin_credentials):
     email, password = admin_credentials
-    client = down_redis_app(app_factory).test_client()
+    client = down_redis_app().test_client()
     response = _login(client, email, password)
     assert response.status_code == 503
     assert "Redis" in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302  # not logged in
 
 
-def test_the_dashboard_shows_a_redis_outage(app_factory, admin_credentials):
+def test_the_dashboard_shows_a_redis_outage(down_redis_app, app_factory, admin_credentials):
     email, password = admin_credentials
     healthy = app_factory().test_client()
     assert _login(healthy, email, password).status_code == 303  # logged in before the outage
-    during = down_redis_app(app_factory).test_client()
+    during = down_redis_app().test_client()
     during.set_cookie("session", healthy.get_cookie("session").value)
     page = during.get("/admin/")
     assert page.status_code == 200

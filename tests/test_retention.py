@@ -4,10 +4,10 @@ closes personal data is anonymised into counts per country and day."""
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from support import blind_index_of, confirm_pending, sign, stored_signatures
 
 from campaign_site.extensions import db
 from campaign_site.models import DailyTally, Signature, utcnow
-from support import blind_index_of, confirm_pending, sign, stored_signatures
 
 
 def _age(app, email, days):
@@ -45,6 +45,7 @@ def test_anonymising_is_refused_before_the_retention_period_ends(app_factory):
 
 
 def test_anonymising_keeps_counts_per_country_and_day_and_erases_everyone(app_factory):
+    signing_day = utcnow().date()  # the run may cross midnight UTC: either day is right
     app = app_factory()
     client = app.test_client()
     for n, country in enumerate(["DE", "DE", "UA"]):
@@ -64,4 +65,4 @@ def test_anonymising_keeps_counts_per_country_and_day_and_erases_everyone(app_fa
         tallies = {(t.country, t.signatures) for t in db.session.scalars(select(DailyTally))}
         days = {t.day for t in db.session.scalars(select(DailyTally))}
     assert tallies == {("DE", 2), ("UA", 1)}
-    assert days == {utcnow().date()}
+    assert days and days <= {signing_day, utcnow().date()}

@@ -3,12 +3,19 @@
 import re
 import threading
 
+import pytest
+from support import (
+    VALID_SIGNATURE,
+    blind_index_of,
+    csrf_token_from,
+    hidden_fields,
+    sign,
+    sign_and_confirm,
+    stored_signatures,
+)
+
 from campaign_site import outbox
 from campaign_site.extensions import db
-
-import pytest
-
-from support import VALID_SIGNATURE, blind_index_of, csrf_token_from, hidden_fields, sign, sign_and_confirm, stored_signatures
 
 
 def test_supporter_signs_and_is_thanked(app, client):

@@ -11,8 +11,8 @@ from functools import wraps
 from flask import Response, current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..crypto.passwords import password_matches
 from ..extensions import db
 from ..models import AdminUser
 from ..rate_limits import login_lockout
@@ -22,8 +22,6 @@ __all__ = ["normalize_admin_email"]  # re-exported for the CLI
 
 SESSION_KEY = "admin_id"
 SEEN_KEY = "admin_seen"
-# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def authenticate(email: str, password: str) -> AdminUser | None:
@@ -38,8 +36,8 @@ def authenticate(email: str, password: str) -> AdminUser | None:
     )
     locked = lockout.locked(email, source, known_device=is_known_device(admin))
     if admin is None or locked:
-        check_password_hash(_DUMMY_HASH, password)
-    elif check_password_hash(admin.password_hash, password):
+        password_matches(None, password)
+    elif password_matches(admin.password_hash, password):
         lockout.clear(email, source)
         return admin
     if not locked:
