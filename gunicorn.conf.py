@@ -28,7 +28,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 # No query strings and no client address in the log: supporters' privacy. Link tokens in
 # paths (/confirm/<token>) are replaced by [token] in every field (log_redaction.py).
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-logger_class = "campaign_site.log_redaction.GunicornLogger"
+logger_class = "campaign_site.web.log_redaction.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -38,7 +38,7 @@ def on_starting(server):
     """Compile missing or stale translation catalogs (.mo files are build output), so every
     way of starting the site serves all four languages; the app refuses to start if that
     failed (read-only folder), naming the catalog."""
-    from campaign_site.catalogs import compile_catalogs
+    from campaign_site.web.catalogs import compile_catalogs
 
     try:
         for path in compile_catalogs():

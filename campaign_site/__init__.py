@@ -6,7 +6,12 @@ from typing import Any
 
 from flask import Flask
 
-from .config import TestingConfig, check_production_settings, config_from_environment, trusted_hosts
+from campaign_site.config import (
+    TestingConfig,
+    check_production_settings,
+    config_from_environment,
+    trusted_hosts,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,21 +48,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def install_log_redaction() -> None:
     """No link token in any log line we or the development server write."""
-    from .log_redaction import install_filter
+    from campaign_site.web.log_redaction import install_filter
 
     install_filter()
 
 
 def load_keys(app: Flask) -> None:
     """The keys that seal supporters' data; production will not start without them."""
-    from .keys import load_keyrings
+    from campaign_site.crypto.keyrings import load_keyrings
 
     load_keyrings(app)
 
 
 def register_languages(app: Flask) -> None:
     """English, German, Russian, Ukrainian; the language comes from the URL prefix."""
-    from .i18n import register
+    from campaign_site.web.i18n import register
 
     register(app)
 
@@ -73,11 +78,10 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF protection, rate limits and security headers."""
-    from . import security_headers
-    from .database import configure_engine
-    from .extensions import csrf, db, migrate
-
-    from .sessions import CachedSerializerSessionInterface
+    from campaign_site.database import configure_engine
+    from campaign_site.extensions import csrf, db, migrate
+    from campaign_site.web import security_headers
+    from campaign_site.web.sessions import CachedSerializerSessionInterface
 
     app.session_interface = CachedSerializerSessionInterface()
     db.init_app(app)
@@ -90,9 +94,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The public page and the admin area."""
-    from .admin import bp as admin_bp
-    from .links import bp as links_bp
-    from .public import bp as public_bp
+    from campaign_site.admin import bp as admin_bp
+    from campaign_site.public import bp as public_bp
+    from campaign_site.public.email_links import bp as links_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(links_bp)
@@ -103,35 +107,35 @@ def register_assets(app: Flask) -> None:
     """static/ served under content-hashed names with long cache lifetimes."""
     from pathlib import Path
 
-    from .assets import register
+    from campaign_site.web.assets import register
 
     register(app, Path(app.root_path).parent / "static")
 
 
 def register_rate_limits(app: Flask) -> None:
     """Per-IP and per-account limits on the routes a flood would hit (see rate_limits.py)."""
-    from .rate_limits import register
+    from campaign_site.web.rate_limits import register
 
     register(app)
 
 
 def register_template_filters(app: Flask) -> None:
     """Number formatting for the templates."""
-    from .formatting import register
+    from campaign_site.web.template_filters import register
 
     register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
     """Readable error pages; a failed request never leaves a half-done transaction."""
-    from .errors import register
+    from campaign_site.web.errors import register
 
     register(app)
 
 
 def register_cli(app: Flask) -> None:
     """`flask create-admin`, `flask mail-worker` and the data-retention commands."""
-    from .cli import COMMANDS
+    from campaign_site.cli import COMMANDS
 
     for command in COMMANDS:
         app.cli.add_command(command)

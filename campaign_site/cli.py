@@ -20,15 +20,17 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
-from . import key_maintenance, outbox, signing
-from .admin.auth import normalize_admin_email
-from .crypto.passwords import hash_password
-from .database import write_options
-from .extensions import db
-from .keys import blind_keyring, data_keyring, new_key
-from .mail import transport_from_config
-from .models import AdminUser
-from .personal_data import UnreadableData
+from campaign_site.admin.auth import normalize_admin_email
+from campaign_site.crypto import key_maintenance
+from campaign_site.crypto.keyrings import blind_keyring, data_keyring, new_key
+from campaign_site.crypto.passwords import hash_password
+from campaign_site.crypto.sealed_box import UnreadableData
+from campaign_site.database import write_options
+from campaign_site.extensions import db
+from campaign_site.mail import outbox
+from campaign_site.mail.messages import transport_from_config
+from campaign_site.models import AdminUser
+from campaign_site.petition import signing
 
 MIN_PASSWORD_LENGTH = 12
 

@@ -6,11 +6,11 @@ from sqlalchemy import String, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from .database import write_transaction
-from .extensions import db
-from .keys import data_keyring
-from .models import CONFIRMED, PENDING, ExportAudit, Signature
-from .personal_data import LEGACY_FIELDS, SEPARATOR, open_joined
+from campaign_site.crypto.keyrings import data_keyring
+from campaign_site.crypto.sealed_box import LEGACY_FIELDS, SEPARATOR, open_joined
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.models import CONFIRMED, PENDING, ExportAudit, Signature
 
 HEADER = [
     "id", "status", "signed_at_utc", "confirmed_at_utc", "given_name", "family_name", "email",

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, LargeBinary, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
-from .personal_data import BLIND_INDEX_BYTES, Person, open_box
+from campaign_site.crypto.sealed_box import BLIND_INDEX_BYTES, Person, open_box
+from campaign_site.extensions import db
 
 
 def utcnow() -> datetime:

@@ -78,8 +78,8 @@ def stored_signatures(app: Flask) -> list[StoredSignature]:
 
 def confirm_pending(app: Flask, client: FlaskClient) -> int:
     """Open the confirmation link of every pending signature, as their owners would."""
-    from campaign_site import tokens
     from campaign_site.models import PENDING
+    from campaign_site.petition import link_tokens as tokens
 
     with app.app_context():
         links = [
@@ -100,7 +100,7 @@ def sign_and_confirm(app: Flask, client: FlaskClient, **fields):
 
 def blind_index_of(app: Flask, email: str) -> bytes:
     """The blind index the site stores for an address, under the current key."""
-    from campaign_site.personal_data import blind_indexes
+    from campaign_site.crypto.sealed_box import blind_indexes
 
     with app.app_context():
         return blind_indexes(email)[0]

@@ -3,7 +3,7 @@
 import gzip
 import re
 
-from campaign_site.assets import build_manifest
+from campaign_site.web.assets import build_manifest
 
 
 def _stylesheet_url(html: str) -> str:

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, update
 from support import csrf_token_from, sign, stored_signatures
 
-from campaign_site import outbox, tokens
 from campaign_site.extensions import db
-from campaign_site.mail import SmtpTransport
+from campaign_site.mail import outbox
+from campaign_site.mail.messages import SmtpTransport
 from campaign_site.models import OutboxMessage, Signature, utcnow
+from campaign_site.petition import link_tokens as tokens
 
 LINK = re.compile(r"http://localhost(/\S+)")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ports import listening_socket, port_of
 
-from campaign_site.keys import new_key
+from campaign_site.crypto.keyrings import new_key
 
 pytestmark = pytest.mark.slow  # each starts gunicorn or a fresh clone
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from support import confirm_pending, log_in, sign
 
 from campaign_site import create_app
+from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
-from campaign_site.keys import new_key
 
 SUPPORTERS = [
     {"given_name": "Сергей", "family_name": "Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",

@@ -9,8 +9,8 @@ import pytest
 from support import csrf_token_from, log_in, sign
 
 from campaign_site import create_app
+from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
-from campaign_site.keys import new_key
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",

@@ -233,8 +233,8 @@ def test_junk_country_values_leave_the_workers_caches_bounded(app):
     """No per-process cache may grow with what clients send (10,000 distinct junk values)."""
     from werkzeug.datastructures import MultiDict
 
-    from campaign_site.countries import country_options_html
     from campaign_site.public.forms import SignatureForm
+    from campaign_site.web.countries import country_options_html
 
     with app.test_request_context("/sign", method="POST"):
         SignatureForm(formdata=MultiDict({"country": "DE"})).country()  # one real choice

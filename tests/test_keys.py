@@ -11,8 +11,8 @@ from sqlalchemy import select
 from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
 
 from campaign_site.config import TEST_BLIND_INDEX_KEY, TEST_DATA_ENCRYPTION_KEY
+from campaign_site.crypto.keyrings import key_id, load_keyrings, new_key, parse_keys
 from campaign_site.extensions import db
-from campaign_site.keys import key_id, load_keyrings, new_key, parse_keys
 from campaign_site.models import OutboxMessage, Signature
 
 OLD_DATA, OLD_BLIND = TEST_DATA_ENCRYPTION_KEY, TEST_BLIND_INDEX_KEY

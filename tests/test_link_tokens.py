@@ -16,10 +16,11 @@ from sqlalchemy import delete
 from support import csrf_token_from, sign, stored_signatures
 from test_confirmation import _old_token, links_in, run_worker
 
-from campaign_site import signing, tokens
+from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
-from campaign_site.keys import new_key
 from campaign_site.models import Signature
+from campaign_site.petition import link_tokens as tokens
+from campaign_site.petition import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 

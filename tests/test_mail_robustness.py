@@ -11,7 +11,7 @@ from test_confirmation import outbox_rows, run_worker
 
 from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, Signature, utcnow
-from campaign_site.signing import NewSignature, record_signature
+from campaign_site.petition.signing import NewSignature, record_signature
 
 CRLF_NAME = "=?utf-8?q?x=0D=0ABcc=3A_a=40evil.test?="
 
@@ -137,7 +137,7 @@ def test_an_address_stored_before_smtputf8_was_switched_off_is_given_up_not_fata
 
 def test_a_message_that_kills_its_worker_runs_out_of_attempts(app_factory, mail_server):
     """A worker that dies mid-message (say, out of memory) still used up an attempt."""
-    from campaign_site.outbox import claim_due
+    from campaign_site.mail.outbox import claim_due
 
     app = app_factory(**mail_server.settings(), MAIL_MAX_ATTEMPTS=2)
     signed_directly(app, "doomed@example.org")
@@ -228,7 +228,7 @@ def test_given_up_mail_is_counted_on_the_dashboard(app_factory, mail_server, adm
 
 def test_a_message_waiting_for_its_key_is_not_given_up_as_a_dead_worker(app_factory, mail_server):
     """Retried many times while a data key is missing: recorded attempts are not crashes."""
-    from campaign_site.keys import new_key
+    from campaign_site.crypto.keyrings import new_key
 
     signed_directly(app_factory(), "patient.key@example.org")
     app = app_factory(**mail_server.settings(), MAIL_MAX_ATTEMPTS=2, DATA_ENCRYPTION_KEY=new_key())

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
-from campaign_site.signing import COUNT_SHARDS
+from campaign_site.petition.signing import COUNT_SHARDS
 
 TABLES = {
     "signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally",
@@ -54,8 +54,8 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
     """Signatures from before double opt-in counted already: they stay counted and usable."""
     from sqlalchemy import text
 
-    from campaign_site import tokens
     from campaign_site.models import CONFIRMED, Signature
+    from campaign_site.petition import link_tokens as tokens
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():

@@ -8,10 +8,10 @@ import os
 from sqlalchemy import update
 from support import confirm_pending, sign, stored_signatures
 
+from campaign_site.crypto.keyrings import data_keyring
+from campaign_site.crypto.sealed_box import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
 from campaign_site.extensions import db
-from campaign_site.keys import data_keyring
 from campaign_site.models import Signature
-from campaign_site.personal_data import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
 
 
 def recent_names(client) -> str:
@@ -62,7 +62,7 @@ def test_an_older_signature_with_one_name_field_publishes_nothing_new(app, clien
     with app.app_context():  # as stored before given names were asked for
         db.session.execute(update(Signature).values(personal=legacy_box("Иванов Иван", "old@example.org", "")))
         db.session.commit()
-        from campaign_site import short_cache
+        from campaign_site.petition import short_cache
 
         short_cache.forget_all()
     assert "Иван" not in recent_names(client)  # which word is the given name cannot be known

@@ -127,6 +127,6 @@ def test_cached_count_catches_up_when_the_cache_expires(app_factory, monkeypatch
     assert "<strong data-count>0</strong>" in client.get("/").get_data(as_text=True)  # still the cached page
 
     later = time.monotonic() + 6
-    monkeypatch.setattr("campaign_site.short_cache.time.monotonic", lambda: later)
+    monkeypatch.setattr("campaign_site.petition.short_cache.time.monotonic", lambda: later)
     assert "<strong data-count>1</strong> <span data-count-phrase>person has signed</span>" in client.get("/").get_data(as_text=True)
     assert client.get("/api/count").get_json()["count"] == 1

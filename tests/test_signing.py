@@ -14,8 +14,8 @@ from support import (
     stored_signatures,
 )
 
-from campaign_site import outbox
 from campaign_site.extensions import db
+from campaign_site.mail import outbox
 
 
 def test_supporter_signs_and_is_thanked(app, client):
@@ -270,7 +270,7 @@ def test_recent_signers_lists_the_latest_ten(app, client):
 
 
 def test_an_unexpected_failure_shows_a_calm_page_and_stores_nothing(app, client, monkeypatch):
-    from campaign_site import signing
+    from campaign_site.petition import signing
 
     def broken(_new):
         raise RuntimeError("database exploded")

@@ -12,11 +12,11 @@ from flask import Response, current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from ..crypto.passwords import password_matches
-from ..extensions import db
-from ..models import AdminUser
-from ..rate_limits import login_lockout
-from ..text import normalize_admin_email
+from campaign_site.crypto.passwords import password_matches
+from campaign_site.extensions import db
+from campaign_site.models import AdminUser
+from campaign_site.text import normalize_admin_email
+from campaign_site.web.rate_limits import login_lockout
 
 __all__ = ["normalize_admin_email"]  # re-exported for the CLI
 

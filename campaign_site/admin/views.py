@@ -13,11 +13,8 @@ from flask import (
     url_for,
 )
 
-from .. import key_maintenance, outbox, rate_limits, signing
-from ..i18n import LANGUAGES
-from ..export import STATUS_FILTERS, audited_signatures_csv, recent_exports
-from . import bp
-from .auth import (
+from campaign_site.admin import bp
+from campaign_site.admin.auth import (
     authenticate,
     current_admin,
     log_in,
@@ -26,7 +23,13 @@ from .auth import (
     remember_device,
     safe_next,
 )
-from .forms import FindSignatureForm, LoginForm
+from campaign_site.admin.forms import FindSignatureForm, LoginForm
+from campaign_site.crypto import key_maintenance
+from campaign_site.export import STATUS_FILTERS, audited_signatures_csv, recent_exports
+from campaign_site.mail import outbox
+from campaign_site.petition import signing
+from campaign_site.web import rate_limits
+from campaign_site.web.i18n import LANGUAGES
 
 LOGIN_FAILED = (
     "That email and password do not match an admin account, or the account is locked "

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import seo, views  # noqa: E402,F401  (routes register themselves on bp)
+from campaign_site.public import seo, views  # noqa: E402,F401  (routes register themselves on bp)

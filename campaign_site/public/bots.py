@@ -11,7 +11,7 @@ import time
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
 
-from ..signing import NO_FORM_STAMP, TOO_FAST
+from campaign_site.petition.signing import NO_FORM_STAMP, TOO_FAST
 
 _SALT = "petition-form-started"
 _PAYLOAD = b"petition-form"

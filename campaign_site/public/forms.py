@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..countries import CountrySelect, country_names
-from ..i18n import current_language
-from ..models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
-from ..signing import NewSignature
-from ..text import clean_text
+from campaign_site.models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
+from campaign_site.petition.signing import NewSignature
+from campaign_site.text import clean_text
+from campaign_site.web.countries import CountrySelect, country_names
+from campaign_site.web.i18n import current_language
 
 
 def readable(form, field) -> None:

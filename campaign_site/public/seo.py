@@ -4,13 +4,12 @@ Everything here uses PUBLIC_URL, so a preview or a crawler never sees an interna
 """
 
 from flask import Response, current_app, render_template, url_for
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..assets import asset_url
-from ..i18n import LANGUAGES, current_language, public_url_in
-from . import bp
+from campaign_site.public import bp
+from campaign_site.web.assets import asset_url
+from campaign_site.web.i18n import LANGUAGES, current_language, public_url_in
 
 SHARE_IMAGE = "img/share-card.png"
 SHARE_IMAGE_SIZE = (1200, 630)

@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from .. import i18n, rate_limits, signing
-from ..extensions import db
-from .. import short_cache
-from . import bots, bp, seo
-from .forms import SignatureForm
-
+from campaign_site.extensions import db
+from campaign_site.petition import short_cache, signing
+from campaign_site.public import bots, bp, seo
+from campaign_site.public.forms import SignatureForm
+from campaign_site.web import i18n, rate_limits
 
 # The page is cached with these placeholders; each visitor gets their own values pasted in.
 CSRF_SLOT = "__csrf_token_slot__"

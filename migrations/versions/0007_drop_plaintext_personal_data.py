@@ -40,8 +40,8 @@ def _seal_leftovers():
     if not left:
         return
     # The app's own sealing code and keys: the migration must write what the app reads.
-    from campaign_site.key_maintenance import encrypt_plaintext
-    from campaign_site.keys import blind_keyring, data_keyring
+    from campaign_site.crypto.key_maintenance import encrypt_plaintext
+    from campaign_site.crypto.keyrings import blind_keyring, data_keyring
 
     def progress(done, total, _rewritten):
         print(f"0007: sealed {done:,} of {total:,} signatures", flush=True)

@@ -7,22 +7,21 @@ by the database in a single statement, never by a check before a write.
 
 import random
 from collections import Counter
-from functools import cache, lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 
 from flask import current_app
 from sqlalchemy import Row, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import key_maintenance, outbox, short_cache, tokens
-from .countries import country_name
-from .database import write_transaction
-from .text import public_name
-from .extensions import db
-from .keys import Keyring, data_keyring
-from .personal_data import Person, UnreadableData, blind_indexes, open_fields, seal
-from .models import (
+from campaign_site.crypto import key_maintenance
+from campaign_site.crypto.keyrings import Keyring, data_keyring
+from campaign_site.crypto.sealed_box import Person, UnreadableData, blind_indexes, open_fields, seal
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.mail import outbox
+from campaign_site.models import (
     CONFIRMED,
     PENDING,
     DailyTally,
@@ -32,6 +31,10 @@ from .models import (
     new_token_nonce,
     utcnow,
 )
+from campaign_site.petition import link_tokens as tokens
+from campaign_site.petition import short_cache
+from campaign_site.text import public_name
+from campaign_site.web.countries import country_name
 
 SIGNATURES = Signature.__table__
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 
-from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring, key_id
-from .mailbox import mailbox_key
+from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring, key_id
+from campaign_site.crypto.mailbox_index import mailbox_key
 
 VERSION = b"\x01"
 NONCE_BYTES = 12

@@ -3,7 +3,7 @@
 from babel.numbers import format_decimal
 from flask import Flask
 
-from .i18n import current_language
+from campaign_site.web.i18n import current_language
 
 
 def thousands(value: int) -> str:

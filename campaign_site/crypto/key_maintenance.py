@@ -14,11 +14,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from .database import write_transaction
-from .extensions import db
-from .keys import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
-from .models import Signature
-from .personal_data import (
+from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
+from campaign_site.crypto.sealed_box import (
     KEY_ID_AT,
     Person,
     blind_index,
@@ -27,7 +24,10 @@ from .personal_data import (
     open_box,
     seal,
 )
-from .text import clean_text
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.models import Signature
+from campaign_site.text import clean_text
 
 BATCH_SIZE = 1000
 # (rows looked at, rows in all, rows rewritten) after each batch.

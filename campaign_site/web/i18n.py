@@ -6,8 +6,8 @@ every URL with it, and no view needs to know. Accept-Language is consulted once 
 a first visit to / (see public.views.index).
 """
 
-from flask import Flask, current_app, has_app_context, has_request_context, redirect, request
 from babel import Locale
+from flask import Flask, current_app, has_app_context, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, ngettext
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский", "uk": "Українська"}
@@ -72,7 +72,7 @@ def public_url_in(language: str, path: str) -> str:
 def register(app: Flask) -> None:
     """Babel picks the request's language; templates get the language helpers."""
     if app.config.get("PRODUCTION"):
-        from .catalogs import check_catalogs
+        from campaign_site.web.catalogs import check_catalogs
 
         check_catalogs()  # never serve English under /de/ because a build step was missed
     Babel(app, locale_selector=language_of_request)
@@ -83,14 +83,18 @@ def register(app: Flask) -> None:
     )
     # Country lists are named and sorted per language once per process (~0.4 s); doing it
     # here makes a gunicorn worker take requests only once it can answer them quickly.
-    from .countries import country_choices  # here, not at the top: countries imports this module
+    from campaign_site.web.countries import (
+        country_choices,  # here, not at the top: countries imports this module
+    )
 
     for language in LANGUAGES:
         country_choices(language)
 
 
 def _country_name(code: str) -> str:
-    from .countries import country_name  # here, not at the top: countries imports this module
+    from campaign_site.web.countries import (
+        country_name,  # here, not at the top: countries imports this module
+    )
 
     return country_name(code)
 

@@ -6,8 +6,8 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from .extensions import db
-from .log_redaction import redact_tokens
+from campaign_site.extensions import db
+from campaign_site.web.log_redaction import redact_tokens
 
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back, reload the page and try again.")),
@@ -36,7 +36,7 @@ def render_error(status: int):
 def handle_csrf_error(error: CSRFError):
     """An expired or missing form token: on the petition, keep what was typed."""
     if request.endpoint == "public.sign":
-        from .public.views import render_expired_form
+        from campaign_site.public.views import render_expired_form
 
         return render_expired_form()
     return render_error(400)
@@ -60,7 +60,7 @@ def handle_rate_limited(error: RateLimitExceeded):
     On the petition the form comes back with what the person typed."""
     retry_after = error.limit.limit.get_expiry()
     if request.endpoint == "public.sign":
-        from .public.views import render_rate_limited_form
+        from campaign_site.public.views import render_rate_limited_form
 
         return render_rate_limited_form(retry_after)
     body, status = render_error(429)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from pyuca import Collator
 from wtforms.widgets import html_params
 
-from .i18n import current_language
+from campaign_site.web.i18n import current_language
 
 
 @cache

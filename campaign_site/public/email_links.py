@@ -1,11 +1,20 @@
-"""Routes behind email links. Each one checks the token, calls the signing rules, answers."""
+"""Pages reached from the links in supporters' emails: confirm, withdraw, unsubscribe.
 
-from flask import render_template, request
+Mail scanners open links before people do, so opening a link never changes anything
+that cannot safely happen twice: confirming is idempotent, and withdrawing or
+unsubscribing needs the button on the page (a POST). Each route checks the token, calls
+the petition's rules and answers.
+"""
+
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from .. import signing, tokens
-from ..extensions import csrf, db
-from . import bp
+from campaign_site.extensions import csrf, db
+from campaign_site.petition import link_tokens as tokens
+from campaign_site.petition import signing
+
+# Its own blueprint (endpoint names links.*) beside the campaign page's.
+bp = Blueprint("links", __name__)
 
 
 def _result(title: str, message: str, status: int = 200):

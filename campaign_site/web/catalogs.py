@@ -11,7 +11,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-FOLDER = Path(__file__).resolve().parent / "translations"
+FOLDER = Path(__file__).resolve().parents[1] / "translations"  # campaign_site/translations
 
 
 def stale_catalogs(folder: Path = FOLDER) -> list[Path]:

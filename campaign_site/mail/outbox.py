@@ -16,12 +16,12 @@ from flask import current_app
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .database import write_transaction
-from .extensions import db
-from .mail import PermanentMailError, Transport, build_message
-from .models import OutboxMessage, Signature, utcnow
-from .personal_data import UnreadableData
-from .text import without_addresses
+from campaign_site.crypto.sealed_box import UnreadableData
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.mail.messages import PermanentMailError, Transport, build_message
+from campaign_site.models import OutboxMessage, Signature, utcnow
+from campaign_site.text import without_addresses
 
 CONFIRM_MAIL = "confirm"
 ALREADY_SIGNED_MAIL = "already-signed"

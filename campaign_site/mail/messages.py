@@ -20,10 +20,10 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from . import tokens
-from .i18n import language_root
-from .models import CONFIRMED, Signature, utcnow
-from .text import public_name
+from campaign_site.models import CONFIRMED, Signature, utcnow
+from campaign_site.petition import link_tokens as tokens
+from campaign_site.text import public_name
+from campaign_site.web.i18n import language_root
 
 SUBJECTS = {
     "confirm": _l("Confirm your signature for Justice for Sergei"),

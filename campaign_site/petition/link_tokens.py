@@ -14,8 +14,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Signature
+from campaign_site.extensions import db
+from campaign_site.models import Signature
 
 CONFIRM = "confirm"
 WITHDRAW = "withdraw"

@@ -19,7 +19,7 @@ from limits import RateLimitItemPerSecond, parse, parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from .text import normalize_admin_email
+from campaign_site.text import normalize_admin_email
 
 # A Redis that does not answer must cost a request half a second at most, not a minute.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}

@@ -1,0 +1,1 @@
+"""Email: the outbox worker, writing each message, and the transports that send it."""
