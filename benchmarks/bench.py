@@ -31,7 +31,8 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.loadgen import run_signing_load
 from campaign_site.crypto.keyrings import BLIND_KEY, DATA_KEY, Keyring, new_key, parse_keys
-from campaign_site.crypto.sealed_box import Person, blind_index, open_box, seal
+from campaign_site.crypto.mailbox_index import blind_index
+from campaign_site.crypto.sealed_box import Person, open_box, seal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

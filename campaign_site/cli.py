@@ -20,7 +20,6 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
-from campaign_site.admin.auth import normalize_admin_email
 from campaign_site.crypto import key_maintenance
 from campaign_site.crypto.keyrings import blind_keyring, data_keyring, new_key
 from campaign_site.crypto.passwords import hash_password
@@ -28,9 +27,10 @@ from campaign_site.crypto.sealed_box import UnreadableData
 from campaign_site.database import write_options
 from campaign_site.extensions import db
 from campaign_site.mail import outbox
-from campaign_site.mail.messages import transport_from_config
+from campaign_site.mail.transports import transport_from_config
 from campaign_site.models import AdminUser
-from campaign_site.petition import signing
+from campaign_site.petition import retention
+from campaign_site.text import normalize_admin_email
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -104,7 +104,7 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
 @with_appcontext
 def purge_pending() -> None:
     """Delete signatures whose confirmation link expired unused."""
-    click.echo(f"Deleted {signing.purge_pending()} unconfirmed signatures.")
+    click.echo(f"Deleted {retention.purge_pending()} unconfirmed signatures.")
 
 
 @click.command("anonymise-signatures")
@@ -112,8 +112,8 @@ def purge_pending() -> None:
 def anonymise_signatures() -> None:
     """Erase all personal data, keeping counts per country and day (after retention ends)."""
     try:
-        erased = signing.anonymise_after_close()
-    except signing.RetentionNotDue as reason:
+        erased = retention.anonymise_after_close()
+    except retention.RetentionNotDue as reason:
         raise click.ClickException(str(reason)) from None
     click.echo(f"Erased the personal data of {erased} signatures; counts per country and day kept.")
 

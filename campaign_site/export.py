@@ -1,16 +1,18 @@
 """Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, no formula injection."""
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from sqlalchemy import String, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from campaign_site.crypto.keyrings import data_keyring
-from campaign_site.crypto.sealed_box import LEGACY_FIELDS, SEPARATOR, open_joined
-from campaign_site.database import write_transaction
+from campaign_site.crypto import key_maintenance
+from campaign_site.crypto.keyrings import Keyring, data_keyring
+from campaign_site.crypto.sealed_box import Person, open_box
+from campaign_site.database import raw_rows, write_transaction
 from campaign_site.extensions import db
-from campaign_site.models import CONFIRMED, PENDING, ExportAudit, Signature
+from campaign_site.models import ExportAudit, Signature, SignatureStatus
 
 HEADER = [
     "id", "status", "signed_at_utc", "confirmed_at_utc", "given_name", "family_name", "email",
@@ -18,11 +20,17 @@ HEADER = [
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
-STATUS_FILTERS = {"confirmed": CONFIRMED, "pending": PENDING, "all": None}
+STATUS_FILTERS = {"confirmed": SignatureStatus.CONFIRMED, "pending": SignatureStatus.PENDING, "all": None}
 BATCH_SIZE = 10000
 LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_problem() -> str | None:
+    """Why an export would break off half-way (rows sealed under a key that is not
+    configured), said before the first byte is sent; None when it can run."""
+    return key_maintenance.data_key_problem()
 
 
 def audited_signatures_csv(admin_email: str, status_filter: str) -> Iterator[str]:
@@ -46,29 +54,51 @@ def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]
         yield "".join([_csv_line(row, keyring) for row in batch]), rows
 
 
-def _csv_line(row: tuple, keyring) -> str:
-    """One CSV line from a row of plain columns and the decrypted personal fields.
+class ExportRow(NamedTuple):
+    """One signature as the export reads it: its plain columns and its sealed box."""
 
-    The personal fields are quoted (RFC 4180) in one pass over the decrypted text; a field a
-    spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
+    id: int
+    status: str
+    signed_at: str  # UTC text 'YYYY-MM-DD HH:MM:SS...' (utc_text below)
+    confirmed_at: str | None
+    country: str
+    keep_informed: bool
+    show_name: bool
+    language: str
+    review_marks: str  # our own vocabulary: no quote or formula character
+    personal: bytes
+
+
+def _csv_line(row: tuple, keyring: Keyring) -> str:
+    """One CSV line from an ExportRow's values.
+
+    A field a spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
     Timestamps arrive as UTC text 'YYYY-MM-DD?HH:MM:SS...' and are cut, never parsed.
     """
-    row_id, status, signed_at, confirmed_at, box, country, keep_informed, show_name, language, marks = row
-    fields = open_joined(box, keyring).replace('"', '""').split(SEPARATOR)
-    if len(fields) == LEGACY_FIELDS:  # sealed before two name fields: no given name known
-        fields.insert(0, "")
-    given, family, email, place = fields
+    r = ExportRow._make(row)
+    given, family, email, place = _quoted(open_box(r.personal, keyring))
     if (  # spelled out: any() over a generator cost 0.3 us a row (15% of the Python side)
         given.startswith(FORMULA_TRIGGERS)
         or family.startswith(FORMULA_TRIGGERS)
         or email.startswith(FORMULA_TRIGGERS)
         or place.startswith(FORMULA_TRIGGERS)
     ):
-        given, family, email, place = (_defused(field) for field in fields)
-    confirmed = f"{confirmed_at[:10]}T{confirmed_at[11:19]}Z" if confirmed_at else ""
+        given, family, email, place = (_defused(field) for field in (given, family, email, place))
+    signed = f"{r.signed_at[:10]}T{r.signed_at[11:19]}Z"
+    confirmed = f"{r.confirmed_at[:10]}T{r.confirmed_at[11:19]}Z" if r.confirmed_at else ""
     return (
-        f'{row_id},{status},{signed_at[:10]}T{signed_at[11:19]}Z,{confirmed},"{given}","{family}","{email}",'
-        f'{country},"{place}",{YES_NO[keep_informed]},{YES_NO[show_name]},{language},"{marks}"{LINE_END}'
+        f'{r.id},{r.status},{signed},{confirmed},"{given}","{family}","{email}",{r.country},"{place}",'
+        f'{YES_NO[r.keep_informed]},{YES_NO[r.show_name]},{r.language},"{r.review_marks}"{LINE_END}'
+    )
+
+
+def _quoted(person: Person) -> tuple[str, str, str, str]:
+    """The personal fields with quotes doubled, ready to sit between quotes (RFC 4180)."""
+    return (
+        person.given_name.replace('"', '""'),
+        person.family_name.replace('"', '""'),
+        person.email.replace('"', '""'),
+        (person.postcode_city or "").replace('"', '""'),
     )
 
 
@@ -102,55 +132,29 @@ def recent_exports(limit: int = 20) -> list[ExportAudit]:
     )
 
 
-def _row_batches(status: str | None):
-    """Rows of plain columns and the sealed personal data, in id order.
+def _row_batches(status: str | None) -> Iterator[list[tuple]]:
+    """ExportRow values in id order, a batch at a time.
 
     Python formats the line: it has to touch every row to decrypt it anyway, and cutting
-    timestamp text in the same f-string costs less than SQLite's string functions (3.2 vs
-    3.9 us a row, measured). Timestamps come as UTC text, never as datetimes: parsing them
-    per row made an earlier export 13x slower than `sqlite3 -csv` (benchmarks/RESULTS.md).
+    timestamp text in the same f-string costs less than SQLite's string functions
+    (benchmarks/RESULTS.md). Timestamps come as UTC text, never as datetimes: parsing them
+    per row made an earlier export 13x slower than `sqlite3 -csv`.
     """
     statement = select(
         Signature.id,
         Signature.status,
         utc_text(Signature.signed_at),
         utc_text(Signature.confirmed_at),
-        Signature.personal,
         Signature.country,
         Signature.keep_informed,
         Signature.show_name,
         Signature.language,
-        Signature.review_marks,  # our own vocabulary: no quote or formula character
+        Signature.review_marks,
+        Signature.personal,
     ).order_by(Signature.id)
     if status is not None:
         statement = statement.where(Signature.status == status)  # ix_signature_status_id
-    yield from _fetch_in_batches(statement)
-
-
-def _fetch_in_batches(statement) -> Iterator[list[tuple]]:
-    """Rows of statement from a plain DB-API cursor, BATCH_SIZE at a time.
-
-    Rows stay plain tuples: SQLAlchemy's per-row result machinery cost a fifth of the
-    export's time and adds nothing here. PostgreSQL gets a named, server-side cursor, so rows
-    stream instead of the whole result landing in memory. Still parameterized: the compiled
-    statement's SQL and its bound values go to the driver separately.
-    """
-    connection = db.session.connection()  # inside the session's transaction
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.params
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
-    raw = connection.connection
-    if connection.dialect.name == "postgresql":
-        cursor = raw.cursor(name="signatures_export")
-    else:
-        cursor = raw.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        while batch := cursor.fetchmany(BATCH_SIZE):
-            yield batch
-    finally:
-        cursor.close()
+    yield from raw_rows(db.session, statement, BATCH_SIZE)
 
 
 class utc_text(FunctionElement):

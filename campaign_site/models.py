@@ -2,11 +2,21 @@
 
 import secrets
 from datetime import date, datetime, timezone
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, LargeBinary, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign_site.crypto.sealed_box import BLIND_INDEX_BYTES, Person, open_box
 from campaign_site.extensions import db
 
 
@@ -43,8 +53,28 @@ EMAIL_MAX = 254
 POSTCODE_CITY_MAX = 100
 
 
-PENDING = "pending"
-CONFIRMED = "confirmed"
+# A key id (4 bytes) and an HMAC-SHA256 (32): crypto/mailbox_index.py makes them.
+EMAIL_HASH_BYTES = 36
+
+
+class SignatureStatus(StrEnum):
+    """Where a signature stands; stored as its value, so the database holds plain words."""
+
+    PENDING = "pending"  # waiting for its address to be confirmed
+    CONFIRMED = "confirmed"  # counted
+
+
+class StatusColumn(TypeDecorator[SignatureStatus]):
+    """A status column that hands back SignatureStatus members, not bare strings."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else SignatureStatus(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> SignatureStatus | None:
+        return None if value is None else SignatureStatus(value)
 
 
 def new_token_nonce() -> str:
@@ -64,19 +94,19 @@ class Signature(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Name, email as typed and postcode/city, only ever as ciphertext (personal_data.py).
+    # Name, email as typed and postcode/city, only ever as ciphertext (crypto/sealed_box.py).
     personal: Mapped[bytes] = mapped_column(LargeBinary)
     # One signature per mailbox: a keyed hash of the normalized address, unique in the database.
-    email_hash: Mapped[bytes] = mapped_column(LargeBinary(BLIND_INDEX_BYTES), unique=True)
+    email_hash: Mapped[bytes] = mapped_column(LargeBinary(EMAIL_HASH_BYTES), unique=True)
     country: Mapped[str] = mapped_column(String(2))
     # The language the supporter signed in (en, de, ru, uk): their emails are written in it.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     keep_informed: Mapped[bool] = mapped_column(default=False)
     show_name: Mapped[bool] = mapped_column(default=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    status: Mapped[SignatureStatus] = mapped_column(StatusColumn, default=SignatureStatus.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Emailed links carry it and find the signature by it (tokens.py).
+    # Emailed links carry it and find the signature by it (petition/link_tokens.py).
     token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce, index=True)
     # When the supporter was last emailed; repeat sign-ups may not mail more often.
     last_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -84,9 +114,25 @@ class Signature(db.Model):
     # signature counts all the same.
     review_marks: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
-    def person(self) -> Person:
-        """Who signed, decrypted (raises personal_data.UnreadableData without the right key)."""
-        return open_box(self.personal)
+    @hybrid_property
+    def is_pending(self) -> bool:
+        """Waiting for confirmation; in a query, the condition that selects such rows."""
+        return self.status == SignatureStatus.PENDING
+
+    @is_pending.inplace.expression
+    @classmethod
+    def _is_pending_expression(cls) -> ColumnElement[bool]:
+        return cls.status == SignatureStatus.PENDING
+
+    @hybrid_property
+    def is_confirmed(self) -> bool:
+        """Confirmed and counted; in a query, the condition that selects such rows."""
+        return self.status == SignatureStatus.CONFIRMED
+
+    @is_confirmed.inplace.expression
+    @classmethod
+    def _is_confirmed_expression(cls) -> ColumnElement[bool]:
+        return cls.status == SignatureStatus.CONFIRMED
 
     def __repr__(self) -> str:
         return f"<Signature {self.id}>"

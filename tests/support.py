@@ -5,6 +5,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
+from campaign_site.crypto.sealed_box import open_box
 from campaign_site.extensions import db
 from campaign_site.models import Signature
 
@@ -62,7 +63,7 @@ class StoredSignature:
     def __init__(self, row: Signature) -> None:
         for column in Signature.__table__.columns:
             setattr(self, column.key, getattr(row, column.key))
-        person = row.person()
+        person = open_box(row.personal)
         self.given_name, self.family_name = person.given_name, person.family_name
         self.name, self.email, self.postcode_city = person.full_name, person.email, person.postcode_city
 
@@ -78,13 +79,12 @@ def stored_signatures(app: Flask) -> list[StoredSignature]:
 
 def confirm_pending(app: Flask, client: FlaskClient) -> int:
     """Open the confirmation link of every pending signature, as their owners would."""
-    from campaign_site.models import PENDING
     from campaign_site.petition import link_tokens as tokens
 
     with app.app_context():
         links = [
             f"/confirm/{tokens.make_token(signature, tokens.CONFIRM)}"
-            for signature in db.session.scalars(db.select(Signature).where(Signature.status == PENDING))
+            for signature in db.session.scalars(db.select(Signature).where(Signature.is_pending))
         ]
     for link in links:
         assert client.get(link).status_code == 200
@@ -100,7 +100,7 @@ def sign_and_confirm(app: Flask, client: FlaskClient, **fields):
 
 def blind_index_of(app: Flask, email: str) -> bytes:
     """The blind index the site stores for an address, under the current key."""
-    from campaign_site.crypto.sealed_box import blind_indexes
+    from campaign_site.crypto.mailbox_index import blind_indexes
 
     with app.app_context():
         return blind_indexes(email)[0]

@@ -11,7 +11,7 @@ from support import csrf_token_from, sign, stored_signatures
 
 from campaign_site.extensions import db
 from campaign_site.mail import outbox
-from campaign_site.mail.messages import SmtpTransport
+from campaign_site.mail.transports import SmtpTransport
 from campaign_site.models import OutboxMessage, Signature, utcnow
 from campaign_site.petition import link_tokens as tokens
 

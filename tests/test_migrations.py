@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
-from campaign_site.petition.signing import COUNT_SHARDS
+from campaign_site.petition.counting import COUNT_SHARDS
 
 TABLES = {
     "signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally",
@@ -54,7 +54,7 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
     """Signatures from before double opt-in counted already: they stay counted and usable."""
     from sqlalchemy import text
 
-    from campaign_site.models import CONFIRMED, Signature
+    from campaign_site.models import Signature, SignatureStatus
     from campaign_site.petition import link_tokens as tokens
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
@@ -73,7 +73,7 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
             upgrade()
 
             rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
-            assert [r.status for r in rows] == [CONFIRMED] * 3
+            assert [r.status for r in rows] == [SignatureStatus.CONFIRMED] * 3
             assert all(r.confirmed_at == r.signed_at for r in rows)
             assert len({r.token_nonce for r in rows}) == 3
             assert all(len(r.token_nonce) == 32 for r in rows)

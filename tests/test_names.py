@@ -8,8 +8,8 @@ import os
 from sqlalchemy import update
 from support import confirm_pending, sign, stored_signatures
 
+from campaign_site.crypto.box_format import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
 from campaign_site.crypto.keyrings import data_keyring
-from campaign_site.crypto.sealed_box import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
 from campaign_site.extensions import db
 from campaign_site.models import Signature
 

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from campaign_site.admin import bp
+from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.auth import (
     authenticate,
     current_admin,
@@ -24,12 +25,15 @@ from campaign_site.admin.auth import (
     safe_next,
 )
 from campaign_site.admin.forms import FindSignatureForm, LoginForm
-from campaign_site.crypto import key_maintenance
-from campaign_site.export import STATUS_FILTERS, audited_signatures_csv, recent_exports
-from campaign_site.mail import outbox
-from campaign_site.petition import signing
+from campaign_site.crypto.sealed_box import open_box
+from campaign_site.export import (
+    STATUS_FILTERS,
+    audited_signatures_csv,
+    export_problem,
+    recent_exports,
+)
+from campaign_site.petition import signing, signing_state
 from campaign_site.web import rate_limits
-from campaign_site.web.i18n import LANGUAGES
 
 LOGIN_FAILED = (
     "That email and password do not match an admin account, or the account is locked "
@@ -82,18 +86,19 @@ def logout():
 @login_required
 def dashboard():
     """Totals, the pause switch, and the export log."""
+    counts, health = dashboard_facts.counts(), dashboard_facts.health()
     return render_template(
         "admin/dashboard.html",
         admin=current_admin(),
-        totals=signing.totals(),
-        by_country=signing.totals_by_country(),
-        by_language_named=[(LANGUAGES.get(code, code), n) for code, n in signing.totals_by_language()],
-        unsent_mail=outbox.pending_messages(),
-        given_up_mail=outbox.given_up_messages(),
-        paused=signing.signing_paused(),
-        paused_by_config=current_app.config["SIGNING_PAUSED"],
-        key_problem=key_maintenance.blind_key_problem(),
-        rate_limit_store_reachable=rate_limits.store_reachable(),
+        totals=counts.totals,
+        by_country=counts.by_country,
+        by_language_named=counts.by_language,
+        unsent_mail=health.unsent_mail,
+        given_up_mail=health.given_up_mail,
+        paused=health.paused,
+        paused_by_config=health.paused_by_config,
+        key_problem=health.key_problem,
+        rate_limit_store_reachable=health.rate_limit_store_reachable,
         find_form=FindSignatureForm(),
         exports=recent_exports(),
     )
@@ -104,7 +109,7 @@ def dashboard():
 def set_signing():
     """Pause or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
-    signing.set_signing_paused(pause)
+    signing_state.set_signing_paused(pause)
     current_app.logger.warning("signing %s by admin %s", "paused" if pause else "resumed", current_admin().id)
     seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
     delay = f"within {seconds} seconds" if seconds > 0 else "at once"
@@ -126,7 +131,7 @@ def export_signatures():
             title="Unknown export filter",
             message="Choose confirmed, pending or all signatures from the dashboard.",
         ), 400
-    problem = key_maintenance.data_key_problem()
+    problem = export_problem()
     if problem:  # say so now, rather than break off a half-written file
         current_app.logger.error("export refused: %s", problem)
         title = "The signatures cannot be decrypted"
@@ -150,7 +155,7 @@ def find_signature():
     if not form.validate_on_submit():
         return render_template("admin/find.html", admin=current_admin(), form=form, searched=False), 422
     signature = signing.find_by_email(form.email.data.strip())
-    person = signature.person() if signature else None
+    person = open_box(signature.personal) if signature else None
     return render_template(
         "admin/find.html", admin=current_admin(), form=form, searched=True, signature=signature, person=person
     )

@@ -14,16 +14,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from campaign_site.crypto.box_format import KEY_ID_AT
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
-from campaign_site.crypto.sealed_box import (
-    KEY_ID_AT,
-    Person,
-    blind_index,
-    box_key_id,
-    missing_key_message,
-    open_box,
-    seal,
-)
+from campaign_site.crypto.mailbox_index import blind_index
+from campaign_site.crypto.sealed_box import Person, box_key_id, missing_key_message, open_box, seal
 from campaign_site.database import write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature

@@ -1,4 +1,13 @@
-"""One key per mailbox, however its address is spelled: what "one signature each" means."""
+"""One signature per mailbox: what counts as the same mailbox, and the keyed hash that stands
+for it (the blind index), so the database can enforce uniqueness without holding an address.
+
+A blind index is  key id (4) | HMAC-SHA256 of the mailbox key, under a key of its own.
+"""
+
+import hashlib
+import hmac
+
+from campaign_site.crypto.keyrings import Keyring, blind_keyring, key_id
 
 # Gmail ignores dots in the local part, and googlemail.com is the same service.
 GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -16,3 +25,15 @@ def mailbox_key(email: str) -> str:
         domain = GMAIL_DOMAINS[domain]
         local = local.replace(".", "") or local
     return f"{local}@{domain}"
+
+
+def blind_index(email: str, key: bytes, kid: bytes | None = None) -> bytes:
+    """The keyed hash that stands for a mailbox; the key id in front says which key made it."""
+    digest = hmac.digest(key, mailbox_key(email).encode(), hashlib.sha256)
+    return (kid or key_id(key)) + digest
+
+
+def blind_indexes(email: str, keyring: Keyring | None = None) -> list[bytes]:
+    """The mailbox's index under every configured key, current first (old rows may use any)."""
+    keyring = keyring or blind_keyring()
+    return [blind_index(email, key, kid) for kid, key in keyring.by_id.items()]

@@ -1,37 +1,26 @@
 """Who a supporter is, stored only as ciphertext: one AES-GCM box per signature.
 
-A box is  version (1 byte) | key id (4) | nonce (12) | AES-256-GCM ciphertext and tag,
-and holds the given name, the family name, the email as typed and the postcode/city
-(boxes sealed before names were asked for in two fields hold one name: see Person.from_fields),
-joined by a unit separator
-(form input can hold no control character: text.clean_text turns them into spaces) and
-padded to a multiple of 32 bytes so its length says little about the name inside.
-
-The mailbox is found again through a blind index: key id (4) | HMAC-SHA256 of the
-normalized mailbox key, under a key of its own. The database can enforce one signature
-per mailbox on it without ever holding an address.
+seal() and open_box() are the only ways in and out; the byte layout is in box_format.py,
+which nothing outside crypto/ reads. Everyone else handles a Person.
 """
 
-import hashlib
-import hmac
 import os
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 
-from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring, key_id
-from campaign_site.crypto.mailbox_index import mailbox_key
-
-VERSION = b"\x01"
-NONCE_BYTES = 12
-KEY_ID_AT = slice(len(VERSION), len(VERSION) + KEY_ID_BYTES)
-NONCE_AT = slice(KEY_ID_AT.stop, KEY_ID_AT.stop + NONCE_BYTES)
-HEADER_BYTES = NONCE_AT.stop
-SEPARATOR = "\x1f"
-PAD_TO = 32
-# Binds every box to this use: a box cannot be passed off as some other encrypted value.
-ASSOCIATED_DATA = b"campaign_site signature personal data v1"
-BLIND_INDEX_BYTES = KEY_ID_BYTES + hashlib.sha256().digest_size
+from campaign_site.crypto.box_format import (
+    ASSOCIATED_DATA,
+    HEADER_BYTES,
+    KEY_ID_AT,
+    LEGACY_FIELDS,
+    NONCE_AT,
+    NONCE_BYTES,
+    PAD_TO,
+    SEPARATOR,
+    VERSION,
+)
+from campaign_site.crypto.keyrings import Keyring, data_keyring
 
 
 class UnreadableData(Exception):
@@ -44,7 +33,8 @@ class Person:
 
     given_name is the only part ever shown publicly or used in a greeting; it is empty for
     signatures from before it was asked for (their one name field is kept as family_name),
-    so nothing the supporter did not choose to show is ever published.
+    so nothing the supporter did not choose to show is ever published. postcode_city is
+    None when none was given.
     """
 
     given_name: str
@@ -56,17 +46,7 @@ class Person:
     def full_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
 
-    @classmethod
-    def from_fields(cls, fields: list[str]) -> "Person":
-        """A person from a box's fields: [given, family, email, place], or the older
-        [name, email, place], whose given name cannot be known."""
-        if len(fields) == LEGACY_FIELDS:
-            fields = ["", *fields]
-        given_name, family_name, email, postcode_city = fields
-        return cls(given_name, family_name, email, postcode_city or None)
 
-
-LEGACY_FIELDS = 3  # name, email, place: boxes sealed before given and family names
 
 def seal(person: Person, keyring: Keyring | None = None) -> bytes:
     """Encrypt a person under the current data key."""
@@ -83,17 +63,15 @@ def seal(person: Person, keyring: Keyring | None = None) -> bytes:
 
 def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
     """Decrypt a box sealed under any key of the keyring."""
-    return Person.from_fields(open_fields(box, keyring or data_keyring()))
+    fields = _open_joined(box, keyring or data_keyring()).split(SEPARATOR)
+    if len(fields) == LEGACY_FIELDS:  # [name, email, place]: the given name cannot be known
+        fields = ["", *fields]
+    given_name, family_name, email, postcode_city = fields
+    return Person(given_name, family_name, email, postcode_city or None)
 
 
-def open_fields(box: bytes, keyring: Keyring) -> list[str]:
-    """The box's fields: [given name, family name, email, postcode/city or ''] (or the older
-    [name, email, postcode/city or ''])."""
-    return open_joined(box, keyring).split(SEPARATOR)
-
-
-def open_joined(box: bytes, keyring: Keyring) -> str:
-    """The box's fields as one string, joined by SEPARATOR (the export splits them itself)."""
+def _open_joined(box: bytes, keyring: Keyring) -> str:
+    """The box's fields as one string, joined by SEPARATOR."""
     cipher = keyring.ciphers.get(box[KEY_ID_AT])
     if cipher is None or box[:1] != VERSION:
         raise UnreadableData(_unreadable_reason(box, keyring))
@@ -127,15 +105,3 @@ def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
         f"(configured: {have}). Put that key back into {keyring.setting}, after the current one; "
         "see 'Encryption keys' in the README."
     )
-
-
-def blind_index(email: str, key: bytes, kid: bytes | None = None) -> bytes:
-    """The keyed hash that stands for a mailbox; the key id in front says which key made it."""
-    digest = hmac.digest(key, mailbox_key(email).encode(), hashlib.sha256)
-    return (kid or key_id(key)) + digest
-
-
-def blind_indexes(email: str, keyring: Keyring | None = None) -> list[bytes]:
-    """The mailbox's index under every configured key, current first (old rows may use any)."""
-    keyring = keyring or blind_keyring()
-    return [blind_index(email, key, kid) for kid, key in keyring.by_id.items()]

@@ -1,18 +1,9 @@
-"""Emails to supporters: rendering them from templates, and the ways of sending them.
+"""Writing the emails to supporters: subject, headers, personal links, and the text and HTML
+bodies rendered from templates/email/<kind>.txt and .html in the supporter's language."""
 
-SMTP when MAIL_SMTP_HOST is set; otherwise each message is written as an .eml file in
-instance/outbox/ and its links are printed, so development needs no mail server.
-"""
-
-import os
-import secrets
-import smtplib
-import ssl
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,23 +11,22 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from campaign_site.models import CONFIRMED, Signature, utcnow
-from campaign_site.petition import link_tokens as tokens
+from campaign_site.crypto.sealed_box import open_box
+from campaign_site.mail.transports import MAIL_POLICY, PermanentMailError
+from campaign_site.models import Signature, utcnow
+from campaign_site.petition import link_tokens
+from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import public_name
 from campaign_site.web.i18n import language_root
 
 SUBJECTS = {
-    "confirm": _l("Confirm your signature for Justice for Sergei"),
-    "already-signed": _l("You have already signed the petition for Justice for Sergei"),
-    "withdraw-link": _l("Your new link to withdraw your signature for Justice for Sergei"),
+    MailKind.CONFIRM: _l("Confirm your signature for Justice for Sergei"),
+    MailKind.ALREADY_SIGNED: _l("You have already signed the petition for Justice for Sergei"),
+    MailKind.WITHDRAW_LINK: _l("Your new link to withdraw your signature for Justice for Sergei"),
 }
 
 
 SENDER_NAME = _l("Justice for Sergei Magnitsky")
-
-
-class PermanentMailError(Exception):
-    """The message can never go out as it is (no such mailbox, an address we cannot send to)."""
 
 
 def external_url(endpoint: str, language: str = "en", **values) -> str:
@@ -53,27 +43,24 @@ def supporter_links(signature: Signature) -> dict[str, str]:
     """The personal links every email carries."""
     language = signature.language
     return {
-        "confirm_url": external_url("links.confirm", language, token=tokens.make_token(signature, tokens.CONFIRM)),
-        "withdraw_url": external_url("links.withdraw", language, token=tokens.make_token(signature, tokens.WITHDRAW)),
+        "confirm_url": external_url("links.confirm", language, token=link_tokens.make_token(signature, link_tokens.CONFIRM)),
+        "withdraw_url": external_url("links.withdraw", language, token=link_tokens.make_token(signature, link_tokens.WITHDRAW)),
         "unsubscribe_url": external_url(
-            "links.unsubscribe", language, token=tokens.make_token(signature, tokens.UNSUBSCRIBE)
+            "links.unsubscribe", language, token=link_tokens.make_token(signature, link_tokens.UNSUBSCRIBE)
         ),
         "privacy_url": external_url("public.privacy", language),
         "campaign_url": external_url("public.index", language),
     }
 
 
-MAIL_POLICY = policy.default.clone(max_line_length=998)
-
-
-def build_message(kind: str, signature: Signature) -> EmailMessage:
+def build_message(kind: MailKind, signature: Signature) -> EmailMessage:
     """A plain-text and HTML email of the given kind for one supporter, in their language."""
     with force_locale(signature.language):
         return _build_message(kind, signature)
 
 
-def _build_message(kind: str, signature: Signature) -> EmailMessage:
-    person = signature.person()  # decrypted only here, while the message is built
+def _build_message(kind: MailKind, signature: Signature) -> EmailMessage:
+    person = open_box(signature.personal)  # decrypted only here, while the message is built
     context = {
         # Only a confirmed supporter is greeted by name, never in the confirmation request:
         # until then the name was typed by whoever entered this address, perhaps to put
@@ -98,8 +85,8 @@ def _build_message(kind: str, signature: Signature) -> EmailMessage:
     # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(render_template(f"email/{kind}.txt", **context))
-    message.add_alternative(render_template(f"email/{kind}.html", **context), subtype="html")
+    message.set_content(render_template(f"email/{kind.value}.txt", **context))
+    message.add_alternative(render_template(f"email/{kind.value}.html", **context), subtype="html")
     return message
 
 
@@ -120,103 +107,10 @@ def wire_address(email: str, smtputf8: bool) -> str:
     return checked.normalized
 
 
-def _may_greet_by_name(kind: str, signature: Signature) -> bool:
-    return kind != "confirm" and signature.status == CONFIRMED
+def _may_greet_by_name(kind: MailKind, signature: Signature) -> bool:
+    return kind != MailKind.CONFIRM and signature.is_confirmed
 
 
 def _domain_of(address: str) -> str:
     """The domain part of a From address, for Message-IDs."""
     return parseaddr(address)[1].rpartition("@")[2] or "localhost"
-
-
-class Transport:
-    """Sends EmailMessages; used as a context manager around a batch."""
-
-    def __enter__(self) -> "Transport":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def send(self, message: EmailMessage) -> None:
-        raise NotImplementedError
-
-
-class SmtpTransport(Transport):
-    """One SMTP connection per batch, STARTTLS or TLS and login as configured."""
-
-    def __init__(self, config) -> None:
-        self.config = config
-        self.connection: smtplib.SMTP | None = None
-
-    def __exit__(self, *exc) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.connection = None
-
-    def _connect(self) -> smtplib.SMTP:
-        config = self.config
-        host, port, timeout = config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], config["MAIL_SMTP_TIMEOUT"]
-        if config["MAIL_SMTP_SSL"]:
-            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            connection = smtplib.SMTP(host, port, timeout=timeout)
-            if config["MAIL_SMTP_STARTTLS"]:
-                connection.starttls(context=ssl.create_default_context())
-        if config["MAIL_SMTP_USER"]:
-            connection.login(config["MAIL_SMTP_USER"], config["MAIL_SMTP_PASSWORD"] or "")
-        return connection
-
-    def send(self, message: EmailMessage) -> None:
-        if self.connection is None:
-            self.connection = self._connect()
-        try:
-            self.connection.send_message(message)
-        except smtplib.SMTPNotSupportedError:
-            # Raised before anything is sent, for a non-ASCII address the server cannot take.
-            raise PermanentMailError("the mail server does not offer SMTPUTF8") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _ in error.recipients.values()]
-            if all(code >= 500 for code in codes):
-                raise PermanentMailError(f"recipient refused: {codes}") from None
-            raise
-        except smtplib.SMTPResponseException as error:
-            if error.smtp_code >= 500:
-                raise PermanentMailError(f"{error.smtp_code} {error.smtp_error!r}") from None
-            self.__exit__()
-            raise
-        except OSError:
-            self.__exit__()  # the next message reconnects
-            raise
-
-
-class FileTransport(Transport):
-    """Development: write each message to a folder and print its links."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        path = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
-        # UTF-8 headers, as an SMTPUTF8 server would receive them (any address fits).
-        # Owner-only from the start: the file holds a supporter's address and links.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(message.as_bytes(policy=MAIL_POLICY.clone(utf8=True)))
-        text = message.get_body(preferencelist=("plain",)).get_content()
-        links = [line.strip() for line in text.splitlines() if line.strip().startswith("http")]
-        print(f"[mail] {message['Subject']} -> {path}", *links, sep="\n    ", flush=True)
-
-
-def transport_from_config() -> Transport:
-    """SMTP if configured, else the development folder."""
-    config = current_app.config
-    if config["MAIL_SMTP_HOST"]:
-        return SmtpTransport(config)
-    folder = config["MAIL_OUTBOX_DIR"] or str(Path(current_app.instance_path) / "outbox")
-    return FileTransport(Path(folder))

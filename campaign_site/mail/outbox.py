@@ -1,6 +1,6 @@
 """The transactional outbox: emails are queued with the change that causes them, sent later.
 
-The request only inserts a row; `flask mail-worker` claims due rows, renders and sends
+The request only inserts a row (petition/mail_queue.py); `flask mail-worker` claims due rows, renders and sends
 them, and marks them sent, retrying with backoff when the mail server is away. Several
 workers may run: a claim is a lease taken in one write transaction (FOR UPDATE SKIP
 LOCKED on PostgreSQL, the database write lock on SQLite), so no message goes out twice
@@ -13,34 +13,21 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.crypto.sealed_box import UnreadableData
-from campaign_site.database import write_transaction
+from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.mail.messages import PermanentMailError, Transport, build_message
+from campaign_site.mail.messages import build_message
+from campaign_site.mail.transports import PermanentMailError, Transport
 from campaign_site.models import OutboxMessage, Signature, utcnow
+from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
-
-CONFIRM_MAIL = "confirm"
-ALREADY_SIGNED_MAIL = "already-signed"
-WITHDRAW_LINK_MAIL = "withdraw-link"
-KINDS = (CONFIRM_MAIL, ALREADY_SIGNED_MAIL, WITHDRAW_LINK_MAIL)
-
-# Built once; the Table's column defaults fill in the rest.
-_ENQUEUE = insert(OutboxMessage.__table__)
 
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
-
-
-def enqueue(signature_id: int, kind: str) -> None:
-    """Queue an email, inside the caller's transaction."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown mail kind {kind!r}")
-    db.session.execute(_ENQUEUE, {"signature_id": signature_id, "kind": kind})
 
 
 @dataclass
@@ -124,14 +111,12 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
 
 def _build(message_id: int) -> EmailMessage | None:
     """The email for a claimed message, or None if its signature is gone."""
-    try:
+    with read_transaction(db.session):  # none held open while talking to the mail server
         message = db.session.get(OutboxMessage, message_id)
         signature = db.session.get(Signature, message.signature_id) if message else None
         if message is None or signature is None:
             return None
-        return build_message(message.kind, signature)
-    finally:
-        db.session.rollback()  # hold no transaction open while talking to the mail server
+        return build_message(MailKind(message.kind), signature)
 
 
 def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:
@@ -143,8 +128,8 @@ def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:
     if isinstance(error, SQLAlchemyError):
         db.session.rollback()
         raise error
-    attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
-    db.session.rollback()
+    with read_transaction(db.session):
+        attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
     if attempts is None:
         return
     config = current_app.config

@@ -45,7 +45,7 @@ def confirm(token: str):
         )
     except tokens.TokenInvalid:
         return _invalid_link()
-    if outcome == signing.JUST_CONFIRMED:
+    if outcome == signing.ConfirmOutcome.JUST_CONFIRMED:
         return _result(_("Thank you: your signature is confirmed"), _("It now counts toward our goal."))
     return _result(_("Your signature is already confirmed"), _("There is nothing more to do. Thank you."))
 

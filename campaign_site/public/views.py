@@ -2,17 +2,18 @@
 
 from urllib.parse import quote
 
-from flask import current_app, jsonify, make_response, redirect, render_template, url_for
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
 
 from campaign_site.extensions import db
-from campaign_site.petition import short_cache, signing
+from campaign_site.petition import counting, short_cache, signing, signing_state
 from campaign_site.public import bots, bp, seo
 from campaign_site.public.forms import SignatureForm
-from campaign_site.web import i18n, rate_limits
+from campaign_site.web import errors, i18n, rate_limits
 
 # The page is cached with these placeholders; each visitor gets their own values pasted in.
 CSRF_SLOT = "__csrf_token_slot__"
@@ -47,9 +48,9 @@ def _render_blank_campaign_page() -> str:
 def sign():
     """Store a signature; a repeat of an address gets exactly the same answer as a first."""
     form = SignatureForm()
-    if not signing.signing_open():
+    if not signing_state.signing_open():
         return render_campaign_page(form), 410
-    if signing.signing_paused():
+    if signing_state.signing_paused():
         return render_campaign_page(form), 503
     if bots.honeypot_filled(form):
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
@@ -73,7 +74,7 @@ def thanks():
     return render_template(
         "thanks.html",
         share_links=share_links(),
-        confirmation_required=signing.confirmation_required(),
+        confirmation_required=signing_state.confirmation_required(),
     )
 
 
@@ -86,7 +87,7 @@ def privacy():
 @bp.get("/api/count")
 def api_count():
     """The count, for scripts and embeds; a CDN may keep it as long as the page cache does."""
-    count = short_cache.cached("count", signing.signature_count)
+    count = short_cache.cached("count", counting.signature_count)
     response = jsonify(count=count, goal=current_app.config["SIGNATURE_GOAL"])
     response.cache_control.public = True
     response.cache_control.max_age = max(current_app.config["PUBLIC_CACHE_SECONDS"], 1)
@@ -118,9 +119,9 @@ def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> 
         "index.html",
         form=form,
         form_csrf_token=csrf_token or generate_csrf(),
-        count=signing.signature_count(),
+        count=counting.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
-        recent_signers=signing.recent_signers(),
+        recent_signers=counting.recent_signers(),
         signing_state=_signing_state(),
         meta=seo.share_meta(),
         structured_data=seo.structured_data(),
@@ -130,9 +131,25 @@ def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> 
 
 def _signing_state() -> str:
     """'open', 'paused' (for a while) or 'closed' (for good)."""
-    if not signing.signing_open():
+    if not signing_state.signing_open():
         return "closed"
-    return "paused" if signing.signing_paused() else "open"
+    return "paused" if signing_state.signing_paused() else "open"
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    """Over a limit: on the petition, the form again with what was typed."""
+    if request.endpoint != "public.sign":
+        return errors.handle_rate_limited(error)
+    return render_rate_limited_form(error.limit.limit.get_expiry())
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """An expired or missing form token: on the petition, keep what was typed."""
+    if request.endpoint != "public.sign":
+        return errors.handle_csrf_error(error)
+    return render_expired_form()
 
 
 def render_rate_limited_form(retry_after: int):

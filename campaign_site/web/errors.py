@@ -34,11 +34,7 @@ def render_error(status: int):
 
 
 def handle_csrf_error(error: CSRFError):
-    """An expired or missing form token: on the petition, keep what was typed."""
-    if request.endpoint == "public.sign":
-        from campaign_site.public.views import render_expired_form
-
-        return render_expired_form()
+    """An expired or missing form token (the petition form answers its own: public/views.py)."""
     return render_error(400)
 
 
@@ -57,12 +53,8 @@ def handle_http_error(error: HTTPException):
 def handle_rate_limited(error: RateLimitExceeded):
     """429 with Retry-After: the length of the window that was exceeded (an upper bound).
 
-    On the petition the form comes back with what the person typed."""
+    The petition form answers its own, keeping what was typed (public/views.py)."""
     retry_after = error.limit.limit.get_expiry()
-    if request.endpoint == "public.sign":
-        from campaign_site.public.views import render_rate_limited_form
-
-        return render_rate_limited_form(retry_after)
     body, status = render_error(429)
     return body, status, {"Retry-After": str(retry_after)}
 

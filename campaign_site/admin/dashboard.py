@@ -1,0 +1,50 @@
+"""What the dashboard shows, gathered in one place so the view stays a view: the counts,
+and the health of what keeps signing working (mail, keys, the rate-limit store)."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from campaign_site.crypto import key_maintenance
+from campaign_site.mail import outbox
+from campaign_site.models import OutboxMessage
+from campaign_site.petition import counting, signing_state
+from campaign_site.web import rate_limits
+from campaign_site.web.countries import country_name
+from campaign_site.web.i18n import LANGUAGES
+
+
+@dataclass(frozen=True)
+class Counts:
+    totals: dict[str, int]
+    by_country: list[tuple[str, int]]  # (country name in the page's language, signatures)
+    by_language: list[tuple[str, int]]  # (language name, signatures)
+
+
+@dataclass(frozen=True)
+class Health:
+    unsent_mail: int
+    given_up_mail: tuple[int, list[OutboxMessage]]
+    paused: bool
+    paused_by_config: bool
+    key_problem: str | None
+    rate_limit_store_reachable: bool
+
+
+def counts() -> Counts:
+    """The counts, most first; countries named in the admin's language, ties by name."""
+    by_code = counting.totals_by_country()
+    named = sorted(((country_name(code), n) for code, n in by_code.items()), key=lambda item: (-item[1], item[0]))
+    languages = [(LANGUAGES.get(code, code), n) for code, n in counting.totals_by_language()]
+    return Counts(counting.totals(), named, languages)
+
+
+def health() -> Health:
+    return Health(
+        unsent_mail=outbox.pending_messages(),
+        given_up_mail=outbox.given_up_messages(),
+        paused=signing_state.signing_paused(),
+        paused_by_config=current_app.config["SIGNING_PAUSED"],
+        key_problem=key_maintenance.blind_key_problem(),
+        rate_limit_store_reachable=rate_limits.store_reachable(),
+    )

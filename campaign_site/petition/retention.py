@@ -1,0 +1,64 @@
+"""How long personal data is kept: unconfirmed signatures expire, and after the campaign
+closes every signer's data is erased, keeping only counts per day and country."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.models import DailyTally, Signature, utcnow
+
+
+def purge_pending(now: datetime | None = None) -> int:
+    """Delete signatures never confirmed within the expiry of their latest link."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["CONFIRMATION_EXPIRY_DAYS"])
+    with write_transaction(db.session):
+        return db.session.execute(
+            delete(Signature).where(
+                Signature.is_pending,
+                func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+            )
+        ).rowcount
+
+
+class RetentionNotDue(Exception):
+    """Personal data may be anonymised only once the retention period after closing is over."""
+
+
+def anonymise_after_close(now: datetime | None = None) -> int:
+    """Keep confirmed signatures as counts per day and country, erase every signer's data.
+
+    Returns how many signatures were erased; the public count does not change.
+    """
+    now = now or utcnow()
+    closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
+    if closes_at is None:
+        raise RetentionNotDue("CAMPAIGN_CLOSES_AT is not set: the campaign has not closed.")
+    due = closes_at + timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+    if now < due:
+        raise RetentionNotDue(f"Personal data is kept until {due.isoformat()}.")
+    with write_transaction(db.session):
+        tallies = Counter()
+        rows = db.session.execute(
+            select(Signature.signed_at, Signature.country)
+            .where(Signature.is_confirmed)
+            .execution_options(yield_per=5000)
+        )
+        for signed_at, country in rows:
+            tallies[(signed_at.date(), country)] += 1
+        for (day, country), n in tallies.items():
+            _add_to_tally(day, country, n)
+        return db.session.execute(delete(Signature)).rowcount
+
+
+def _add_to_tally(day, country: str, n: int) -> None:
+    """Add n to a day's count for a country (the command may run more than once)."""
+    tally = db.session.get(DailyTally, (day, country))
+    if tally is None:
+        db.session.add(DailyTally(day=day, country=country, signatures=n))
+    else:
+        tally.signatures += n
