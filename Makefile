@@ -9,7 +9,7 @@ export FLASK_APP := campaign_site
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_URL
 
-.PHONY: run test bench serve-prod tools migrate install install-dev clean translations-extract translations-update translations
+.PHONY: run test test-fast checks bench serve-prod tools migrate install install-dev clean translations-extract translations-update translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,9 +70,24 @@ $(AXE): tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
-## test: the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
-test: install-dev tools translations
-	$(BIN)/python -m pytest
+## checks: ruff (lint and format), mypy strict on petition/ crypto/ export.py, import contracts
+checks: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Two processes on two cores; each makes its own databases, Redis keys and ports.
+PYTEST_WORKERS ?= 2
+
+## test: the checks, then every test (browser and benchmark lanes too), on SQLite and
+## (when reachable, always in CI) PostgreSQL; the CI command
+test: checks tools translations
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+## test-fast: the checks and every test but the browser, benchmark and slow lanes (~1 minute)
+test-fast: checks translations
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not bench and not slow"
 
 ## bench: the viral-spike benchmarks (about 10 minutes); writes benchmarks/RESULTS.md
 bench: install-dev tools

@@ -62,13 +62,27 @@ class Settings:
 
     @classmethod
     def full(cls) -> "Settings":
-        return cls(page_seconds=5, page_rounds=3, sign_seconds=60, sign_clients=50, export_rows=1_000_000,
-                   flat_rows=1_000_000, race_clients=50)
+        return cls(
+            page_seconds=5,
+            page_rounds=3,
+            sign_seconds=60,
+            sign_clients=50,
+            export_rows=1_000_000,
+            flat_rows=1_000_000,
+            race_clients=50,
+        )
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(page_seconds=1, page_rounds=1, sign_seconds=2, sign_clients=4, export_rows=2_000,
-                   flat_rows=2_000, race_clients=8)
+        return cls(
+            page_seconds=1,
+            page_rounds=1,
+            sign_seconds=2,
+            sign_clients=4,
+            export_rows=2_000,
+            flat_rows=2_000,
+            race_clients=8,
+        )
 
 
 @dataclass
@@ -115,9 +129,13 @@ class Server:
 
     def __init__(self, app: str, env: dict, log: Path, **gunicorn) -> None:
         self.port = free_port()
-        self.env = {**os.environ, **env,
-                    "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": "",
-                    "GUNICORN_LOG_LEVEL": "warning"}
+        self.env = {
+            **os.environ,
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
         for key, value in gunicorn.items():
             self.env[f"GUNICORN_{key.upper()}"] = str(value)
         self.command = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app]
@@ -126,11 +144,15 @@ class Server:
 
     def __enter__(self) -> "Server":
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=log, stderr=log)
+            self.process = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=log, stderr=log
+            )
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                status, _, _ = request("GET", self.port, "/healthz" if "campaign_site" in self.command[-1] else "/")
+                status, _, _ = request(
+                    "GET", self.port, "/healthz" if "campaign_site" in self.command[-1] else "/"
+                )
                 if status == 200:
                     return self
             except OSError:
@@ -154,7 +176,9 @@ class Server:
         return max(peaks)
 
 
-def request(method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None):
+def request(
+    method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None
+):
     """One HTTP request on loopback: (status, headers, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -191,14 +215,21 @@ class Browser:
 
     def post(self, path: str, form: dict):
         body = urlencode(form).encode()
-        status, headers, reply = request("POST", self.port, path, body, self._headers(
-            {"Content-Type": "application/x-www-form-urlencoded"}))
+        status, headers, reply = request(
+            "POST",
+            self.port,
+            path,
+            body,
+            self._headers({"Content-Type": "application/x-www-form-urlencoded"}),
+        )
         self._keep_cookie(headers)
         return status, headers, reply
 
     def hidden_fields(self, path: str) -> dict:
         _, _, body = self.get(path)
-        return dict(re.findall(r'<input[^>]*name="(csrf_token|started)"[^>]*value="([^"]+)"', body.decode()))
+        return dict(
+            re.findall(r'<input[^>]*name="(csrf_token|started)"[^>]*value="([^"]+)"', body.decode())
+        )
 
 
 # --- databases ----------------------------------------------------------------------
@@ -216,7 +247,12 @@ class Database:
             self.name = f"campaign_bench_{secrets.token_hex(4)}"
             with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
                 connection.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{self.name}"
+            self.url = (
+                POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[
+                    0
+                ]
+                + f"/{self.name}"
+            )
         flask(["db", "upgrade"], self.url)
 
     def drop(self) -> None:
@@ -249,24 +285,36 @@ class Database:
     def seed(self, rows: int) -> float:
         """Bulk-insert confirmed signatures; returns seconds taken."""
         started = time.perf_counter()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         countries = ["DE", "UA", "RU", "GB", "FR", "US", "PL", "LT"]
 
         def row(n):
             email = f"seed{n}@example.org"
             person = Person("Supporter", f"Nummer{n}", email, f"{10000 + n % 90000}")
-            return (seal(person, DATA_KEYRING), blind_index(email, BLIND_KEYRING.current),
-                    countries[n % len(countries)], n % 3 == 0, n % 5 == 0,
-                    now, "confirmed", now, secrets.token_hex(16))
+            return (
+                seal(person, DATA_KEYRING),
+                blind_index(email, BLIND_KEYRING.current),
+                countries[n % len(countries)],
+                n % 3 == 0,
+                n % 5 == 0,
+                now,
+                "confirmed",
+                now,
+                secrets.token_hex(16),
+            )
 
-        columns = ("personal, email_hash, country, keep_informed, show_name, "
-                   "signed_at, status, confirmed_at, token_nonce")
+        columns = (
+            "personal, email_hash, country, keep_informed, show_name, "
+            "signed_at, status, confirmed_at, token_nonce"
+        )
         if self.kind == "postgresql":
             with psycopg.connect(self.url.replace("+psycopg", "")) as connection:
                 with connection.cursor().copy(f"COPY signature ({columns}) FROM STDIN") as copy:
                     for n in range(rows):
                         copy.write_row(row(n))
-                connection.execute("UPDATE signature_count_shard SET count = count + %s WHERE shard = 0", (rows,))
+                connection.execute(
+                    "UPDATE signature_count_shard SET count = count + %s WHERE shard = 0", (rows,)
+                )
                 connection.execute("ANALYZE signature")
         else:
             import sqlite3
@@ -275,17 +323,38 @@ class Database:
             with connection:
                 connection.executemany(
                     f"INSERT INTO signature ({columns}) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (tuple(v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row(n))
-                     for n in range(rows)))
-                connection.execute("UPDATE signature_count_shard SET count = count + ? WHERE shard = 0", (rows,))
+                    (
+                        tuple(
+                            v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
+                            for v in row(n)
+                        )
+                        for n in range(rows)
+                    ),
+                )
+                connection.execute(
+                    "UPDATE signature_count_shard SET count = count + ? WHERE shard = 0", (rows,)
+                )
             connection.close()
         return time.perf_counter() - started
 
 
 def flask(args: list[str], database_url: str, stdin: str | None = None) -> str:
-    env = {**os.environ, **KEYS, "DATABASE_URL": database_url, "FLASK_APP": "campaign_site", "APP_ENV": "development"}
-    result = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, input=stdin,
-                            capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        **KEYS,
+        "DATABASE_URL": database_url,
+        "FLASK_APP": "campaign_site",
+        "APP_ENV": "development",
+    }
+    result = subprocess.run(
+        [str(BIN / "flask"), *args],
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout
 
 
@@ -310,24 +379,46 @@ def production_env(database_url: str, **extra) -> dict:
 # --- load -----------------------------------------------------------------------------
 
 
-def wrk(port: int, path: str, seconds: int, threads: int, connections: int,
-        script: Path | None = None, env: dict | None = None, headers: dict | None = None) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+def wrk(
+    port: int,
+    path: str,
+    seconds: int,
+    threads: int,
+    connections: int,
+    script: Path | None = None,
+    env: dict | None = None,
+    headers: dict | None = None,
+) -> dict:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{path}")
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            env={**os.environ, **(env or {})}).stdout
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     if rps == 0 or "Socket errors" in output:
         raise RuntimeError(f"wrk got no clean answers from {path}:\n{output}")
     p50 = _wrk_latency_ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
-    return {"rps": rps, "p50_ms": p50, "non_2xx_3xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": socket_errors.group(1) if socket_errors else "none", "output": output}
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "non_2xx_3xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "none",
+        "output": output,
+    }
 
 
 def warm_up(port: int, headers: dict | None = None) -> None:
@@ -357,25 +448,50 @@ def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
     try:
         for worker_class in ("sync", "gthread"):
             runs = {"hello": [], "new": [], "returning": []}
-            with Server("benchmarks.hello:app", {}, workdir / "page-hello.log", worker_class=worker_class) as hello, \
-                    Server("campaign_site:create_app()", production_env(database.url), workdir / "page-site.log",
-                           worker_class=worker_class) as site:
+            with (
+                Server(
+                    "benchmarks.hello:app",
+                    {},
+                    workdir / "page-hello.log",
+                    worker_class=worker_class,
+                ) as hello,
+                Server(
+                    "campaign_site:create_app()",
+                    production_env(database.url),
+                    workdir / "page-site.log",
+                    worker_class=worker_class,
+                ) as site,
+            ):
                 returning = Browser(site.port)
                 returning.get("/")  # a visitor who already holds a session cookie
-                loads = [("hello", hello.port, None), ("new", site.port, None),
-                         ("returning", site.port, {"Cookie": returning.cookie})]
+                loads = [
+                    ("hello", hello.port, None),
+                    ("new", site.port, None),
+                    ("returning", site.port, {"Cookie": returning.cookie}),
+                ]
                 for _, port, headers in loads:
                     warm_up(port, headers)
                 for _ in range(settings.page_rounds):
                     for name, port, headers in loads:
-                        runs[name].append(wrk(port, "/", settings.page_seconds, 2, 32, headers=headers)["rps"])
+                        runs[name].append(
+                            wrk(port, "/", settings.page_seconds, 2, 32, headers=headers)["rps"]
+                        )
             rps = {name: statistics.median(values) for name, values in runs.items()}
             ratio = rps["new"] / rps["hello"]
-            report.add(f"GET / req/s, {worker_class} (hello world: {rps['hello']:.0f})", f"{rps['new']:.0f}")
-            report.add(f"GET / vs hello world, {worker_class}, new visitors", f"{ratio:.2f}x", ">= 0.70x",
-                       ratio >= 0.7 if worker_class == DEFAULT_WORKER_CLASS else None)
-            report.add(f"GET / vs hello world, {worker_class}, returning visitors",
-                       f"{rps['returning'] / rps['hello']:.2f}x")
+            report.add(
+                f"GET / req/s, {worker_class} (hello world: {rps['hello']:.0f})",
+                f"{rps['new']:.0f}",
+            )
+            report.add(
+                f"GET / vs hello world, {worker_class}, new visitors",
+                f"{ratio:.2f}x",
+                ">= 0.70x",
+                ratio >= 0.7 if worker_class == DEFAULT_WORKER_CLASS else None,
+            )
+            report.add(
+                f"GET / vs hello world, {worker_class}, returning visitors",
+                f"{rps['returning'] / rps['hello']:.2f}x",
+            )
     finally:
         database.drop()
 
@@ -389,13 +505,18 @@ def bench_flat_page(report: Report, settings: Settings, workdir: Path) -> None:
             if rows:
                 seconds = database.seed(rows)
                 report.add(f"seed {rows:,} signatures (SQLite)", f"{seconds:.1f} s")
-            with Server("campaign_site:create_app()", production_env(database.url),
-                        workdir / "flat.log") as server:
+            with Server(
+                "campaign_site:create_app()", production_env(database.url), workdir / "flat.log"
+            ) as server:
                 warm_up(server.port)
                 p50[label] = wrk(server.port, "/", settings.page_seconds, 2, 16)["p50_ms"]
         ratio = p50["full"] / p50["empty"]
-        report.add(f"GET / p50: {p50['empty']:.2f} ms empty, {p50['full']:.2f} ms with {settings.flat_rows:,}",
-                   f"{ratio:.2f}x", "<= 1.10x", ratio <= 1.10)
+        report.add(
+            f"GET / p50: {p50['empty']:.2f} ms empty, {p50['full']:.2f} ms with {settings.flat_rows:,}",
+            f"{ratio:.2f}x",
+            "<= 1.10x",
+            ratio <= 1.10,
+        )
     finally:
         database.drop()
 
@@ -405,12 +526,14 @@ def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) 
     database = Database(kind, workdir)
     run = f"run{secrets.token_hex(3)}"
     try:
-        with Server("campaign_site:create_app()", production_env(database.url),
-                    workdir / f"sign-{kind}.log") as server:
+        with Server(
+            "campaign_site:create_app()", production_env(database.url), workdir / f"sign-{kind}.log"
+        ) as server:
             browser = Browser(server.port)
             form = browser.hidden_fields("/")
-            result = run_signing_load(server.port, form, browser.cookie, run, settings.sign_clients,
-                                      settings.sign_seconds)
+            result = run_signing_load(
+                server.port, form, browser.cookie, run, settings.sign_clients, settings.sign_seconds
+            )
         acknowledged = result["acked"]
         stored = database.emails_like(run + "-")
         lost = set(acknowledged) - set(stored)
@@ -418,14 +541,23 @@ def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) 
         server_errors = [f for f in result["failures"] if not isinstance(f[1], int) or f[1] >= 500]
         rate = len(acknowledged) / settings.sign_seconds
         clients = settings.sign_clients
-        report.add(f"signing ({kind}), {clients} clients, {settings.sign_seconds} s",
-                   f"{rate:.0f} sig/s", ">= 500/s", rate >= 500)
-        report.add(f"signing ({kind}): acknowledged / lost / doubled / 5xx",
-                   f"{len(acknowledged)} / {len(lost)} / {doubled} / {len(server_errors)}",
-                   "0 lost, 0 doubled, 0 5xx", not lost and not doubled and not server_errors)
+        report.add(
+            f"signing ({kind}), {clients} clients, {settings.sign_seconds} s",
+            f"{rate:.0f} sig/s",
+            ">= 500/s",
+            rate >= 500,
+        )
+        report.add(
+            f"signing ({kind}): acknowledged / lost / doubled / 5xx",
+            f"{len(acknowledged)} / {len(lost)} / {doubled} / {len(server_errors)}",
+            "0 lost, 0 doubled, 0 5xx",
+            not lost and not doubled and not server_errors,
+        )
         cpu = 100 * result["client_cpu_seconds"] / settings.sign_seconds
-        report.add(f"signing ({kind}): p50 latency; load generator CPU",
-                   f"{result['p50_ms']:.1f} ms; {cpu:.0f}% of a core")
+        report.add(
+            f"signing ({kind}): p50 latency; load generator CPU",
+            f"{result['p50_ms']:.1f} ms; {cpu:.0f}% of a core",
+        )
         bench_race(report, settings, workdir, database, kind)
         if kind == "sqlite":
             bench_signing_other_class(report, settings, workdir, database)
@@ -433,41 +565,83 @@ def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) 
         database.drop()
 
 
-def bench_signing_other_class(report: Report, settings: Settings, workdir: Path, database: Database) -> None:
+def bench_signing_other_class(
+    report: Report, settings: Settings, workdir: Path, database: Database
+) -> None:
     """The same signing load on gthread workers, for the worker-class choice (information only)."""
     seconds = max(settings.sign_seconds // 3, 1)
-    with Server("campaign_site:create_app()", production_env(database.url), workdir / "sign-gthread.log",
-                worker_class="gthread", workers=os.cpu_count() * 2, threads=4) as server:
+    with Server(
+        "campaign_site:create_app()",
+        production_env(database.url),
+        workdir / "sign-gthread.log",
+        worker_class="gthread",
+        workers=os.cpu_count() * 2,
+        threads=4,
+    ) as server:
         browser = Browser(server.port)
-        result = run_signing_load(server.port, browser.hidden_fields("/"), browser.cookie,
-                                  f"gthread{secrets.token_hex(3)}", settings.sign_clients, seconds)
-    report.add(f"signing (sqlite) on gthread workers (2/core x 4 threads), {settings.sign_clients} clients, "
-               f"{seconds} s", f"{len(result['acked']) / seconds:.0f} sig/s")
+        result = run_signing_load(
+            server.port,
+            browser.hidden_fields("/"),
+            browser.cookie,
+            f"gthread{secrets.token_hex(3)}",
+            settings.sign_clients,
+            seconds,
+        )
+    report.add(
+        f"signing (sqlite) on gthread workers (2/core x 4 threads), {settings.sign_clients} clients, "
+        f"{seconds} s",
+        f"{len(result['acked']) / seconds:.0f} sig/s",
+    )
 
 
-def bench_race(report: Report, settings: Settings, workdir: Path, database: Database, kind: str) -> None:
+def bench_race(
+    report: Report, settings: Settings, workdir: Path, database: Database, kind: str
+) -> None:
     """Many clients submit one address at the same moment: exactly one row."""
     address = f"race-{secrets.token_hex(3)}@example.org"
-    with Server("campaign_site:create_app()", production_env(database.url), workdir / "race.log") as server:
-        browsers = [Browser(server.port, ip=f"10.9.{n // 250}.{n % 250 + 1}") for n in range(settings.race_clients)]
+    with Server(
+        "campaign_site:create_app()", production_env(database.url), workdir / "race.log"
+    ) as server:
+        browsers = [
+            Browser(server.port, ip=f"10.9.{n // 250}.{n % 250 + 1}")
+            for n in range(settings.race_clients)
+        ]
         forms = [b.hidden_fields("/") for b in browsers]
         start = threading.Barrier(len(browsers))
         statuses = []
 
         def submit(browser, hidden):
             start.wait()
-            statuses.append(browser.post("/sign", {**hidden, "given_name": "Race", "family_name": "Runner", "email": address,
-                                                   "country": "DE"})[0])
+            statuses.append(
+                browser.post(
+                    "/sign",
+                    {
+                        **hidden,
+                        "given_name": "Race",
+                        "family_name": "Runner",
+                        "email": address,
+                        "country": "DE",
+                    },
+                )[0]
+            )
 
-        threads = [threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms)]
+        threads = [
+            threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    rows = database.scalar("SELECT COUNT(*) FROM signature WHERE email_hash = :h",
-                           h=blind_index(address, BLIND_KEYRING.current))
-    report.add(f"same-email race ({kind}): {len(browsers)} clients -> rows",
-               f"{rows} (all {'303' if set(statuses) == {303} else statuses})", "1 row", rows == 1)
+    rows = database.scalar(
+        "SELECT COUNT(*) FROM signature WHERE email_hash = :h",
+        h=blind_index(address, BLIND_KEYRING.current),
+    )
+    report.add(
+        f"same-email race ({kind}): {len(browsers)} clients -> rows",
+        f"{rows} (all {'303' if set(statuses) == {303} else statuses})",
+        "1 row",
+        rows == 1,
+    )
 
 
 def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -> None:
@@ -478,24 +652,45 @@ def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -
         report.add(f"seed {settings.export_rows:,} signatures ({kind})", f"{seconds:.1f} s")
         flask(["create-admin", "bench@example.org"], database.url, stdin="bench-password-123\n")
         baseline = _baseline_export_seconds(database)
-        with Server("campaign_site:create_app()", production_env(database.url), workdir / f"export-{kind}.log",
-                    workers=1, threads=1) as server:
+        with Server(
+            "campaign_site:create_app()",
+            production_env(database.url),
+            workdir / f"export-{kind}.log",
+            workers=1,
+            threads=1,
+        ) as server:
             browser = Browser(server.port)
             hidden = browser.hidden_fields("/admin/login")
-            browser.post("/admin/login", {"csrf_token": hidden["csrf_token"], "email": "bench@example.org",
-                                          "password": "bench-password-123"})
+            browser.post(
+                "/admin/login",
+                {
+                    "csrf_token": hidden["csrf_token"],
+                    "email": "bench@example.org",
+                    "password": "bench-password-123",
+                },
+            )
             started = time.perf_counter()
-            size, lines = _stream(server.port, "/admin/signatures.csv", browser)  # confirmed: the default
+            size, lines = _stream(
+                server.port, "/admin/signatures.csv", browser
+            )  # confirmed: the default
             ours = time.perf_counter() - started
             rss = server.peak_rss_mb()
         if lines != settings.export_rows + 1:
             raise RuntimeError(f"export returned {lines} lines for {settings.export_rows} rows")
         tool = "sqlite3 -csv" if kind == "sqlite" else "psql COPY"
         ratio = ours / baseline
-        report.add(f"export {settings.export_rows:,} rows ({kind}): ours {ours:.2f} s, {tool} {baseline:.2f} s",
-                   f"{ratio:.2f}x", "<= 3.0x", ratio <= 3.0)
-        report.add(f"export ({kind}): server peak RSS ({size / 1e6:.0f} MB sent)", f"{rss:.0f} MB", "<= 150 MB",
-                   rss <= 150)
+        report.add(
+            f"export {settings.export_rows:,} rows ({kind}): ours {ours:.2f} s, {tool} {baseline:.2f} s",
+            f"{ratio:.2f}x",
+            "<= 3.0x",
+            ratio <= 3.0,
+        )
+        report.add(
+            f"export ({kind}): server peak RSS ({size / 1e6:.0f} MB sent)",
+            f"{rss:.0f} MB",
+            "<= 150 MB",
+            rss <= 150,
+        )
     finally:
         database.drop()
 
@@ -505,7 +700,7 @@ def bench_crypto(report: Report, settings: Settings) -> None:
     rounds = max(settings.export_rows // 10, 1000)
     person = Person("Сергей", "Магнитский", "sergei.magnitsky@example.org", "Москва 101000")
     started = time.perf_counter()
-    for n in range(rounds):
+    for _ in range(rounds):
         seal(person, DATA_KEYRING)
         blind_index(person.email, BLIND_KEYRING.current)
     sealing = (time.perf_counter() - started) / rounds
@@ -514,9 +709,14 @@ def bench_crypto(report: Report, settings: Settings) -> None:
     for box in boxes:
         open_box(box, DATA_KEYRING)
     opening = (time.perf_counter() - started) / rounds
-    report.add(f"encryption per signature (seal + blind index), mean of {rounds:,}", f"{sealing * 1e6:.1f} us")
-    report.add(f"decryption per exported row, mean of {rounds:,} (x 1,000,000 rows)",
-               f"{opening * 1e6:.2f} us ({opening * 1e6:.2f} s)")
+    report.add(
+        f"encryption per signature (seal + blind index), mean of {rounds:,}",
+        f"{sealing * 1e6:.1f} us",
+    )
+    report.add(
+        f"decryption per exported row, mean of {rounds:,} (x 1,000,000 rows)",
+        f"{opening * 1e6:.2f} us ({opening * 1e6:.2f} s)",
+    )
 
 
 def _stream(port: int, path: str, browser: Browser) -> tuple[int, int]:
@@ -538,8 +738,14 @@ def _baseline_export_seconds(database: Database) -> float:
     if database.kind == "sqlite":
         command = ["sqlite3", "-csv", "-header", str(database.path), query]
     else:
-        command = ["psql", "-X", "-q", database.url.replace("+psycopg", ""), "-c",
-                   f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"]
+        command = [
+            "psql",
+            "-X",
+            "-q",
+            database.url.replace("+psycopg", ""),
+            "-c",
+            f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)",
+        ]
     started = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
@@ -556,7 +762,9 @@ def bench_weight(report: Report, workdir: Path) -> None:
     """What a phone downloads for the page, compressed as a proxy would send it."""
     database = Database("sqlite", workdir)
     try:
-        with Server("campaign_site:create_app()", production_env(database.url), workdir / "weight.log") as server:
+        with Server(
+            "campaign_site:create_app()", production_env(database.url), workdir / "weight.log"
+        ) as server:
             _, _, page = request("GET", server.port, "/")
             html = page.decode()
             loaded = [a or b for a, b in LOADED.findall(html)]
@@ -567,10 +775,15 @@ def bench_weight(report: Report, workdir: Path) -> None:
                 _, headers, body = request("GET", server.port, url)
                 total += len(gzip.compress(body))
                 cache_ok &= "immutable" in headers.get("Cache-Control", "") and bool(
-                    re.search(r"\.[0-9a-f]{10}\.", url))
+                    re.search(r"\.[0-9a-f]{10}\.", url)
+                )
             foreign = [url for url in loaded if not url.startswith("/")]
-        report.add(f"page weight, gzip ({len(urls)} static files)", f"{total / 1024:.1f} KB", "<= 100 KB",
-                   total <= 100 * 1024)
+        report.add(
+            f"page weight, gzip ({len(urls)} static files)",
+            f"{total / 1024:.1f} KB",
+            "<= 100 KB",
+            total <= 100 * 1024,
+        )
         report.add("requests to other hosts", str(len(foreign)), "0", not foreign)
         report.add("static files hashed + immutable", "yes" if cache_ok else "no", "yes", cache_ok)
     finally:
@@ -590,11 +803,15 @@ def postgres_available() -> bool:
 
 def write_results(report: Report, seconds: float) -> None:
     machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-    body = (ROOT / "benchmarks" / "RESULTS.md").read_text() if (ROOT / "benchmarks" / "RESULTS.md").exists() else ""
+    body = (
+        (ROOT / "benchmarks" / "RESULTS.md").read_text()
+        if (ROOT / "benchmarks" / "RESULTS.md").exists()
+        else ""
+    )
     notes = body.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in body else "\n"
     text_ = (
         "# Benchmark results\n\n"
-        f"Run of `make bench` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}, "
+        f"Run of `make bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine}, "
         f"in {seconds / 60:.1f} minutes.\n\n{report.table()}\n\n<!-- notes -->{notes}"
     )
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text_)
@@ -602,12 +819,20 @@ def write_results(report: Report, seconds: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)")
-    parser.add_argument("--only", choices=["page", "flat", "sign", "export", "weight", "crypto"], action="append")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)"
+    )
+    parser.add_argument(
+        "--only", choices=["page", "flat", "sign", "export", "weight", "crypto"], action="append"
+    )
     parser.add_argument("--sign-seconds", type=int, help="override the signing duration")
     parser.add_argument("--rows", type=int, help="override the export and flat-page row counts")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], action="append",
-                        help="measure signing and export on these only (default: both, PostgreSQL if reachable)")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        action="append",
+        help="measure signing and export on these only (default: both, PostgreSQL if reachable)",
+    )
     args = parser.parse_args()
     settings = Settings.quick() if args.quick else Settings.full()
     if args.sign_seconds:
@@ -619,7 +844,9 @@ def main() -> int:
         return 2
     kinds = args.database or ["sqlite", "postgresql"]
     if "postgresql" in kinds and not postgres_available():
-        print(f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: measuring SQLite only", flush=True)
+        print(
+            f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: measuring SQLite only", flush=True
+        )
         kinds.remove("postgresql")
     wanted = set(args.only or ["page", "flat", "sign", "export", "weight", "crypto"])
     report = Report()

@@ -21,11 +21,22 @@ def _client(port, form, cookie, run, worker_id, deadline, acked, failures, laten
     while time.monotonic() < deadline:
         n += 1
         email = f"{run}-w{worker_id}-n{n}@example.org"
-        body = urlencode({**form, "given_name": "Bench", "family_name": "Supporter", "country": "DE", "postcode_city": "10115",
-                          "email": email}).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-                   # a different client address per request, as from many supporters behind one proxy
-                   "X-Forwarded-For": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"}
+        body = urlencode(
+            {
+                **form,
+                "given_name": "Bench",
+                "family_name": "Supporter",
+                "country": "DE",
+                "postcode_city": "10115",
+                "email": email,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            # a different client address per request, as from many supporters behind one proxy
+            "X-Forwarded-For": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+        }
         started = time.perf_counter()
         try:
             connection.request("POST", "/sign", body=body, headers=headers)
@@ -50,8 +61,20 @@ def _process(args):
     deadline = time.monotonic() + seconds
     acked, failures, latencies = [], [], []
     workers = [
-        threading.Thread(target=_client, args=(port, form, cookie, run, process_id * 1000 + t, deadline,
-                                                acked, failures, latencies))
+        threading.Thread(
+            target=_client,
+            args=(
+                port,
+                form,
+                cookie,
+                run,
+                process_id * 1000 + t,
+                deadline,
+                acked,
+                failures,
+                latencies,
+            ),
+        )
         for t in range(threads)
     ]
     for worker in workers:
@@ -64,7 +87,9 @@ def _process(args):
 
 def run_signing_load(port, form, cookie, run, clients, seconds, processes=2) -> dict:
     """clients concurrent supporters for seconds; every answer accounted for."""
-    per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    per_process = [
+        clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
+    ]
     jobs = [(port, form, cookie, run, i, n, seconds) for i, n in enumerate(per_process) if n]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         results = pool.map(_process, jobs)

@@ -20,8 +20,11 @@ from benchmarks.bench import Browser, Database, Server, postgres_available, prod
 
 
 def _post(connection: http.client.HTTPConnection, body: bytes, cookie: str) -> float:
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-               "X-Forwarded-For": "10.0.0.1"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": cookie,
+        "X-Forwarded-For": "10.0.0.1",
+    }
     started = time.perf_counter()
     connection.request("POST", "/sign", body=body, headers=headers)
     response = connection.getresponse()
@@ -37,12 +40,22 @@ def measure(kind: str, rounds: int, workdir: Path) -> dict[str, float]:
     try:
         # No limit on signing: the measurement sends hundreds from one address.
         env = production_env(database.url, SIGN_RATE_LIMIT="100000 per minute")
-        with Server("campaign_site:create_app()", env, workdir / f"timing-{kind}.log", workers=1) as server:
+        with Server(
+            "campaign_site:create_app()", env, workdir / f"timing-{kind}.log", workers=1
+        ) as server:
             browser = Browser(server.port)
             form = browser.hidden_fields("/")
 
             def body(email: str) -> bytes:
-                return urlencode({**form, "given_name": "Timing", "family_name": "Test", "country": "DE", "email": email}).encode()
+                return urlencode(
+                    {
+                        **form,
+                        "given_name": "Timing",
+                        "family_name": "Test",
+                        "country": "DE",
+                        "email": email,
+                    }
+                ).encode()
 
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             repeat = body("repeat@example.org")
@@ -70,8 +83,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         for kind in kinds:
             result = measure(kind, args.rounds, Path(workdir))
-            print(f"{kind}: first {result['first']:.2f} ms, repeat {result['repeat']:.2f} ms, "
-                  f"repeat - first {result['difference']:+.2f} ms (medians of {args.rounds})", flush=True)
+            print(
+                f"{kind}: first {result['first']:.2f} ms, repeat {result['repeat']:.2f} ms, "
+                f"repeat - first {result['difference']:+.2f} ms (medians of {args.rounds})",
+                flush=True,
+            )
     return 0
 
 

@@ -70,8 +70,12 @@ def _read_password() -> str:
 
 
 @click.command("mail-worker")
-@click.option("--once", is_flag=True, help="Send everything that is due, then exit (for cron and tests).")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option(
+    "--once", is_flag=True, help="Send everything that is due, then exit (for cron and tests)."
+)
+@click.option(
+    "--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due."
+)
 @click.option("--batch-size", default=100, show_default=True, help="Messages claimed at a time.")
 @with_appcontext
 def mail_worker(once: bool, interval: float, batch_size: int) -> None:
@@ -85,14 +89,16 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
             current_app.logger.error("mail-worker: database unavailable: %s", error)
             db.session.rollback()
             report = None
-        except Exception:  # noqa: BLE001 - outbox records each message's own failures; this is the rest
+        except Exception:
             current_app.logger.exception("mail-worker: unexpected error, trying again shortly")
             db.session.rollback()
             report = None
         finally:
             db.session.remove()
         if report and (report.sent or report.retried or report.failed):
-            click.echo(f"mail-worker: sent {report.sent}, will retry {report.retried}, gave up {report.failed}")
+            click.echo(
+                f"mail-worker: sent {report.sent}, will retry {report.retried}, gave up {report.failed}"
+            )
         busy = report is not None and (report.sent + report.retried + report.failed) > 0
         if once and not busy:
             return
@@ -132,9 +138,13 @@ def key_status() -> None:
     click.echo(f"DATA_ENCRYPTION_KEY ids: {_ids(data)} (current first)")
     click.echo(f"BLIND_INDEX_KEY ids:     {_ids(blind)} (current first)")
     for kid, rows in sorted(key_maintenance.rows_per_data_key().items()):
-        state = "current" if kid == data.current_id else "old" if kid in data.ids else "NOT CONFIGURED"
+        state = (
+            "current" if kid == data.current_id else "old" if kid in data.ids else "NOT CONFIGURED"
+        )
         click.echo(f"  {rows:>12,} signatures sealed under {kid.hex()} ({state})")
-    problems = [p for p in (key_maintenance.data_key_problem(), key_maintenance.blind_key_problem()) if p]
+    problems = [
+        p for p in (key_maintenance.data_key_problem(), key_maintenance.blind_key_problem()) if p
+    ]
     if problems:
         raise click.ClickException("\n".join(problems))
 
@@ -179,13 +189,19 @@ def encrypt_personal_data(batch_size: int) -> None:
     if "personal" not in columns:
         raise click.ClickException("Run `flask db upgrade 0006_encrypted_personal_data` first.")
     if "name" not in columns:
-        click.echo("encrypt-personal-data: nothing to seal; the plaintext columns are gone (migration 0007).")
+        click.echo(
+            "encrypt-personal-data: nothing to seal; the plaintext columns are gone (migration 0007)."
+        )
         return
     with db.engine.connect().execution_options(**write_options()) as connection:
         try:
             done = key_maintenance.encrypt_plaintext(
-                connection, data_keyring(), blind_keyring(), batch_size,
-                after_batch=connection.commit, progress=_print_progress("encrypt-personal-data"),
+                connection,
+                data_keyring(),
+                blind_keyring(),
+                batch_size,
+                after_batch=connection.commit,
+                progress=_print_progress("encrypt-personal-data"),
             )
         except key_maintenance.DuplicateMailbox as error:
             connection.rollback()
@@ -203,6 +219,12 @@ def _print_progress(command: str):
 
 
 COMMANDS = [
-    create_admin, mail_worker, purge_pending, anonymise_signatures,
-    generate_key, key_status, rotate_keys, encrypt_personal_data,
+    create_admin,
+    mail_worker,
+    purge_pending,
+    anonymise_signatures,
+    generate_key,
+    key_status,
+    rotate_keys,
+    encrypt_personal_data,
 ]

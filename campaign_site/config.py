@@ -5,7 +5,8 @@ in force when the app is created is the one that counts.
 """
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from flask.helpers import get_debug_flag
@@ -56,7 +57,7 @@ def _datetime_env(name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise RuntimeError(f"{name} must be an ISO 8601 date and time, got {raw!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def database_url(default: str | None) -> str | None:
@@ -74,7 +75,7 @@ class Config:
     # Not read from the environment: no deployment can weaken it.
     PASSWORD_HASH_METHOD = "scrypt"
     LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     # A page left open for hours must still submit; the token stays bound to the session.
     WTF_CSRF_TIME_LIMIT = None
     # No Referer check on HTTPS: supporters who hide their referrer (privacy tools) must
@@ -141,7 +142,9 @@ class Config:
         # once, and double opt-in proves each mailbox anyway. Scripts above it get a 429.
         self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "60 per minute;600 per hour;5000 per day")
         # Submissions that fail validation, counted apart so typos never use up the allowance.
-        self.SIGN_INVALID_RATE_LIMIT = _env("SIGN_INVALID_RATE_LIMIT", "120 per minute;2000 per day")
+        self.SIGN_INVALID_RATE_LIMIT = _env(
+            "SIGN_INVALID_RATE_LIMIT", "120 per minute;2000 per day"
+        )
         # More stored signatures than this from one address are kept but marked busy_address.
         self.SIGN_REVIEW_THRESHOLD = _env("SIGN_REVIEW_THRESHOLD", "20 per 10 minutes")
         self.LOGIN_RATE_LIMIT_PER_IP = _env("LOGIN_RATE_LIMIT_PER_IP", "10 per minute;100 per day")
@@ -246,7 +249,9 @@ def check_production_settings(config) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("Production needs DATABASE_URL (e.g. postgresql+psycopg://...).")
     if not config.get("PUBLIC_URL"):
-        raise RuntimeError("Production needs PUBLIC_URL (e.g. https://www.example.org) for email links.")
+        raise RuntimeError(
+            "Production needs PUBLIC_URL (e.g. https://www.example.org) for email links."
+        )
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
     if not config.get("RATELIMIT_ENABLED"):
@@ -256,7 +261,10 @@ def check_production_settings(config) -> None:
             "Production needs RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379): with memory:// "
             "every gunicorn worker and machine counts on its own, so each limit multiplies by them."
         )
-    test_keys = {"DATA_ENCRYPTION_KEY": TEST_DATA_ENCRYPTION_KEY, "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY}
+    test_keys = {
+        "DATA_ENCRYPTION_KEY": TEST_DATA_ENCRYPTION_KEY,
+        "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY,
+    }
     for setting, test_key in test_keys.items():
         if test_key in (config.get(setting) or ""):
             raise RuntimeError(

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session, scoped_session
 
 # Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
@@ -43,6 +43,11 @@ def _sqlite_on_begin(connection: Connection) -> None:
         return  # e.g. VACUUM in a migration, which no transaction may surround
     mode = options.get(SQLITE_BEGIN, "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (a Session hands back a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def write_options() -> dict[str, str]:
@@ -85,7 +90,9 @@ def read_transaction(session: Session | scoped_session) -> Iterator[None]:
         session.rollback()
 
 
-def raw_rows(session: Session | scoped_session, statement: Select, batch_size: int) -> Iterator[list[tuple]]:
+def raw_rows(
+    session: Session | scoped_session, statement: Select, batch_size: int
+) -> Iterator[list[tuple]]:
     """The rows of statement as plain tuples from the DB-API cursor, batch_size at a time.
 
     A seam for the export's speed: SQLAlchemy's per-row result machinery cost a fifth of
@@ -95,7 +102,9 @@ def raw_rows(session: Session | scoped_session, statement: Select, batch_size: i
     compiled-statement API (tests/test_seams.py checks it against an ordinary execute).
     """
     connection = session.connection()  # inside the session's transaction
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     params: Any = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup or ())

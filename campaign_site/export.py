@@ -1,10 +1,11 @@
 """Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, no formula injection."""
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, select, update
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
 from campaign_site.crypto import key_maintenance
@@ -15,12 +16,27 @@ from campaign_site.extensions import db
 from campaign_site.models import ExportAudit, Signature, SignatureStatus
 
 HEADER = [
-    "id", "status", "signed_at_utc", "confirmed_at_utc", "given_name", "family_name", "email",
-    "country", "postcode_city", "keep_informed", "show_name", "language", "review_marks",
+    "id",
+    "status",
+    "signed_at_utc",
+    "confirmed_at_utc",
+    "given_name",
+    "family_name",
+    "email",
+    "country",
+    "postcode_city",
+    "keep_informed",
+    "show_name",
+    "language",
+    "review_marks",
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
-STATUS_FILTERS = {"confirmed": SignatureStatus.CONFIRMED, "pending": SignatureStatus.PENDING, "all": None}
+STATUS_FILTERS = {
+    "confirmed": SignatureStatus.CONFIRMED,
+    "pending": SignatureStatus.PENDING,
+    "all": None,
+}
 BATCH_SIZE = 10000
 LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
@@ -37,8 +53,9 @@ def audited_signatures_csv(admin_email: str, status_filter: str) -> Iterator[str
     """The export, recorded in the audit log first; the row count is added when it completes."""
     audit_id = _start_audit(admin_email, status_filter)
     rows = 0
-    for chunk, rows in signatures_csv(status_filter):
+    for chunk, rows_so_far in signatures_csv(status_filter):
         yield chunk
+        rows = rows_so_far
     _finish_audit(audit_id, rows)
 
 
@@ -69,7 +86,7 @@ class ExportRow(NamedTuple):
     personal: bytes
 
 
-def _csv_line(row: tuple, keyring: Keyring) -> str:
+def _csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
     """One CSV line from an ExportRow's values.
 
     A field a spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
@@ -132,7 +149,7 @@ def recent_exports(limit: int = 20) -> list[ExportAudit]:
     )
 
 
-def _row_batches(status: str | None) -> Iterator[list[tuple]]:
+def _row_batches(status: str | None) -> Iterator[list[tuple[Any, ...]]]:
     """ExportRow values in id order, a batch at a time.
 
     Python formats the line: it has to touch every row to decrypt it anyway, and cutting
@@ -157,7 +174,7 @@ def _row_batches(status: str | None) -> Iterator[list[tuple]]:
     yield from raw_rows(db.session, statement, BATCH_SIZE)
 
 
-class utc_text(FunctionElement):
+class utc_text(FunctionElement[str]):
     """A UTC timestamp as text starting 'YYYY-MM-DD HH:MM:SS' (NULL stays NULL)."""
 
     type = String()
@@ -165,13 +182,13 @@ class utc_text(FunctionElement):
 
 
 @compiles(utc_text, "sqlite")
-def _utc_text_sqlite(element, compiler, **kw):
+def _utc_text_sqlite(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
     # Stored by SQLAlchemy as 'YYYY-MM-DD HH:MM:SS.ffffff', already in UTC (UTCDateTime).
-    return compiler.process(element.clauses, **kw)
+    return str(compiler.process(element.clauses, **kw))
 
 
 @compiles(utc_text, "postgresql")
-def _utc_text_postgresql(element, compiler, **kw):
+def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
     # In UTC whatever the session's TimeZone; text, so the driver builds no datetime.
     column = compiler.process(element.clauses, **kw)
-    return "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')" % column
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"

@@ -13,9 +13,7 @@ def clean_text(value: str | None) -> str | None:
         return None
     value = unicodedata.normalize("NFC", value)
     value = "".join(
-        " " if unicodedata.category(ch) == "Cc" else ch
-        for ch in value
-        if ch not in _BIDI_CONTROLS
+        " " if unicodedata.category(ch) == "Cc" else ch for ch in value if ch not in _BIDI_CONTROLS
     )
     return " ".join(value.split())
 
@@ -50,7 +48,10 @@ def public_name(given_name: str) -> str | None:
     letters = word.removesuffix(".")
     if not letters or len(word) > PUBLIC_NAME_MAX or not _is_letter(letters[0]):
         return None
-    if all(_is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _NAME_INNER for ch in letters):
+    if all(
+        _is_letter(ch) or unicodedata.category(ch).startswith("M") or ch in _NAME_INNER
+        for ch in letters
+    ):
         return word
     return None
 

@@ -29,14 +29,16 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, face, width: int) -> list[str]:
         else:
             lines.append(line)
             line = word
-    return lines + [line]
+    return [*lines, line]
 
 
 def main() -> None:
     image = Image.new("RGB", (WIDTH, HEIGHT), INK)
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, 16, HEIGHT], fill=ACCENT)
-    draw.text((MARGIN, 70), "GLOBAL JUSTICE CAMPAIGN", font=font("DejaVuSans-Bold.ttf", 26), fill=MUTED)
+    draw.text(
+        (MARGIN, 70), "GLOBAL JUSTICE CAMPAIGN", font=font("DejaVuSans-Bold.ttf", 26), fill=MUTED
+    )
     headline = font("DejaVuSerif-Bold.ttf", 64)
     y = 130
     for line in wrap(draw, "Justice for Sergei Magnitsky", headline, WIDTH - 2 * MARGIN):
@@ -44,15 +46,30 @@ def main() -> None:
         y += 80
     lead = font("DejaVuSerif.ttf", 34)
     y += 20
-    for line in wrap(draw, "He exposed a $230 million fraud and died in custody at 37. "
-                           "No one has been held to account.", lead, WIDTH - 2 * MARGIN):
+    for line in wrap(
+        draw,
+        "He exposed a $230 million fraud and died in custody at 37. "
+        "No one has been held to account.",
+        lead,
+        WIDTH - 2 * MARGIN,
+    ):
         draw.text((MARGIN, y), line, font=lead, fill="#e6e9ee")
         y += 48
     draw.rectangle([MARGIN, HEIGHT - 130, MARGIN + 360, HEIGHT - 122], fill=GOLD)
-    draw.text((MARGIN, HEIGHT - 105), "Sign the petition", font=font("DejaVuSans-Bold.ttf", 36), fill=PAPER)
+    draw.text(
+        (MARGIN, HEIGHT - 105),
+        "Sign the petition",
+        font=font("DejaVuSans-Bold.ttf", 36),
+        fill=PAPER,
+    )
     small = font("DejaVuSans.ttf", 24)
     credit = "Supported by the Cinema for Peace Foundation"
-    draw.text((WIDTH - MARGIN - draw.textlength(credit, font=small), HEIGHT - 95), credit, font=small, fill=MUTED)
+    draw.text(
+        (WIDTH - MARGIN - draw.textlength(credit, font=small), HEIGHT - 95),
+        credit,
+        font=small,
+        fill=MUTED,
+    )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     image.save(OUT, optimize=True)
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB)")

@@ -56,7 +56,9 @@ class MailServer:
         between being seen free and the bind (aiosmtpd needs the number up front)."""
         for _ in range(20 if self.port == 0 else 1):
             port = self.port or _unused_port()
-            controller = Controller(self.inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=self.smtputf8)
+            controller = Controller(
+                self.inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=self.smtputf8
+            )
             try:
                 controller.start()
             except OSError:

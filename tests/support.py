@@ -38,7 +38,11 @@ def hidden_fields(html: str) -> dict[str, str]:
     for tag in HIDDEN_INPUT.findall(html):
         match = NAME_VALUE.search(tag)
         if match:
-            name, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            name, value = (
+                (match.group(1), match.group(2))
+                if match.group(1)
+                else (match.group(4), match.group(3))
+            )
             fields[name] = value
     return fields
 
@@ -65,7 +69,11 @@ class StoredSignature:
             setattr(self, column.key, getattr(row, column.key))
         person = open_box(row.personal)
         self.given_name, self.family_name = person.given_name, person.family_name
-        self.name, self.email, self.postcode_city = person.full_name, person.email, person.postcode_city
+        self.name, self.email, self.postcode_city = (
+            person.full_name,
+            person.email,
+            person.postcode_city,
+        )
 
 
 def stored_signatures(app: Flask) -> list[StoredSignature]:
@@ -79,11 +87,11 @@ def stored_signatures(app: Flask) -> list[StoredSignature]:
 
 def confirm_pending(app: Flask, client: FlaskClient) -> int:
     """Open the confirmation link of every pending signature, as their owners would."""
-    from campaign_site.petition import link_tokens as tokens
+    from campaign_site.petition import link_tokens
 
     with app.app_context():
         links = [
-            f"/confirm/{tokens.make_token(signature, tokens.CONFIRM)}"
+            f"/confirm/{link_tokens.make_token(signature, link_tokens.CONFIRM)}"
             for signature in db.session.scalars(db.select(Signature).where(Signature.is_pending))
         ]
     for link in links:
@@ -106,11 +114,19 @@ def blind_index_of(app: Flask, email: str) -> bytes:
         return blind_indexes(email)[0]
 
 
-def log_in(client: FlaskClient, email: str, password: str, next_path: str | None = None, ip: str | None = None):
+def log_in(
+    client: FlaskClient,
+    email: str,
+    password: str,
+    next_path: str | None = None,
+    ip: str | None = None,
+):
     """Open the admin login page and submit it as an admin would; returns the response.
 
     ip: the client address the proxy reports (X-Forwarded-For), for lockout tests."""
     url = "/admin/login" + (f"?next={next_path}" if next_path else "")
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     headers = {"X-Forwarded-For": ip} if ip else {}
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token}, headers=headers)
+    return client.post(
+        url, data={"email": email, "password": password, "csrf_token": token}, headers=headers
+    )

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
@@ -31,7 +31,10 @@ def test_anonymous_logout_is_sent_to_login(client):
 def test_failed_login_gives_one_generic_message(client, admin_credentials, email, password):
     response = log_in(client, email, password)
     assert response.status_code == 422
-    assert "That email and password do not match an admin account, or the account is locked" in response.get_data(as_text=True)
+    assert (
+        "That email and password do not match an admin account, or the account is locked"
+        in response.get_data(as_text=True)
+    )
     assert client.get("/admin/").status_code == 302
 
 
@@ -41,10 +44,18 @@ def test_login_ignores_email_letter_case(client, admin_credentials):
     assert client.get("/admin/").status_code == 200
 
 
-def test_login_returns_to_the_admin_page_asked_for_but_never_to_another_site(client, admin_credentials):
+def test_login_returns_to_the_admin_page_asked_for_but_never_to_another_site(
+    client, admin_credentials
+):
     email, password = admin_credentials
-    assert log_in(client, email, password, "/admin/signatures.csv").headers["Location"] == "/admin/signatures.csv"
-    client.post("/admin/logout", data={"csrf_token": csrf_token_from(client.get("/admin/").get_data(as_text=True))})
+    assert (
+        log_in(client, email, password, "/admin/signatures.csv").headers["Location"]
+        == "/admin/signatures.csv"
+    )
+    client.post(
+        "/admin/logout",
+        data={"csrf_token": csrf_token_from(client.get("/admin/").get_data(as_text=True))},
+    )
     assert log_in(client, email, password, "//evil.example/admin").headers["Location"] == "/admin/"
 
 
@@ -105,8 +116,15 @@ def test_export_is_a_streamed_csv_download_that_is_never_cached(admin_client):
 
 
 def test_export_holds_confirmed_signatures_with_cyrillic_intact(app, client, admin_client):
-    sign(client, name="Сергей Магнитский", email="sergei@example.org", country="RU",
-         postcode_city="Москва", keep_informed="y", show_name="y")
+    sign(
+        client,
+        name="Сергей Магнитский",
+        email="sergei@example.org",
+        country="RU",
+        postcode_city="Москва",
+        keep_informed="y",
+        show_name="y",
+    )
     sign(client, name="Zoë Ångström", email="zoe@example.org", country="SE", postcode_city="")
     confirm_pending(app, client)
     sign(client, name="Not Yet", email="pending@example.org")
@@ -114,29 +132,39 @@ def test_export_holds_confirmed_signatures_with_cyrillic_intact(app, client, adm
     _, body = _export(admin_client, query="")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
-    assert [(r["given_name"], r["family_name"]) for r in rows] == [("Сергей", "Магнитский"), ("Zoë", "Ångström")]
+    assert [(r["given_name"], r["family_name"]) for r in rows] == [
+        ("Сергей", "Магнитский"),
+        ("Zoë", "Ångström"),
+    ]
     first = rows[0]
     assert first["email"] == "sergei@example.org"
     assert (first["country"], first["postcode_city"]) == ("RU", "Москва")
     assert (first["keep_informed"], first["show_name"]) == ("yes", "yes")
-    assert (rows[1]["keep_informed"], rows[1]["show_name"], rows[1]["postcode_city"]) == ("no", "no", "")
+    assert (rows[1]["keep_informed"], rows[1]["show_name"], rows[1]["postcode_city"]) == (
+        "no",
+        "no",
+        "",
+    )
     assert first["signed_at_utc"].endswith("Z") and first["signed_at_utc"][10] == "T"
     assert first["confirmed_at_utc"].endswith("Z")
     assert {r["status"] for r in rows} == {"confirmed"}
 
 
-@pytest.mark.parametrize(("query", "names"), [
-    ("?status=confirmed", ["Confirmed One"]),
-    ("?status=pending", ["Pending Two"]),
-    ("?status=all", ["Confirmed One", "Pending Two"]),
-])
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("?status=confirmed", ["Confirmed One"]),
+        ("?status=pending", ["Pending Two"]),
+        ("?status=all", ["Confirmed One", "Pending Two"]),
+    ],
+)
 def test_export_filters_by_status(app, client, admin_client, query, names):
     sign(client, name="Confirmed One", email="one@example.org")
     confirm_pending(app, client)
     sign(client, name="Pending Two", email="two@example.org")
     _, body = _export(admin_client, query)
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert [f'{r["given_name"]} {r["family_name"]}' for r in rows] == names
+    assert [f"{r['given_name']} {r['family_name']}" for r in rows] == names
 
 
 def test_export_with_an_unknown_filter_is_refused_clearly(admin_client):
@@ -153,10 +181,15 @@ def test_export_quotes_commas_quotes_and_uses_crlf(client, admin_client):
     assert text.count("\r\n") == 2 and "\n" not in text.replace("\r\n", "")
 
 
-@pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_export_defuses_spreadsheet_formulas(client, admin_client, dangerous):
-    sign(client, given_name=dangerous + " Ann", family_name=dangerous + " Smith", email="f@example.org",
-         postcode_city=dangerous)
+    sign(
+        client,
+        given_name=dangerous + " Ann",
+        family_name=dangerous + " Smith",
+        email="f@example.org",
+        postcode_city=dangerous,
+    )
     _, body = _export(admin_client)
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert row["given_name"] == "'" + dangerous + " Ann"
@@ -177,7 +210,7 @@ def test_export_streams_more_rows_than_one_batch(app, client, admin_client, monk
     monkeypatch.setattr(export, "BATCH_SIZE", 2)
     for n in range(5):
         sign(client, email=f"p{n}@example.org")
-    response, body = _export(admin_client)
+    _, body = _export(admin_client)
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert [int(r["id"]) for r in rows] == sorted(int(r["id"]) for r in rows)
     assert len(rows) == 5
@@ -189,5 +222,7 @@ def test_export_timestamps_are_the_stored_utc_times_to_the_second(app, client, a
     [stored] = stored_signatures(app)
     _, body = _export(admin_client)
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert row["signed_at_utc"] == stored.signed_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert row["confirmed_at_utc"] == stored.confirmed_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert row["signed_at_utc"] == stored.signed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert row["confirmed_at_utc"] == stored.confirmed_at.astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )

@@ -19,19 +19,44 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench", "--quick", "--database", "sqlite",
-         "--only", "flat", "--only", "sign", "--only", "export", "--only", "weight", "--only", "crypto"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--quick",
+            "--database",
+            "sqlite",
+            "--only",
+            "flat",
+            "--only",
+            "sign",
+            "--only",
+            "export",
+            "--only",
+            "weight",
+            "--only",
+            "crypto",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "BENCH_REDIS_URL": redis_url},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = {line.strip().split("  ")[0]: line for line in result.stdout.splitlines() if line.strip()}
+    lines = {
+        line.strip().split("  ")[0]: line for line in result.stdout.splitlines() if line.strip()
+    }
 
     accounting = lines["signing (sqlite): acknowledged / lost / doubled / 5xx"]
-    acknowledged, lost, doubled, server_errors = map(int, re.search(r"(\d+) / (\d+) / (\d+) / (\d+)", accounting).groups())
+    acknowledged, lost, doubled, server_errors = map(
+        int, re.search(r"(\d+) / (\d+) / (\d+) / (\d+)", accounting).groups()
+    )
     assert acknowledged > 0
     assert (lost, doubled, server_errors) == (0, 0, 0)
     assert lines["same-email race (sqlite): 8 clients -> rows"].rstrip().endswith("PASS")
-    assert "requests to other hosts" in lines and lines["requests to other hosts"].rstrip().endswith("PASS")
+    assert "requests to other hosts" in lines and lines[
+        "requests to other hosts"
+    ].rstrip().endswith("PASS")
     assert any(name.startswith("GET / p50") for name in lines)
     assert any(name.startswith("export 2,000 rows (sqlite)") for name in lines)

@@ -37,7 +37,16 @@ def test_a_person_taking_their_time_is_stored_unmarked(app_factory, monkeypatch)
     hidden = hidden_fields(client.get("/").get_data(as_text=True))
     later = time.time() + 4
     monkeypatch.setattr("campaign_site.public.bots.time.time", lambda: later)
-    response = client.post("/sign", data={"given_name": "Slow", "family_name": "Reader", "email": "slow@example.org", "country": "DE", **hidden})
+    response = client.post(
+        "/sign",
+        data={
+            "given_name": "Slow",
+            "family_name": "Reader",
+            "email": "slow@example.org",
+            "country": "DE",
+            **hidden,
+        },
+    )
     assert response.status_code == 303
     [signature] = stored_signatures(app)
     assert signature.review_marks == ""
@@ -69,10 +78,13 @@ def test_aliases_of_one_mailbox_sign_once(app, client, first, second):
     assert signature.email.lower() == first.lower()  # kept as typed, for mail
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ("jane.doe@example.org", "janedoe@example.org"),  # dots matter outside Gmail
-    ("jane@example.org", "jane@example.com"),
-])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("jane.doe@example.org", "janedoe@example.org"),  # dots matter outside Gmail
+        ("jane@example.org", "jane@example.com"),
+    ],
+)
 def test_different_mailboxes_both_sign(app, client, first, second):
     sign(client, email=first)
     sign(client, email=second)
@@ -93,7 +105,16 @@ def test_the_pause_setting_shows_a_notice_and_refuses_politely(app_factory):
     assert page.status_code == 200
     assert "Signing is paused for a short while" in page.get_data(as_text=True)
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/sign", data={"given_name": "A", "family_name": "B", "email": "a@example.org", "country": "DE", "csrf_token": token})
+    response = client.post(
+        "/sign",
+        data={
+            "given_name": "A",
+            "family_name": "B",
+            "email": "a@example.org",
+            "country": "DE",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 503
     assert "Signing is paused" in response.get_data(as_text=True)
     assert stored_signatures(app) == []
@@ -109,7 +130,16 @@ def test_an_admin_pauses_and_resumes_signing_from_the_dashboard(app, client, adm
     visitor = app.test_client()
     assert "Signing is paused for a short while" in visitor.get("/").get_data(as_text=True)
     token = csrf_token_from(visitor.get("/admin/login").get_data(as_text=True))
-    refused = visitor.post("/sign", data={"given_name": "A", "family_name": "B", "email": "a@example.org", "country": "DE", "csrf_token": token})
+    refused = visitor.post(
+        "/sign",
+        data={
+            "given_name": "A",
+            "family_name": "B",
+            "email": "a@example.org",
+            "country": "DE",
+            "csrf_token": token,
+        },
+    )
     assert refused.status_code == 503
 
     press("resume")
@@ -121,11 +151,16 @@ def test_pausing_needs_a_logged_in_admin_and_a_csrf_token(app, client, admin_cli
     assert admin_client.post("/admin/signing", data={"action": "pause"}).status_code == 400
     anonymous = app.test_client()
     token = csrf_token_from(anonymous.get("/").get_data(as_text=True))
-    assert anonymous.post("/admin/signing", data={"action": "pause", "csrf_token": token}).status_code == 302
+    assert (
+        anonymous.post("/admin/signing", data={"action": "pause", "csrf_token": token}).status_code
+        == 302
+    )
     assert sign(app.test_client()).status_code == 303
 
 
-def test_the_admin_sees_the_state_they_set_at_once_with_a_confirmation(app_factory, admin_credentials):
+def test_the_admin_sees_the_state_they_set_at_once_with_a_confirmation(
+    app_factory, admin_credentials
+):
     """With the short cache in force, the admin's own next page still shows the new state."""
     email, password = admin_credentials
     app = app_factory(PUBLIC_CACHE_SECONDS=60)
@@ -135,13 +170,19 @@ def test_the_admin_sees_the_state_they_set_at_once_with_a_confirmation(app_facto
     app.test_client().get("/")  # the public page is cached too
 
     token = csrf_token_from(admin.get("/admin/").get_data(as_text=True))
-    page = admin.post("/admin/signing", data={"action": "pause", "csrf_token": token}, follow_redirects=True)
+    page = admin.post(
+        "/admin/signing", data={"action": "pause", "csrf_token": token}, follow_redirects=True
+    )
     html = page.get_data(as_text=True)
     assert "Signing is paused. Every server shows the notice within 60 seconds." in html
     assert "<strong>Signing is paused.</strong>" in html and "Signing is open." not in html
-    assert "Signing is paused for a short while" in app.test_client().get("/").get_data(as_text=True)
+    assert "Signing is paused for a short while" in app.test_client().get("/").get_data(
+        as_text=True
+    )
 
     token = csrf_token_from(html)
-    page = admin.post("/admin/signing", data={"action": "resume", "csrf_token": token}, follow_redirects=True)
+    page = admin.post(
+        "/admin/signing", data={"action": "resume", "csrf_token": token}, follow_redirects=True
+    )
     assert "Signing is open again" in page.get_data(as_text=True)
     assert "Signing is open." in page.get_data(as_text=True)

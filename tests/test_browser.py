@@ -38,10 +38,12 @@ class LiveSite:
 
     def __init__(self, tmp: Path) -> None:
         self.mail_dir = tmp / "mail"
-        self.app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.db'}",
-            "MAIL_OUTBOX_DIR": str(self.mail_dir),
-        })
+        self.app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.db'}",
+                "MAIL_OUTBOX_DIR": str(self.mail_dir),
+            }
+        )
         with self.app.app_context():
             from flask_migrate import upgrade
 
@@ -89,8 +91,11 @@ def site(tmp_path_factory):
 def browser():
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
         yield chromium
         chromium.close()
 
@@ -118,14 +123,26 @@ def axe_violations(page: Page, name: str) -> list[dict]:
     """Run axe-core in the page (CDP evaluation, so the strict CSP is left on) and keep the report."""
     assert AXE.exists(), f"{AXE} is missing: `make test` installs it with npm ci"
     page.evaluate(AXE.read_text())
-    results = page.evaluate("opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    results = page.evaluate(
+        "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
+    )
     folder = ARTIFACTS / "axe"
     folder.mkdir(parents=True, exist_ok=True)
-    summary = {key: len(results[key]) for key in ("passes", "violations", "incomplete", "inapplicable")}
-    (folder / f"{name}.json").write_text(json.dumps({"summary": summary, "violations": results["violations"]},
-                                                    indent=2))
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "targets": [node["target"] for node in v["nodes"]]} for v in results["violations"]]
+    summary = {
+        key: len(results[key]) for key in ("passes", "violations", "incomplete", "inapplicable")
+    }
+    (folder / f"{name}.json").write_text(
+        json.dumps({"summary": summary, "violations": results["violations"]}, indent=2)
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [node["target"] for node in v["nodes"]],
+        }
+        for v in results["violations"]
+    ]
 
 
 def fill_petition(page: Page, name: str, address: str, show_name: bool = False) -> None:
@@ -253,7 +270,8 @@ def test_admin_logs_in_and_downloads_csv(site: LiveSite, page: Page):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     mine = [row for row in rows if row["email"] == "export@example.org"]
     assert [(row["given_name"], row["family_name"], row["status"]) for row in mine] == [
-        ("Зоя", "Export", "confirmed")]
+        ("Зоя", "Export", "confirmed")
+    ]
 
 
 def test_count_refreshes_without_reload(site: LiveSite, page: Page, browser: Browser):
@@ -265,7 +283,9 @@ def test_count_refreshes_without_reload(site: LiveSite, page: Page, browser: Bro
     other.click("button[type=submit]")
     other.goto(site.link_sent_to("refresh@example.org", "/confirm/"))
     other.context.close()
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # as when the tab is shown again
+    page.evaluate(
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )  # as when the tab is shown again
     expect(page.locator("[data-count]")).to_have_text(f"{before + 1:,}")
     assert page.evaluate("document.getElementById('goal-progress').value") == before + 1
 
@@ -288,7 +308,9 @@ def test_reduced_motion_is_honoured(browser: Browser, site: LiveSite):
         context = browser.new_context(reduced_motion=motion)
         page = context.new_page()
         page.goto(site.url + "/")
-        assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == expected
+        assert (
+            page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == expected
+        )
         context.close()
 
 
@@ -299,8 +321,20 @@ def test_progress_bar_has_accessible_name_and_value(site: LiveSite, page: Page):
     assert bar.get_attribute("max") and bar.get_attribute("value") is not None
 
 
-PAGES_FOR_AXE = ["home", "thank-you", "form-errors", "privacy", "admin-login", "admin-dashboard",
-                 "admin-find", "confirm-result", "withdraw", "home-de", "home-ru", "form-errors-uk"]
+PAGES_FOR_AXE = [
+    "home",
+    "thank-you",
+    "form-errors",
+    "privacy",
+    "admin-login",
+    "admin-dashboard",
+    "admin-find",
+    "confirm-result",
+    "withdraw",
+    "home-de",
+    "home-ru",
+    "form-errors-uk",
+]
 
 
 @pytest.mark.parametrize("name", PAGES_FOR_AXE)

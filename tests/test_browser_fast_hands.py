@@ -37,5 +37,7 @@ def test_an_autofilled_form_sent_at_once_is_stored_and_marked(strict_site, brows
         assert page.locator("#leave_this_empty").count() == 0  # left behind on the form page
     finally:
         context.close()
-    [signature] = [s for s in stored_signatures(strict_site.app) if s.email == "olena.fast@example.org"]
+    [signature] = [
+        s for s in stored_signatures(strict_site.app) if s.email == "olena.fast@example.org"
+    ]
     assert (signature.given_name, signature.review_marks) == ("Olena", "too_fast")

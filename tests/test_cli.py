@@ -17,7 +17,9 @@ def _admin_count(app):
 
 
 def test_create_admin_reads_a_piped_password(app, runner):
-    result = runner.invoke(args=["create-admin", "Boss@Example.org"], input="a long enough secret\n")
+    result = runner.invoke(
+        args=["create-admin", "Boss@Example.org"], input="a long enough secret\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin boss@example.org." in result.output
     assert _can_log_in(app, "boss@example.org", "a long enough secret")
@@ -56,7 +58,9 @@ def test_admin_passwords_are_hashed_with_scrypt_outside_tests(app_factory):
 
     assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
     app = app_factory(PASSWORD_HASH_METHOD="scrypt")
-    result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.org"], input="a long enough secret\n")
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "boss@example.org"], input="a long enough secret\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(AdminUser.password_hash)).startswith("scrypt:")

@@ -72,7 +72,9 @@ def test_production_refuses_to_start_without_encryption_keys(production_env, set
 @pytest.mark.parametrize("bad", ["not-a-key", "c2hvcnQ=", "4o8nh44PtSqh170CbnZ94zpwIVUwgpSdQcr-ig"])
 def test_a_malformed_key_is_refused_with_a_clear_message(production_env, bad):
     production_env.setenv("DATA_ENCRYPTION_KEY", bad)
-    with pytest.raises(RuntimeError, match="DATA_ENCRYPTION_KEY has a value that is not a key.*flask generate-key"):
+    with pytest.raises(
+        RuntimeError, match=r"DATA_ENCRYPTION_KEY has a value that is not a key.*flask generate-key"
+    ):
         create_app()
 
 
@@ -142,7 +144,7 @@ def test_goal_must_be_a_number(monkeypatch):
 def test_production_refuses_per_process_rate_limits(production_env):
     """With memory:// five workers let five times the limit through."""
     production_env.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI.*each limit multiplies"):
+    with pytest.raises(RuntimeError, match=r"RATELIMIT_STORAGE_URI.*each limit multiplies"):
         create_app()
 
 

@@ -13,7 +13,7 @@ from campaign_site.extensions import db
 from campaign_site.mail import outbox
 from campaign_site.mail.transports import SmtpTransport
 from campaign_site.models import OutboxMessage, Signature, utcnow
-from campaign_site.petition import link_tokens as tokens
+from campaign_site.petition import link_tokens
 
 LINK = re.compile(r"http://localhost(/\S+)")
 
@@ -219,12 +219,12 @@ def _old_token(app, purpose, age):
     """A genuine token as if it had been made `age` ago."""
     with app.app_context():
         signature = db.session.scalars(select(Signature)).one()
-        return tokens.make_token(signature, purpose, issued_at=utcnow() - age)
+        return link_tokens.make_token(signature, purpose, issued_at=utcnow() - age)
 
 
 def test_an_expired_confirmation_link_gets_a_clear_page(app, client):
     sign(client)
-    token = _old_token(app, tokens.CONFIRM, timedelta(days=8))
+    token = _old_token(app, link_tokens.CONFIRM, timedelta(days=8))
     response = client.get(f"/confirm/{token}")
     assert response.status_code == 410
     assert "This confirmation link has expired" in response.get_data(as_text=True)
@@ -233,22 +233,25 @@ def test_an_expired_confirmation_link_gets_a_clear_page(app, client):
 
 def test_an_expired_link_to_a_confirmed_signature_just_says_so(app, client):
     sign(client)
-    old = _old_token(app, tokens.CONFIRM, timedelta(days=8))
-    client.get(f"/confirm/{_old_token(app, tokens.CONFIRM, timedelta(0))}")
+    old = _old_token(app, link_tokens.CONFIRM, timedelta(days=8))
+    client.get(f"/confirm/{_old_token(app, link_tokens.CONFIRM, timedelta(0))}")
     response = client.get(f"/confirm/{old}")
     assert response.status_code == 200
     assert "already confirmed" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-    lambda t: "x" + t,
-    lambda t: "not-a-token",
-    lambda t: t.split(".")[0],
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+        lambda t: "x" + t,
+        lambda t: "not-a-token",
+        lambda t: t.split(".")[0],
+    ],
+)
 def test_a_tampered_confirmation_link_gets_a_clear_page(app, client, tamper):
     sign(client)
-    token = _old_token(app, tokens.CONFIRM, timedelta(0))
+    token = _old_token(app, link_tokens.CONFIRM, timedelta(0))
     response = client.get(f"/confirm/{tamper(token)}")
     assert response.status_code == 404
     assert "This link does not work" in response.get_data(as_text=True)
@@ -257,7 +260,7 @@ def test_a_tampered_confirmation_link_gets_a_clear_page(app, client, tamper):
 
 def test_a_link_for_one_purpose_cannot_be_used_for_another(app, client):
     sign(client)
-    withdraw_token = _old_token(app, tokens.WITHDRAW, timedelta(0))
+    withdraw_token = _old_token(app, link_tokens.WITHDRAW, timedelta(0))
     assert client.get(f"/confirm/{withdraw_token}").status_code == 404
     assert count(client) == 0
 
@@ -294,7 +297,7 @@ def test_withdrawing_erases_the_signature_and_the_count_drops(mail_app, mail_ser
 
 def test_withdrawing_a_pending_signature_leaves_the_count_alone(app, client):
     sign(client)
-    link = f"/withdraw/{_old_token(app, tokens.WITHDRAW, timedelta(0))}"
+    link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
     client.post(link, data={"csrf_token": _withdraw_page(client, link)})
     assert stored_signatures(app) == []
     assert count(client) == 0
@@ -302,14 +305,14 @@ def test_withdrawing_a_pending_signature_leaves_the_count_alone(app, client):
 
 def test_withdrawal_needs_the_button_not_just_a_post(app, client):
     sign(client)
-    link = f"/withdraw/{_old_token(app, tokens.WITHDRAW, timedelta(0))}"
+    link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
     assert client.post(link).status_code == 400  # no CSRF token: not from our page
     assert len(stored_signatures(app)) == 1
 
 
 def test_unsubscribe_page_asks_first_and_then_stops_updates(app, client):
     sign(client, keep_informed="y")
-    link = f"/unsubscribe/{_old_token(app, tokens.UNSUBSCRIBE, timedelta(0))}"
+    link = f"/unsubscribe/{_old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
     page = client.get(link)
     assert stored_signatures(app)[0].keep_informed is True
     response = client.post(link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
@@ -320,7 +323,7 @@ def test_unsubscribe_page_asks_first_and_then_stops_updates(app, client):
 
 def test_one_click_unsubscribe_from_a_mail_client(app, client):
     sign(client, keep_informed="y")
-    link = f"/unsubscribe/{_old_token(app, tokens.UNSUBSCRIBE, timedelta(0))}"
+    link = f"/unsubscribe/{_old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
     response = client.post(link, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert stored_signatures(app)[0].keep_informed is False
@@ -343,10 +346,20 @@ def test_after_the_campaign_closes_the_form_says_signing_has_ended(app_factory):
     assert "Signing has ended" in page
     assert 'action="/sign' not in page
 
-    response = client.post("/sign", data={"given_name": "Late", "email": "late@example.org", "country": "DE"})
+    response = client.post(
+        "/sign", data={"given_name": "Late", "email": "late@example.org", "country": "DE"}
+    )
     assert response.status_code in (400, 410)
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/sign", data={"given_name": "Late", "email": "late@example.org", "country": "DE", "csrf_token": token})
+    response = client.post(
+        "/sign",
+        data={
+            "given_name": "Late",
+            "email": "late@example.org",
+            "country": "DE",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 410
     assert "Signing has ended" in response.get_data(as_text=True)
     assert stored_signatures(app) == []

@@ -20,14 +20,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 RUSSIAN_TITLE = "Справедливость для Сергея Магнитского"
-GREETINGS = {"/de/": "Gerechtigkeit für Sergei Magnitsky", "/ru/": RUSSIAN_TITLE,
-             "/uk/": "Справедливість для Сергія Магнітського"}
+GREETINGS = {
+    "/de/": "Gerechtigkeit für Sergei Magnitsky",
+    "/ru/": RUSSIAN_TITLE,
+    "/uk/": "Справедливість для Сергія Магнітського",
+}
 
 
 @pytest.fixture
 def fresh_clone(tmp_path) -> Path:
     """The files git would commit, as `git clone` gives them: no compiled catalog, no venv."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True).stdout
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     clone = tmp_path / "clone"
     for name in filter(None, files.decode().split("\0")):
         source = ROOT / name
@@ -40,14 +48,23 @@ def fresh_clone(tmp_path) -> Path:
 
 def production_env(database_url: str, redis_url: str, **extra) -> dict:
     return {
-        **os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": database_url,
-        "PUBLIC_URL": "https://petition.example.org", "TRUSTED_HOSTS": "127.0.0.1",
-        "MAIL_SMTP_HOST": "127.0.0.1", "RATELIMIT_STORAGE_URI": redis_url,
-        "DATA_ENCRYPTION_KEY": new_key(), "BLIND_INDEX_KEY": new_key(), **extra,
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://petition.example.org",
+        "TRUSTED_HOSTS": "127.0.0.1",
+        "MAIL_SMTP_HOST": "127.0.0.1",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "DATA_ENCRYPTION_KEY": new_key(),
+        "BLIND_INDEX_KEY": new_key(),
+        **extra,
     }
 
 
-def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(fresh_clone, migrated_database_url, redis_url):
+def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(
+    fresh_clone, migrated_database_url, redis_url
+):
     """As `make serve-prod`, the systemd unit and the Procfile start it: gunicorn.conf.py."""
     with listening_socket() as sock:
         _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url)
@@ -55,11 +72,20 @@ def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(fresh_clone, migr
 
 def _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url):
     port = port_of(sock)
-    env = production_env(migrated_database_url, redis_url,
-                         GUNICORN_BIND=f"fd://{sock.fileno()}", GUNICORN_WORKERS="1")
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-                              cwd=fresh_clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              pass_fds=[sock.fileno()])
+    env = production_env(
+        migrated_database_url,
+        redis_url,
+        GUNICORN_BIND=f"fd://{sock.fileno()}",
+        GUNICORN_WORKERS="1",
+    )
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
+        cwd=fresh_clone,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=[sock.fileno()],
+    )
     try:
         _wait_until_serving(port, server)
         for path, title in GREETINGS.items():
@@ -72,17 +98,28 @@ def _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url):
 
 
 @pytest.mark.parametrize("problem", ["missing", "stale"])
-def test_a_production_start_with_a_bad_catalog_fails_loudly(fresh_clone, migrated_database_url, redis_url,
-                                                            problem):
+def test_a_production_start_with_a_bad_catalog_fails_loudly(
+    fresh_clone, migrated_database_url, redis_url, problem
+):
     env = production_env(migrated_database_url, redis_url, FLASK_APP="campaign_site")
     if problem == "stale":
-        subprocess.run([str(BIN / "pybabel"), "compile", "-d", "campaign_site/translations"],
-                       cwd=fresh_clone, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "pybabel"), "compile", "-d", "campaign_site/translations"],
+            cwd=fresh_clone,
+            check=True,
+            capture_output=True,
+        )
         po = fresh_clone / "campaign_site/translations/ru/LC_MESSAGES/messages.po"
         later = time.time() + 60
         os.utime(po, (later, later))  # a newer .po, as after a pull without a build
-    result = subprocess.run([str(BIN / "flask"), "routes"], cwd=fresh_clone, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(BIN / "flask"), "routes"],
+        cwd=fresh_clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "Translation catalogs missing or older than their .po files" in result.stderr
     assert "translations/ru/LC_MESSAGES/messages.mo" in result.stderr

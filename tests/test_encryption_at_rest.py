@@ -18,14 +18,36 @@ from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
 
 SUPPORTERS = [
-    {"given_name": "Сергей", "family_name": "Магнитский", "email": "sergei.magnitsky@example.org", "country": "RU",
-     "postcode_city": "Москва-Сити", "show_name": "y"},
-    {"given_name": "Ada", "family_name": "Lovelace", "email": "ada.lovelace@example.org", "country": "GB",
-     "postcode_city": "Marylebone"},
-    {"given_name": "Zoë", "family_name": "Ångström", "email": "zoe.angstrom@example.net", "country": "SE",
-     "postcode_city": None},
-    {"given_name": "Olena", "family_name": "Kovalenko", "email": "olena.kovalenko@example.com", "country": "UA",
-     "postcode_city": "Київ Поділ", "show_name": "y"},
+    {
+        "given_name": "Сергей",
+        "family_name": "Магнитский",
+        "email": "sergei.magnitsky@example.org",
+        "country": "RU",
+        "postcode_city": "Москва-Сити",
+        "show_name": "y",
+    },
+    {
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": "ada.lovelace@example.org",
+        "country": "GB",
+        "postcode_city": "Marylebone",
+    },
+    {
+        "given_name": "Zoë",
+        "family_name": "Ångström",
+        "email": "zoe.angstrom@example.net",
+        "country": "SE",
+        "postcode_city": None,
+    },
+    {
+        "given_name": "Olena",
+        "family_name": "Kovalenko",
+        "email": "olena.kovalenko@example.com",
+        "country": "UA",
+        "postcode_city": "Київ Поділ",
+        "show_name": "y",
+    },
 ]
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "cp1251", "koi8-r", "latin-1")
 
@@ -40,7 +62,12 @@ def secrets_of(supporter: dict) -> set[str]:
     values = [full_name(supporter), supporter["email"], supporter["email"].split("@")[0]]
     if supporter["postcode_city"]:
         values.append(supporter["postcode_city"])
-    words = {word for value in values for word in value.replace("-", " ").replace(".", " ").split() if len(word) >= 5}
+    words = {
+        word
+        for value in values
+        for word in value.replace("-", " ").replace(".", " ").split()
+        if len(word) >= 5
+    }
     return set(values) | words
 
 
@@ -53,14 +80,25 @@ def encodings_of(text: str) -> set[bytes]:
                 raw = form.encode(encoding)
             except UnicodeEncodeError:
                 continue
-            found |= {raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw),
-                      quote(form).encode()}
+            found |= {
+                raw,
+                raw.hex().encode(),
+                raw.hex().upper().encode(),
+                base64.b64encode(raw),
+                quote(form).encode(),
+            }
     return found
 
 
 def leaks(blob: bytes) -> list[str]:
-    return sorted({text for supporter in SUPPORTERS for text in secrets_of(supporter)
-                   if any(form in blob for form in encodings_of(text))})
+    return sorted(
+        {
+            text
+            for supporter in SUPPORTERS
+            for text in secrets_of(supporter)
+            if any(form in blob for form in encodings_of(text))
+        }
+    )
 
 
 def raw_database(url: str) -> bytes:
@@ -70,7 +108,9 @@ def raw_database(url: str) -> bytes:
         files = [Path(parsed.database + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
         return b"".join(path.read_bytes() for path in files if path.exists())
     libpq_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return subprocess.run(["pg_dump", "--no-owner", libpq_url], capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["pg_dump", "--no-owner", libpq_url], capture_output=True, check=True
+    ).stdout
 
 
 @pytest.fixture
@@ -87,7 +127,12 @@ def fresh_app(empty_database_url):
 
 def log_in_admin(app):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["create-admin", "admin@example.org"], input="correct horse battery staple\n").exit_code == 0
+    assert (
+        runner.invoke(
+            args=["create-admin", "admin@example.org"], input="correct horse battery staple\n"
+        ).exit_code
+        == 0
+    )
     client = app.test_client()
     log_in(client, "admin@example.org", "correct horse battery staple")
     return client
@@ -108,7 +153,9 @@ def test_the_raw_database_and_its_dump_hold_no_supporters_identity(fresh_app, em
 
     rows = exported(admin)
     assert [(r["given_name"], r["family_name"], r["email"], r["postcode_city"]) for r in rows] == [
-        (s["given_name"], s["family_name"], s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+        (s["given_name"], s["family_name"], s["email"], s["postcode_city"] or "")
+        for s in SUPPORTERS
+    ]
     page = client.get("/").get_data(as_text=True)
     assert "Сергей" in page and "Olena" in page  # consented given names still shown
     assert "Магнитский" not in page and "Kovalenko" not in page  # family names never are
@@ -126,8 +173,10 @@ def test_the_leak_check_would_see_plaintext(fresh_app, empty_database_url):
     from sqlalchemy import text
 
     with fresh_app.app_context():
-        db.session.execute(text("INSERT INTO site_setting (key, value, updated_at) VALUES ('x', :v, :t)"),
-                           {"v": "Сергей Магнитский", "t": "2026-11-25 12:00:00"})
+        db.session.execute(
+            text("INSERT INTO site_setting (key, value, updated_at) VALUES ('x', :v, :t)"),
+            {"v": "Сергей Магнитский", "t": "2026-11-25 12:00:00"},
+        )
         db.session.commit()
         db.engine.dispose()
     assert "Магнитский" in leaks(raw_database(empty_database_url))
@@ -143,50 +192,82 @@ def test_a_repeat_signature_is_found_through_the_blind_index_alone(app, client):
     [row] = stored_signatures(app)
     assert (row.given_name, row.family_name) == ("Ada", "Lovelace")
     assert row.email_hash == blind_index_of(app, "janedoe@gmail.com")
-    assert set(Signature.__table__.columns.keys()).isdisjoint({"name", "email", "email_key", "postcode_city"})
+    assert set(Signature.__table__.columns.keys()).isdisjoint(
+        {"name", "email", "email_key", "postcode_city"}
+    )
 
 
 def test_a_different_blind_index_key_gives_a_different_index(app):
     from support import blind_index_of
 
-    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "BLIND_INDEX_KEY": new_key()})
+    other = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "BLIND_INDEX_KEY": new_key(),
+        }
+    )
     assert blind_index_of(app, "ada@example.org") != blind_index_of(other, "ada@example.org")
     assert blind_index_of(app, "ADA@example.org") == blind_index_of(app, "ada@example.org")
 
 
-@pytest.mark.parametrize("batch_command", [True, False], ids=["with-encrypt-command", "upgrade-alone"])
-def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_database_url, batch_command):
+@pytest.mark.parametrize(
+    "batch_command", [True, False], ids=["with-encrypt-command", "upgrade-alone"]
+)
+def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(
+    empty_database_url, batch_command
+):
     from sqlalchemy import inspect, text
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0005_signature_language")
         for n, supporter in enumerate(SUPPORTERS):
-            db.session.execute(text(
-                "INSERT INTO signature (name, email, email_key, country, postcode_city, keep_informed, show_name,"
-                " signed_at, status, confirmed_at, token_nonce, language)"
-                " VALUES (:name, :email, :key, :country, :place, :t, :t, :at, 'confirmed', :at, :nonce, 'en')"
-            ), {"name": full_name(supporter), "email": supporter["email"], "key": supporter["email"].lower(),
-                "country": supporter["country"], "place": supporter["postcode_city"], "t": True,
-                "at": f"2026-11-0{n + 1} 10:00:00.000000", "nonce": f"{n:032d}"})
-        db.session.execute(text("UPDATE signature_count_shard SET count = :n WHERE shard = 0"), {"n": len(SUPPORTERS)})
-        db.session.execute(text(  # as an older version stored a mail server's refusal
-            "INSERT INTO outbox_message (signature_id, kind, created_at, next_attempt_at, attempts, last_error)"
-            " SELECT id, 'confirm', signed_at, signed_at, 1, :error FROM signature WHERE email = :email"
-        ), {"error": f"SMTPRecipientsRefused: {{'{SUPPORTERS[1]['email']}': (450, b'busy')}}",
-            "email": SUPPORTERS[1]["email"]})
+            db.session.execute(
+                text(
+                    "INSERT INTO signature (name, email, email_key, country, postcode_city, keep_informed, show_name,"
+                    " signed_at, status, confirmed_at, token_nonce, language)"
+                    " VALUES (:name, :email, :key, :country, :place, :t, :t, :at, 'confirmed', :at, :nonce, 'en')"
+                ),
+                {
+                    "name": full_name(supporter),
+                    "email": supporter["email"],
+                    "key": supporter["email"].lower(),
+                    "country": supporter["country"],
+                    "place": supporter["postcode_city"],
+                    "t": True,
+                    "at": f"2026-11-0{n + 1} 10:00:00.000000",
+                    "nonce": f"{n:032d}",
+                },
+            )
+        db.session.execute(
+            text("UPDATE signature_count_shard SET count = :n WHERE shard = 0"),
+            {"n": len(SUPPORTERS)},
+        )
+        db.session.execute(
+            text(  # as an older version stored a mail server's refusal
+                "INSERT INTO outbox_message (signature_id, kind, created_at, next_attempt_at, attempts, last_error)"
+                " SELECT id, 'confirm', signed_at, signed_at, 1, :error FROM signature WHERE email = :email"
+            ),
+            {
+                "error": f"SMTPRecipientsRefused: {{'{SUPPORTERS[1]['email']}': (450, b'busy')}}",
+                "email": SUPPORTERS[1]["email"],
+            },
+        )
         db.session.commit()
         if batch_command:
             upgrade(revision="0006_encrypted_personal_data")
             db.session.remove()
-            result = app.test_cli_runner().invoke(args=["encrypt-personal-data", "--batch-size", "3"])
+            result = app.test_cli_runner().invoke(
+                args=["encrypt-personal-data", "--batch-size", "3"]
+            )
             assert result.exit_code == 0, result.output
             assert "3 of 4 (75%)" in result.output and "4 signatures sealed" in result.output
         upgrade(revision="0007_drop_plaintext")
         columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
         # The queued email survived the table rebuilds; only the address in its error is gone.
-        assert db.session.execute(text("SELECT attempts, last_error FROM outbox_message")).all() == [(1, None)]
+        assert db.session.execute(
+            text("SELECT attempts, last_error FROM outbox_message")
+        ).all() == [(1, None)]
         if db.engine.dialect.name == "sqlite":  # VACUUM ran: no freed page is left to hold old text
             assert db.session.execute(text("PRAGMA freelist_count")).scalar() == 0
         db.session.remove()
@@ -199,8 +280,9 @@ def test_a_plaintext_database_is_sealed_and_no_plaintext_copy_remains(empty_data
     admin = log_in_admin(app)
     # A single name field cannot be split safely: the whole name is kept as the family name,
     # and no given name is known (so nothing is ever shown publicly or used in a greeting).
-    assert [(r["given_name"], r["family_name"], r["email"], r["postcode_city"]) for r in exported(admin)] == [
-        ("", full_name(s), s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
+    assert [
+        (r["given_name"], r["family_name"], r["email"], r["postcode_city"]) for r in exported(admin)
+    ] == [("", full_name(s), s["email"], s["postcode_city"] or "") for s in SUPPORTERS]
     page = app.test_client().get("/").get_data(as_text=True)
     assert 'class="recent__name"' not in page  # every legacy row agreed to be listed, none is shown
     sign(app.test_client(), email=SUPPORTERS[1]["email"].upper())  # still one signature per mailbox
@@ -220,7 +302,10 @@ def test_the_encrypt_command_explains_itself_before_and_after_the_migrations(emp
         db.session.remove()
         done_already = runner.invoke(args=["encrypt-personal-data"])
         db.engine.dispose()
-    assert too_early.exit_code == 1 and "flask db upgrade 0006_encrypted_personal_data" in too_early.output
+    assert (
+        too_early.exit_code == 1
+        and "flask db upgrade 0006_encrypted_personal_data" in too_early.output
+    )
     assert done_already.exit_code == 0 and "nothing to seal" in done_already.output
 
 
@@ -231,17 +316,32 @@ def test_two_old_rows_of_one_mailbox_stop_the_sealing_with_a_clear_message(empty
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0006_encrypted_personal_data")
-        for n, (email, key) in enumerate([("Jane.Doe@gmail.com", "jane.doe@gmail.com"),
-                                          ("janedoe@gmail.com", "janedoe@gmail.com")]):
-            db.session.execute(text(
-                "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name,"
-                " signed_at, status, token_nonce, language)"
-                " VALUES ('Jane Doe', :email, :key, 'DE', :f, :f, :at, 'confirmed', :nonce, 'en')"
-            ), {"email": email, "key": key, "f": False, "at": "2026-11-01 10:00:00.000000", "nonce": f"{n:032d}"})
+        for n, (email, key) in enumerate(
+            [
+                ("Jane.Doe@gmail.com", "jane.doe@gmail.com"),
+                ("janedoe@gmail.com", "janedoe@gmail.com"),
+            ]
+        ):
+            db.session.execute(
+                text(
+                    "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name,"
+                    " signed_at, status, token_nonce, language)"
+                    " VALUES ('Jane Doe', :email, :key, 'DE', :f, :f, :at, 'confirmed', :nonce, 'en')"
+                ),
+                {
+                    "email": email,
+                    "key": key,
+                    "f": False,
+                    "at": "2026-11-01 10:00:00.000000",
+                    "nonce": f"{n:032d}",
+                },
+            )
         db.session.commit()
         db.session.remove()
         result = app.test_cli_runner().invoke(args=["encrypt-personal-data"])
-        left = db.session.execute(text("SELECT count(*) FROM signature WHERE email IS NOT NULL")).scalar()
+        left = db.session.execute(
+            text("SELECT count(*) FROM signature WHERE email IS NOT NULL")
+        ).scalar()
         db.session.remove()
         db.engine.dispose()
     assert result.exit_code == 1

@@ -27,14 +27,26 @@ def assert_security_headers(response):
         assert response.headers[name] == value, name
     # Pages reached by a token in the URL never pass it on; all others give the origin only.
     assert response.headers.getlist("Referrer-Policy") in (
-        ["strict-origin-when-cross-origin"], ["no-referrer"]
+        ["strict-origin-when-cross-origin"],
+        ["no-referrer"],
     )
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert "geolocation=()" in response.headers["Permissions-Policy"]
 
 
-@pytest.mark.parametrize("path", ["/", "/thank-you", "/privacy", "/api/count", "/healthz",
-                                  "/admin/login", "/no-such-page", "/confirm/bad-token"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/thank-you",
+        "/privacy",
+        "/api/count",
+        "/healthz",
+        "/admin/login",
+        "/no-such-page",
+        "/confirm/bad-token",
+    ],
+)
 def test_every_public_response_has_the_security_headers(client, path):
     assert_security_headers(client.get(path))
 
@@ -58,16 +70,25 @@ def test_hsts_only_over_https(app_factory, client):
     secure = client.get("/", base_url="https://localhost")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     proxied = app_factory(TRUSTED_PROXIES=1).test_client()
-    assert "Strict-Transport-Security" in proxied.get("/", headers={"X-Forwarded-Proto": "https"}).headers
-    assert "Strict-Transport-Security" not in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    assert (
+        "Strict-Transport-Security"
+        in proxied.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    )
+    assert (
+        "Strict-Transport-Security"
+        not in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    )
 
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@pytest.mark.parametrize("template", sorted(
-    str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html") if p.parts[-2] != "email"
-))
+@pytest.mark.parametrize(
+    "template",
+    sorted(
+        str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html") if p.parts[-2] != "email"
+    ),
+)
 def test_no_template_has_inline_script_style_or_handlers(template):
     html = (TEMPLATES / template).read_text()
     # A script either loads our file or is JSON-LD data, which browsers never execute.
@@ -89,10 +110,15 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
 def production_app(monkeypatch, database_url, **environment):
     """The app as production creates it, from the environment."""
     settings = {
-        "APP_ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": database_url,
-        "PUBLIC_URL": "https://petition.example.org", "MAIL_SMTP_HOST": "smtp.example.org",
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://petition.example.org",
+        "MAIL_SMTP_HOST": "smtp.example.org",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-        "DATA_ENCRYPTION_KEY": new_key(), "BLIND_INDEX_KEY": new_key(), **environment,
+        "DATA_ENCRYPTION_KEY": new_key(),
+        "BLIND_INDEX_KEY": new_key(),
+        **environment,
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
@@ -168,14 +194,23 @@ def test_guesses_spread_over_many_addresses_lock_the_account_but_not_its_known_d
     email, password = admin_credentials
     app = app_factory(TRUSTED_PROXIES=1, ADMIN_ACCOUNT_MAX_FAILED_LOGINS=6)
     owner = app.test_client()
-    assert _log_in(owner, email, password, ip="198.51.100.20").status_code == 303  # a known device now
-    owner.post("/admin/logout", data={"csrf_token": csrf_token_from(owner.get("/admin/").get_data(as_text=True))})
+    assert (
+        _log_in(owner, email, password, ip="198.51.100.20").status_code == 303
+    )  # a known device now
+    owner.post(
+        "/admin/logout",
+        data={"csrf_token": csrf_token_from(owner.get("/admin/").get_data(as_text=True))},
+    )
     botnet = app.test_client()
     for n in range(6):  # one guess from each of many addresses
         assert _log_in(botnet, email, "wrong password", ip=f"203.0.113.{n}").status_code == 422
     stranger = app.test_client()
-    assert _log_in(stranger, email, password, ip="192.0.2.77").status_code == 422  # a new browser: locked
-    assert _log_in(owner, email, password, ip="192.0.2.78").status_code == 303  # the known device gets in
+    assert (
+        _log_in(stranger, email, password, ip="192.0.2.77").status_code == 422
+    )  # a new browser: locked
+    assert (
+        _log_in(owner, email, password, ip="192.0.2.78").status_code == 303
+    )  # the known device gets in
 
 
 def test_a_forged_device_cookie_does_not_unlock_the_account(app_factory, admin_credentials):
@@ -204,21 +239,32 @@ def test_a_success_resets_the_failure_count(app, client, admin_credentials):
     for _ in range(4):
         _log_in(client, email, "wrong password")
     assert _log_in(client, email, password).status_code == 303
-    client.post("/admin/logout", data={"csrf_token": csrf_token_from(client.get("/admin/").get_data(as_text=True))})
+    client.post(
+        "/admin/logout",
+        data={"csrf_token": csrf_token_from(client.get("/admin/").get_data(as_text=True))},
+    )
     for _ in range(4):
         _log_in(client, email, "wrong password")
     assert _log_in(client, email, password).status_code == 303
 
 
-def test_every_export_is_recorded_and_shown_on_the_dashboard(app, client, admin_client, admin_credentials):
+def test_every_export_is_recorded_and_shown_on_the_dashboard(
+    app, client, admin_client, admin_credentials
+):
     sign(client, email="one@example.org")
     sign(client, email="two@example.org")
     admin_client.get("/admin/signatures.csv?status=pending").get_data()
     admin_client.get("/admin/signatures.csv").get_data()
 
     html = admin_client.get("/admin/").get_data(as_text=True)
-    rows = re.findall(r"<tr><td>[\d\- :]+</td><td>([^<]+)</td><td>(\w+)</td><td class=\"num\">([^<]+)</td></tr>", html)
-    assert rows == [(admin_credentials[0], "confirmed", "0"), (admin_credentials[0], "pending", "2")]
+    rows = re.findall(
+        r"<tr><td>[\d\- :]+</td><td>([^<]+)</td><td>(\w+)</td><td class=\"num\">([^<]+)</td></tr>",
+        html,
+    )
+    assert rows == [
+        (admin_credentials[0], "confirmed", "0"),
+        (admin_credentials[0], "pending", "2"),
+    ]
 
 
 def test_no_other_site_may_embed_our_resources(client):
@@ -226,7 +272,9 @@ def test_no_other_site_may_embed_our_resources(client):
         assert client.get(path).headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("host", ["evil.com", "evil.com:443", "localhost.evil.com", "petition.example.org.evil.com"])
+@pytest.mark.parametrize(
+    "host", ["evil.com", "evil.com:443", "localhost.evil.com", "petition.example.org.evil.com"]
+)
 def test_a_foreign_host_header_is_refused_never_reflected(app_factory, host):
     client = app_factory(PUBLIC_URL="https://petition.example.org").test_client()
     for path in ("/", "/admin/", "/ru"):
@@ -237,7 +285,9 @@ def test_a_foreign_host_header_is_refused_never_reflected(app_factory, host):
 
 
 def test_public_url_host_and_configured_extra_hosts_are_served(monkeypatch, migrated_database_url):
-    app = production_app(monkeypatch, migrated_database_url, TRUSTED_HOSTS="10.0.0.5, internal.example")
+    app = production_app(
+        monkeypatch, migrated_database_url, TRUSTED_HOSTS="10.0.0.5, internal.example"
+    )
     try:
         client = app.test_client()
         assert client.get("/healthz", headers={"Host": "petition.example.org"}).status_code == 200

@@ -38,8 +38,8 @@ CASES = [
     ("family_name", "@SUM(A1) Lee", STORED),
     ("family_name", "-Lee", STORED),
     ("postcode_city", "-2+3", STORED),
-    ("given_name", "\t=HYPERLINK(\"http://x\") Ann", STORED),
-    ("family_name", "\r=HYPERLINK(\"http://x\") Lee", STORED),
+    ("given_name", '\t=HYPERLINK("http://x") Ann', STORED),
+    ("family_name", '\r=HYPERLINK("http://x") Lee', STORED),
     ("email", "=1+1@example.org", STORED),
     # Overlong
     ("given_name", "A" * 101, REJECTED),
@@ -83,18 +83,35 @@ CASES = [
 
 
 def _snapshot(signature):
-    columns = ("id", "given_name", "family_name", "email", "email_hash", "country", "postcode_city",
-               "keep_informed", "show_name", "status")
+    columns = (
+        "id",
+        "given_name",
+        "family_name",
+        "email",
+        "email_hash",
+        "country",
+        "postcode_city",
+        "keep_informed",
+        "show_name",
+        "status",
+    )
     return {column: getattr(signature, column) for column in columns}
 
 
 def _has_control_or_override(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-               for ch in text)
+    return any(
+        unicodedata.category(ch) == "Cc"
+        or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        for ch in text
+    )
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), CASES, ids=[f"{n:02d}-{c[0]}" for n, c in enumerate(CASES)])
-def test_hostile_input_is_refused_clearly_or_stored_safely(app, client, admin_client, field, value, expected):
+@pytest.mark.parametrize(
+    ("field", "value", "expected"), CASES, ids=[f"{n:02d}-{c[0]}" for n, c in enumerate(CASES)]
+)
+def test_hostile_input_is_refused_clearly_or_stored_safely(
+    app, client, admin_client, field, value, expected
+):
     sign(client, given_name="Existing", family_name="Supporter", email="existing@example.org")
     before = stored_signatures(app)
 
@@ -127,7 +144,9 @@ def test_the_table_has_at_least_forty_payloads():
     assert len(CASES) >= 40
 
 
-@pytest.mark.parametrize("payload", ["<script>alert(1)</script> Ann", '"><img src=x onerror=alert(1)> Ann'])
+@pytest.mark.parametrize(
+    "payload", ["<script>alert(1)</script> Ann", '"><img src=x onerror=alert(1)> Ann']
+)
 def test_markup_is_shown_as_text_on_the_page(app, client, payload):
     """The given name is the part of a signature the page shows: markup never reaches it.
 
@@ -135,7 +154,13 @@ def test_markup_is_shown_as_text_on_the_page(app, client, payload):
     is listed is escaped (a plain name next to it shows the list works)."""
     from support import confirm_pending
 
-    sign(client, given_name="X" + payload, family_name="<b>Lee</b>", email="x@example.org", show_name="y")
+    sign(
+        client,
+        given_name="X" + payload,
+        family_name="<b>Lee</b>",
+        email="x@example.org",
+        show_name="y",
+    )
     sign(client, given_name="Ann", family_name="<i>Lee</i>", email="ann@example.org", show_name="y")
     confirm_pending(app, client)
     html = client.get("/").get_data(as_text=True)
@@ -148,7 +173,9 @@ def test_markup_is_shown_as_text_on_the_page(app, client, payload):
 def _raw_form(client, **fields) -> bytes:
     hidden = hidden_fields(client.get("/").get_data(as_text=True))
     pairs = {**hidden, "email": "x%40example.org", "country": "DE", **fields}
-    return b"&".join(k.encode() + b"=" + (v if isinstance(v, bytes) else v.encode()) for k, v in pairs.items())
+    return b"&".join(
+        k.encode() + b"=" + (v if isinstance(v, bytes) else v.encode()) for k, v in pairs.items()
+    )
 
 
 def test_raw_invalid_utf8_is_refused_with_the_form_shown_again(app, client):
@@ -162,7 +189,12 @@ def test_raw_invalid_utf8_is_refused_with_the_form_shown_again(app, client):
 
 def test_percent_encoded_invalid_utf8_is_kept_as_literal_text(app, client):
     body = _raw_form(client, given_name=b"Ann%FF%FE", family_name=b"Lee%FF")
-    assert client.post("/sign", data=body, content_type="application/x-www-form-urlencoded").status_code == 303
+    assert (
+        client.post(
+            "/sign", data=body, content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 303
+    )
     [signature] = stored_signatures(app)
     assert (signature.given_name, signature.family_name) == ("Ann%FF%FE", "Lee%FF")
 
@@ -171,17 +203,22 @@ def test_percent_encoded_invalid_utf8_is_kept_as_literal_text(app, client):
 def test_garbled_characters_get_a_clear_error(app, client, field):
     response = sign(client, **{field: "Ann \ufffd\ufffd Lee"})
     assert response.status_code == 422
-    assert f'<a href="#{field}">Some characters could not be read' in response.get_data(as_text=True)
+    assert f'<a href="#{field}">Some characters could not be read' in response.get_data(
+        as_text=True
+    )
     assert stored_signatures(app) == []
 
 
-@pytest.mark.parametrize(("content_type", "body"), [
-    ("multipart/form-data; boundary=nope", b"--wrong\r\n garbage"),
-    ("multipart/form-data", b"no boundary at all"),
-    ("application/json", b'{"given_name": "Ann", "family_name": "Lee"}'),
-    ("application/x-www-form-urlencoded", b"%%%%&&&===="),
-    ("text/plain", b"\x00\x01\x02"),
-])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=nope", b"--wrong\r\n garbage"),
+        ("multipart/form-data", b"no boundary at all"),
+        ("application/json", b'{"given_name": "Ann", "family_name": "Lee"}'),
+        ("application/x-www-form-urlencoded", b"%%%%&&&===="),
+        ("text/plain", b"\x00\x01\x02"),
+    ],
+)
 def test_malformed_bodies_get_a_4xx_page_not_a_500(app, client, content_type, body):
     response = client.post("/sign", data=body, content_type=content_type)
     assert 400 <= response.status_code < 500
@@ -189,10 +226,17 @@ def test_malformed_bodies_get_a_4xx_page_not_a_500(app, client, content_type, bo
     assert stored_signatures(app) == []
 
 
-@pytest.mark.parametrize("path", [
-    "/confirm/%00", "/withdraw/..%2F..%2Fetc", "/unsubscribe/" + "A" * 5000,
-    "/admin/signatures.csv?status=%00", "/admin/login?next=/admin%00x", "/%ff%fe",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/confirm/%00",
+        "/withdraw/..%2F..%2Fetc",
+        "/unsubscribe/" + "A" * 5000,
+        "/admin/signatures.csv?status=%00",
+        "/admin/login?next=/admin%00x",
+        "/%ff%fe",
+    ],
+)
 def test_hostile_urls_get_a_clear_answer(client, path):
     response = client.get(path)
     assert response.status_code < 500
@@ -201,28 +245,52 @@ def test_hostile_urls_get_a_clear_answer(client, path):
 def test_login_with_hostile_input_is_refused_without_error(client, admin_credentials):
     for email in ["admin@example.org\x00", "' OR 1=1 --", "<script>", "a" * 300]:
         token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-        response = client.post("/admin/login", data={"email": email, "password": "x\x00y", "csrf_token": token})
+        response = client.post(
+            "/admin/login", data={"email": email, "password": "x\x00y", "csrf_token": token}
+        )
         assert response.status_code == 422
 
 
-def test_login_next_parameter_with_control_characters_falls_back_to_the_dashboard(client, admin_credentials):
+def test_login_next_parameter_with_control_characters_falls_back_to_the_dashboard(
+    client, admin_credentials
+):
     email, password = admin_credentials
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/admin/login?next=/admin/%0d%0aSet-Cookie:x", data={"email": email, "password": password, "csrf_token": token})
+    response = client.post(
+        "/admin/login?next=/admin/%0d%0aSet-Cookie:x",
+        data={"email": email, "password": password, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/admin/"
 
 
 FIELD_TEXT = st.text(max_size=300)
 
 
-@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(given_name=FIELD_TEXT, family_name=FIELD_TEXT, email=FIELD_TEXT,
-       country=st.one_of(FIELD_TEXT, st.sampled_from(["DE", "UA", "RU"])), postcode_city=FIELD_TEXT,
-       keep_informed=st.one_of(st.none(), FIELD_TEXT), show_name=st.one_of(st.none(), FIELD_TEXT))
-def test_arbitrary_text_in_every_field_never_breaks_the_site(app, client, given_name, family_name, email, country,
-                                                            postcode_city, keep_informed, show_name):
-    response = sign(client, given_name=given_name, family_name=family_name, email=email, country=country,
-                    postcode_city=postcode_city, keep_informed=keep_informed, show_name=show_name)
+@settings(
+    max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    given_name=FIELD_TEXT,
+    family_name=FIELD_TEXT,
+    email=FIELD_TEXT,
+    country=st.one_of(FIELD_TEXT, st.sampled_from(["DE", "UA", "RU"])),
+    postcode_city=FIELD_TEXT,
+    keep_informed=st.one_of(st.none(), FIELD_TEXT),
+    show_name=st.one_of(st.none(), FIELD_TEXT),
+)
+def test_arbitrary_text_in_every_field_never_breaks_the_site(
+    app, client, given_name, family_name, email, country, postcode_city, keep_informed, show_name
+):
+    response = sign(
+        client,
+        given_name=given_name,
+        family_name=family_name,
+        email=email,
+        country=country,
+        postcode_city=postcode_city,
+        keep_informed=keep_informed,
+        show_name=show_name,
+    )
     assert response.status_code in (303, 422)
     for row in stored_signatures(app):
         validate_email(row.email, check_deliverability=False)
@@ -241,5 +309,5 @@ def test_junk_country_values_leave_the_workers_caches_bounded(app):
         before = country_options_html.cache_info().currsize
         for n in range(10_000):
             form = SignatureForm(formdata=MultiDict({"country": f"junk-{n}"}))
-            assert 'selected' not in form.country()
+            assert "selected" not in form.country()
         assert country_options_html.cache_info().currsize <= before + 1

@@ -26,8 +26,10 @@ HEADINGS = {
     "uk": "Сергій Магнітський викрив шахрайство на 230 мільйонів доларів. За це він загинув в ув'язненні.",
 }
 PRIVACY_HEADINGS = {
-    "en": "How we handle your data", "de": "Wie wir mit Ihren Daten umgehen",
-    "ru": "Как мы обращаемся с вашими данными", "uk": "Як ми поводимося з вашими даними",
+    "en": "How we handle your data",
+    "de": "Wie wir mit Ihren Daten umgehen",
+    "ru": "Как мы обращаемся с вашими данными",
+    "uk": "Як ми поводимося з вашими даними",
 }
 
 
@@ -52,9 +54,13 @@ def test_every_page_in_every_language(client, language):
     thanks = page(client, f"{prefix}/thank-you")
     assert f'<html lang="{language}">' in thanks
     broken_link = client.get(f"{prefix}/confirm/not-a-token")
-    assert broken_link.status_code == 404 and f'<html lang="{language}">' in broken_link.get_data(as_text=True)
+    assert broken_link.status_code == 404 and f'<html lang="{language}">' in broken_link.get_data(
+        as_text=True
+    )
     missing = client.get(f"{prefix}/no-such-page")
-    assert missing.status_code == 404 and f'<html lang="{language}">' in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and f'<html lang="{language}">' in missing.get_data(
+        as_text=True
+    )
     if language != "en":  # every visible heading differs from the English one
         assert h1(thanks) != h1(page(client, "/thank-you"))
 
@@ -62,21 +68,42 @@ def test_every_page_in_every_language(client, language):
 def set_count(app, count: int) -> None:
     with app.app_context():
         db.session.execute(update(SignatureCountShard).values(count=0))
-        db.session.execute(update(SignatureCountShard).where(SignatureCountShard.shard == 0).values(count=count))
+        db.session.execute(
+            update(SignatureCountShard).where(SignatureCountShard.shard == 0).values(count=count)
+        )
         db.session.commit()
 
 
 NBSP = "\u00a0"
 PLURALS = {
-    "en": {1: "1 person has signed", 2: "2 people have signed", 5: "5 people have signed",
-           21: "21 people have signed", 1_000_000: "1,000,000 people have signed"},
-    "de": {1: "1 Person hat unterschrieben", 2: "2 Menschen haben unterschrieben",
-           5: "5 Menschen haben unterschrieben", 21: "21 Menschen haben unterschrieben",
-           1_000_000: "1.000.000 Menschen haben unterschrieben"},
-    "ru": {1: "1 человек подписал", 2: "2 человека подписали", 5: "5 человек подписали",
-           21: "21 человек подписал", 1_000_000: f"1{NBSP}000{NBSP}000 человек подписали"},
-    "uk": {1: "1 людина підписала", 2: "2 людини підписали", 5: "5 людей підписали",
-           21: "21 людина підписала", 1_000_000: f"1{NBSP}000{NBSP}000 людей підписали"},
+    "en": {
+        1: "1 person has signed",
+        2: "2 people have signed",
+        5: "5 people have signed",
+        21: "21 people have signed",
+        1_000_000: "1,000,000 people have signed",
+    },
+    "de": {
+        1: "1 Person hat unterschrieben",
+        2: "2 Menschen haben unterschrieben",
+        5: "5 Menschen haben unterschrieben",
+        21: "21 Menschen haben unterschrieben",
+        1_000_000: "1.000.000 Menschen haben unterschrieben",
+    },
+    "ru": {
+        1: "1 человек подписал",
+        2: "2 человека подписали",
+        5: "5 человек подписали",
+        21: "21 человек подписал",
+        1_000_000: f"1{NBSP}000{NBSP}000 человек подписали",
+    },
+    "uk": {
+        1: "1 людина підписала",
+        2: "2 людини підписали",
+        5: "5 людей підписали",
+        21: "21 людина підписала",
+        1_000_000: f"1{NBSP}000{NBSP}000 людей підписали",
+    },
 }
 
 
@@ -86,7 +113,8 @@ def test_plural_forms_and_number_formats(app, client, language):
         set_count(app, count)
         html = page(client, f"{PREFIX[language]}/")
         number, phrase = re.search(
-            r"<strong data-count>([^<]+)</strong> <span data-count-phrase>([^<]+)</span>", html).groups()
+            r"<strong data-count>([^<]+)</strong> <span data-count-phrase>([^<]+)</span>", html
+        ).groups()
         assert f"{number} {phrase}" == expected
 
 
@@ -94,10 +122,17 @@ def test_switcher_links_to_this_page_in_each_language(client):
     html = page(client, "/ru/privacy")
     switcher = re.search(r'<nav class="languages".*?</nav>', html, re.S).group(0)
     links = dict(re.findall(r'<a href="([^"]+)" lang="(\w+)"', switcher))
-    assert links == {"/privacy": "en", "/de/privacy": "de", "/ru/privacy": "ru", "/uk/privacy": "uk"}
+    assert links == {
+        "/privacy": "en",
+        "/de/privacy": "de",
+        "/ru/privacy": "ru",
+        "/uk/privacy": "uk",
+    }
     assert re.search(r'href="/ru/privacy" lang="ru" hreflang="ru" aria-current="true"', switcher)
     # On the home page, English is asked for explicitly, so / does not negotiate it away.
-    home_switcher = re.search(r'<nav class="languages".*?</nav>', page(client, "/uk/"), re.S).group(0)
+    home_switcher = re.search(r'<nav class="languages".*?</nav>', page(client, "/uk/"), re.S).group(
+        0
+    )
     assert 'href="/?hl=en" lang="en"' in home_switcher
 
 
@@ -125,7 +160,9 @@ def test_accept_language_decides_only_the_first_visit_to_the_root(app):
 
 def test_form_errors_and_country_names_in_the_page_language(client):
     hidden = hidden_fields(page(client, "/ru/"))
-    response = client.post("/ru/sign", data={**hidden, "given_name": "", "email": "нет", "country": ""})
+    response = client.post(
+        "/ru/sign", data={**hidden, "given_name": "", "email": "нет", "country": ""}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Пожалуйста, укажите имя." in html
@@ -139,8 +176,16 @@ def test_form_errors_and_country_names_in_the_page_language(client):
 def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_credentials):
     client = mail_app.test_client()
     hidden = hidden_fields(page(client, "/ru/"))
-    response = client.post("/ru/sign", data={**hidden, "given_name": "Анна Сергеевна", "family_name": "Политковская",
-                                              "email": "anna.ru@example.org", "country": "RU"})
+    response = client.post(
+        "/ru/sign",
+        data={
+            **hidden,
+            "given_name": "Анна Сергеевна",
+            "family_name": "Политковская",
+            "email": "anna.ru@example.org",
+            "country": "RU",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/ru/thank-you"
     assert "Пожалуйста, проверьте почту." in page(client, "/ru/thank-you")
     result = mail_app.test_cli_runner().invoke(args=["mail-worker", "--once"])
@@ -161,7 +206,11 @@ def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_
     body = admin.get("/admin/signatures.csv").get_data()
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert (row["given_name"], row["family_name"], row["language"], row["country"]) == (
-        "Анна Сергеевна", "Политковская", "ru", "RU")
+        "Анна Сергеевна",
+        "Политковская",
+        "ru",
+        "RU",
+    )
     dashboard = admin.get("/admin/").get_data(as_text=True)
     assert re.search(r"<td>Русский</td><td class=\"num\">1</td>", dashboard)
 
@@ -193,9 +242,25 @@ def test_catalog_is_complete_with_nothing_fuzzy_or_stale(path, tmp_path):
     assert not catalog.obsolete, f"obsolete entries: {list(catalog.obsolete)}"
     # Every string in the code and templates today is in the catalog.
     pot = tmp_path / "messages.pot"
-    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "-o", pot, "--no-location", "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            pot,
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with open(pot, "rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     assert wanted - {m.id for m in catalog if m.id} == set()
@@ -204,10 +269,14 @@ def test_catalog_is_complete_with_nothing_fuzzy_or_stale(path, tmp_path):
 USER_FACING_ATTRIBUTES = re.compile(r'\s(?:aria-label|alt|title|placeholder)="([^"]*)"')
 
 
-@pytest.mark.parametrize("template", sorted(
-    str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*")
-    if p.is_file() and p.parts[-2] not in ("admin", "seo")
-))
+@pytest.mark.parametrize(
+    "template",
+    sorted(
+        str(p.relative_to(ROOT / "templates"))
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file() and p.parts[-2] not in ("admin", "seo")
+    ),
+)
 def test_templates_have_no_user_facing_text_outside_translation_calls(template):
     source = (ROOT / "templates" / template).read_text()
     text = re.sub(r"\{%-?\s*trans\b.*?endtrans\s*-?%\}", "", source, flags=re.S)
@@ -235,18 +304,32 @@ def test_translations_keep_every_placeholder_and_tag(path):
         source = message.id[-1] if isinstance(message.id, tuple) else message.id
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
-            assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(source)), (source, string)
+            assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(source)), (
+                source,
+                string,
+            )
             assert TAG.findall(string) == TAG.findall(source), (source, string)
 
 
 def test_live_count_gets_a_phrase_for_every_plural_category(client):
     """site.js picks data-phrase-<category> with Intl.PluralRules when the count changes."""
+
     def phrases(path):
         tally = re.search(r'<div class="tally"[^>]*>', page(client, path)).group(0)
         return dict(re.findall(r'data-phrase-(\w+)="([^"]*)"', tally))
 
-    assert phrases("/ru/") == {"one": "человек подписал", "few": "человека подписали",
-                               "many": "человек подписали"}
-    assert phrases("/uk/") == {"one": "людина підписала", "few": "людини підписали", "many": "людей підписали"}
+    assert phrases("/ru/") == {
+        "one": "человек подписал",
+        "few": "человека подписали",
+        "many": "человек подписали",
+    }
+    assert phrases("/uk/") == {
+        "one": "людина підписала",
+        "few": "людини підписали",
+        "many": "людей підписали",
+    }
     assert phrases("/") == {"one": "person has signed", "other": "people have signed"}
-    assert phrases("/de/") == {"one": "Person hat unterschrieben", "other": "Menschen haben unterschrieben"}
+    assert phrases("/de/") == {
+        "one": "Person hat unterschrieben",
+        "other": "Menschen haben unterschrieben",
+    }

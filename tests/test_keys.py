@@ -20,7 +20,9 @@ OLD_DATA, OLD_BLIND = TEST_DATA_ENCRYPTION_KEY, TEST_BLIND_INDEX_KEY
 
 def logged_in_admin(app):
     runner = app.test_cli_runner()
-    runner.invoke(args=["create-admin", "keys-admin@example.org"], input="correct horse battery staple\n")
+    runner.invoke(
+        args=["create-admin", "keys-admin@example.org"], input="correct horse battery staple\n"
+    )
     client = app.test_client()
     log_in(client, "keys-admin@example.org", "correct horse battery staple")
     return client
@@ -64,9 +66,15 @@ def test_a_wrong_data_key_is_reported_and_the_site_stays_up(app_factory):
     assert f"DATA_ENCRYPTION_KEY id {id_of(OLD_DATA).hex()}, which is not configured" in text
 
     status = wrong.test_cli_runner().invoke(args=["key-status"])
-    assert status.exit_code == 1 and "3 signatures sealed under" in status.output and "NOT CONFIGURED" in status.output
+    assert (
+        status.exit_code == 1
+        and "3 signatures sealed under" in status.output
+        and "NOT CONFIGURED" in status.output
+    )
     rotation = wrong.test_cli_runner().invoke(args=["rotate-keys"])
-    assert rotation.exit_code == 1 and "Put that key back into DATA_ENCRYPTION_KEY" in rotation.output
+    assert (
+        rotation.exit_code == 1 and "Put that key back into DATA_ENCRYPTION_KEY" in rotation.output
+    )
 
 
 def test_a_wrong_key_makes_mail_wait_not_crash(app_factory):
@@ -105,11 +113,17 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
     sign_three(old_app)
     before = {row.id: (row.personal, row.email_hash) for row in stored_signatures(old_app)}
     new_data, new_blind = new_key(), new_key()
-    both = app_factory(DATA_ENCRYPTION_KEY=f"{new_data},{OLD_DATA}", BLIND_INDEX_KEY=f"{new_blind}\n{OLD_BLIND}")
+    both = app_factory(
+        DATA_ENCRYPTION_KEY=f"{new_data},{OLD_DATA}", BLIND_INDEX_KEY=f"{new_blind}\n{OLD_BLIND}"
+    )
     admin = logged_in_admin(both)
 
     # New key configured, nothing rotated yet: old rows read, repeat signers still recognised.
-    assert names_in_export(admin) == [("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko")]
+    assert names_in_export(admin) == [
+        ("Сергей", "Магнитский"),
+        ("Ada", "Lovelace"),
+        ("Olena", "Kovalenko"),
+    ]
     sign(both.test_client(), email="Supporter1@Example.org", given_name="Twice", family_name="")
     sign(both.test_client(), email="newcomer@example.org", given_name="New", family_name="Comer")
     assert len(stored_signatures(both)) == 4
@@ -130,11 +144,18 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
 
     only_new = app_factory(DATA_ENCRYPTION_KEY=new_data, BLIND_INDEX_KEY=new_blind)
     assert names_in_export(logged_in_admin(only_new)) == [
-        ("Сергей", "Магнитский"), ("Ada", "Lovelace"), ("Olena", "Kovalenko"), ("New", "Comer")]
+        ("Сергей", "Магнитский"),
+        ("Ada", "Lovelace"),
+        ("Olena", "Kovalenko"),
+        ("New", "Comer"),
+    ]
     sign(only_new.test_client(), email="supporter2@example.org")
     assert len(stored_signatures(only_new)) == 4
     status = only_new.test_cli_runner().invoke(args=["key-status"])
-    assert status.exit_code == 0 and f"4 signatures sealed under {id_of(new_data).hex()} (current)" in status.output
+    assert (
+        status.exit_code == 0
+        and f"4 signatures sealed under {id_of(new_data).hex()} (current)" in status.output
+    )
 
 
 def test_development_keys_are_made_once_owner_only_and_announced(tmp_path, caplog):
@@ -155,27 +176,40 @@ def test_development_keys_are_made_once_owner_only_and_announced(tmp_path, caplo
 
 
 def test_an_admin_finds_a_supporter_by_email_and_erases_them(app, client, admin_client):
-    sign(client, given_name="Сергей", family_name="Магнитский", email="sergei@example.org", postcode_city="Москва")
+    sign(
+        client,
+        given_name="Сергей",
+        family_name="Магнитский",
+        email="sergei@example.org",
+        postcode_city="Москва",
+    )
     sign(client, given_name="Someone", family_name="Else", email="else@example.org")
     confirm_pending(app, client)
     token = csrf_token_from(admin_client.get("/admin/").get_data(as_text=True))
 
-    found = admin_client.post("/admin/find", data={"email": "SERGEI@example.org", "csrf_token": token})
+    found = admin_client.post(
+        "/admin/find", data={"email": "SERGEI@example.org", "csrf_token": token}
+    )
     html = found.get_data(as_text=True)
     assert found.status_code == 200
     assert '<th scope="row">Given name</th><td>Сергей</td>' in html
     assert '<th scope="row">Family name</th><td>Магнитский</td>' in html
     assert "Москва" in html and "confirmed" in html
 
-    missing = admin_client.post("/admin/find", data={"email": "nobody@example.org", "csrf_token": token})
+    missing = admin_client.post(
+        "/admin/find", data={"email": "nobody@example.org", "csrf_token": token}
+    )
     assert "No signature is held for that mailbox" in missing.get_data(as_text=True)
 
     with app.app_context():
         signature_id = db.session.scalars(select(Signature.id).order_by(Signature.id)).first()
-    unticked = admin_client.post(f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token})
+    unticked = admin_client.post(
+        f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token}
+    )
     assert unticked.status_code == 422 and len(stored_signatures(app)) == 2
-    erased = admin_client.post(f"/admin/signatures/{signature_id}/erase",
-                               data={"csrf_token": token, "confirm": "yes"})
+    erased = admin_client.post(
+        f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token, "confirm": "yes"}
+    )
     assert "erased" in erased.get_data(as_text=True)
     assert [row.name for row in stored_signatures(app)] == ["Someone Else"]
     assert client.get("/api/count").get_json()["count"] == 1
@@ -183,7 +217,11 @@ def test_an_admin_finds_a_supporter_by_email_and_erases_them(app, client, admin_
 
 def test_finding_by_email_needs_a_login_and_a_csrf_token(app, client, admin_client):
     anonymous = app.test_client()
-    assert anonymous.post("/admin/find", data={"email": "x@example.org"}).status_code in (302, 303, 400)
+    assert anonymous.post("/admin/find", data={"email": "x@example.org"}).status_code in (
+        302,
+        303,
+        400,
+    )
     assert admin_client.post("/admin/find", data={"email": "x@example.org"}).status_code == 400
 
 
@@ -196,14 +234,32 @@ def test_gunicorn_with_a_malformed_key_stops_at_once_with_the_reason(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PUBLIC_URL": "https://petition.example.org",
-           "MAIL_SMTP_HOST": "smtp.example.org", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-           "DATA_ENCRYPTION_KEY": "not-a-key",
-           "BLIND_INDEX_KEY": new_key(), "GUNICORN_BIND": "127.0.0.1:0", "GUNICORN_WORKERS": "2"}
-    result = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                             "campaign_site:create_app()"], cwd=root, env=env, capture_output=True,
-                            text=True, timeout=60)
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "PUBLIC_URL": "https://petition.example.org",
+        "MAIL_SMTP_HOST": "smtp.example.org",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "DATA_ENCRYPTION_KEY": "not-a-key",
+        "BLIND_INDEX_KEY": new_key(),
+        "GUNICORN_BIND": "127.0.0.1:0",
+        "GUNICORN_WORKERS": "2",
+    }
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "campaign_site:create_app()",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "DATA_ENCRYPTION_KEY has a value that is not a key" in result.stderr
     assert "Worker failed to boot" in result.stderr

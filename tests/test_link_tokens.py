@@ -19,8 +19,7 @@ from test_confirmation import _old_token, links_in, run_worker
 from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
 from campaign_site.models import Signature
-from campaign_site.petition import link_tokens as tokens
-from campaign_site.petition import signing
+from campaign_site.petition import link_tokens, signing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,9 +32,9 @@ def mail_app(app_factory, mail_server):
 
 def test_a_withdraw_link_works_until_it_expires(app, client):
     sign(client)
-    fresh = _old_token(app, tokens.WITHDRAW, timedelta(days=29))
+    fresh = _old_token(app, link_tokens.WITHDRAW, timedelta(days=29))
     assert client.get(f"/withdraw/{fresh}").status_code == 200
-    stale = _old_token(app, tokens.WITHDRAW, timedelta(days=31))
+    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
     page = client.get(f"/withdraw/{stale}")
     assert page.status_code == 410
     assert "This withdraw link has expired" in page.get_data(as_text=True)
@@ -44,7 +43,7 @@ def test_a_withdraw_link_works_until_it_expires(app, client):
 
 def test_an_expired_withdraw_link_erases_nothing(app, client):
     sign(client)
-    stale = _old_token(app, tokens.WITHDRAW, timedelta(days=31))
+    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
     csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
     response = client.post(f"/withdraw/{stale}", data={"csrf_token": csrf})
     assert response.status_code == 410
@@ -56,7 +55,7 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
     sign(client, email="changed.mind@example.org")
     run_worker(mail_app)
     client.get(links_in(mail_server.inbox.messages[0])["confirm"])
-    stale = _old_token(mail_app, tokens.WITHDRAW, timedelta(days=45))
+    stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
 
     csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
     answer = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
@@ -77,7 +76,7 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
 def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app, mail_server):
     client = mail_app.test_client()
     sign(client)
-    stale = _old_token(mail_app, tokens.WITHDRAW, timedelta(days=45))
+    stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
     csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
     held = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
     with mail_app.app_context():
@@ -86,14 +85,16 @@ def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app,
     gone = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
     forged = client.post("/withdraw/forged-token/renew", data={"csrf_token": csrf})
     assert held.status_code == gone.status_code == forged.status_code == 200
-    pages = [r.get_data(as_text=True).replace(stale, "T").replace("forged-token", "T")
-             for r in (held, gone, forged)]
+    pages = [
+        r.get_data(as_text=True).replace(stale, "T").replace("forged-token", "T")
+        for r in (held, gone, forged)
+    ]
     assert pages[0] == pages[1] == pages[2]
 
 
 def test_renewing_needs_the_form_token(app, client):
     sign(client)
-    stale = _old_token(app, tokens.WITHDRAW, timedelta(days=45))
+    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
     assert client.post(f"/withdraw/{stale}/renew").status_code == 400
 
 
@@ -101,7 +102,7 @@ def test_renewals_are_mailed_at_most_once_an_interval(app_factory, mail_server):
     app = app_factory(**mail_server.settings())  # RESEND_INTERVAL_MINUTES: 60
     client = app.test_client()
     sign(client)
-    stale = _old_token(app, tokens.WITHDRAW, timedelta(days=45))
+    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
     with app.app_context():
         for _ in range(5):
             signing.send_fresh_withdraw_link(stale)
@@ -111,7 +112,7 @@ def test_renewals_are_mailed_at_most_once_an_interval(app_factory, mail_server):
 
 def test_link_pages_never_pass_their_url_on_as_a_referer(app, client):
     sign(client)
-    token = _old_token(app, tokens.WITHDRAW, timedelta(0))
+    token = _old_token(app, link_tokens.WITHDRAW, timedelta(0))
     for path in (f"/withdraw/{token}", f"/unsubscribe/{token}", f"/confirm/{token}"):
         assert client.get(path).headers.getlist("Referrer-Policy") == ["no-referrer"]
 
@@ -123,7 +124,9 @@ SECRET = "SeCrEtToKeN.abc123-_xyz"
 
 def test_the_development_servers_request_log_is_redacted(app, caplog):
     caplog.set_level(logging.INFO)
-    logging.getLogger("werkzeug").info('%s - - "%s" %s -', "127.0.0.1", f"GET /ru/confirm/{SECRET} HTTP/1.1", 200)
+    logging.getLogger("werkzeug").info(
+        '%s - - "%s" %s -', "127.0.0.1", f"GET /ru/confirm/{SECRET} HTTP/1.1", 200
+    )
     logging.getLogger("werkzeug").info(f'"POST /withdraw/{SECRET}/renew HTTP/1.1" 200 -')
     assert SECRET not in caplog.text
     assert "/ru/confirm/[token]" in caplog.text and "/withdraw/[token]/renew" in caplog.text
@@ -150,25 +153,43 @@ def _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path):
     port = port_of(sock)
     log = tmp_path / "access.log"
     env = {
-        **os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 48,
-        "DATABASE_URL": migrated_database_url, "PUBLIC_URL": "https://petition.example.org",
-        "TRUSTED_HOSTS": "127.0.0.1", "MAIL_SMTP_HOST": "127.0.0.1",
-        "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{port}",
-        "DATA_ENCRYPTION_KEY": new_key(), "BLIND_INDEX_KEY": new_key(),
-        "GUNICORN_BIND": f"fd://{sock.fileno()}", "GUNICORN_WORKERS": "1",
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": migrated_database_url,
+        "PUBLIC_URL": "https://petition.example.org",
+        "TRUSTED_HOSTS": "127.0.0.1",
+        "MAIL_SMTP_HOST": "127.0.0.1",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": f"test-{port}",
+        "DATA_ENCRYPTION_KEY": new_key(),
+        "BLIND_INDEX_KEY": new_key(),
+        "GUNICORN_BIND": f"fd://{sock.fileno()}",
+        "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(log),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              pass_fds=[sock.fileno()])
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=[sock.fileno()],
+    )
     try:
-        paths = [f"/confirm/{SECRET}", f"/withdraw/{SECRET}", f"/ru/unsubscribe/{SECRET}?x=1",
-                 f"/withdraw/{SECRET}/renew"]
+        paths = [
+            f"/confirm/{SECRET}",
+            f"/withdraw/{SECRET}",
+            f"/ru/unsubscribe/{SECRET}?x=1",
+            f"/withdraw/{SECRET}/renew",
+        ]
         _wait_until_serving(port)
         for path in paths:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                             headers={"Referer": f"https://petition.example.org{path}"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Referer": f"https://petition.example.org{path}"},
+            )
             try:
                 urllib.request.urlopen(request, timeout=5)
             except urllib.error.HTTPError:
@@ -200,7 +221,7 @@ def test_a_link_reveals_no_signature_id(app, client):
     sign(client, email="first@example.org")
     with app.app_context():
         [signature] = db.session.scalars(db.select(Signature)).all()
-        token = tokens.make_token(signature, tokens.CONFIRM)
+        token = link_tokens.make_token(signature, link_tokens.CONFIRM)
         nonce = signature.token_nonce
     payload = URLSafeTimedSerializer("unused").load_payload(token.split(".")[0].encode())
     assert payload == [nonce]  # the random nonce only, no integer id
@@ -212,5 +233,7 @@ def test_links_mailed_before_still_work(app, client):
     sign(client, email="older@example.org")
     with app.app_context():
         [signature] = db.session.scalars(db.select(Signature)).all()
-        old_style = tokens._serializer(tokens.CONFIRM).dumps([signature.id, signature.token_nonce])
+        old_style = link_tokens._serializer(link_tokens.CONFIRM).dumps(
+            [signature.id, signature.token_nonce]
+        )
     assert client.get(f"/confirm/{old_style}").status_code == 200

@@ -36,11 +36,18 @@ def test_favicon_ico_leads_to_the_icon(client):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
 
 
-@pytest.mark.parametrize(("language", "sender"), [
-    ("", "Justice for Sergei Magnitsky"), ("/de", "Gerechtigkeit für Sergei Magnitsky"),
-    ("/ru", "Справедливость для Сергея Магнитского"), ("/uk", "Справедливість для Сергія Магнітського"),
-])
-def test_the_emails_from_name_is_in_the_supporters_language(mail_app, mail_server, language, sender):
+@pytest.mark.parametrize(
+    ("language", "sender"),
+    [
+        ("", "Justice for Sergei Magnitsky"),
+        ("/de", "Gerechtigkeit für Sergei Magnitsky"),
+        ("/ru", "Справедливость для Сергея Магнитского"),
+        ("/uk", "Справедливість для Сергія Магнітського"),
+    ],
+)
+def test_the_emails_from_name_is_in_the_supporters_language(
+    mail_app, mail_server, language, sender
+):
     client = mail_app.test_client()
     hidden = hidden_fields(client.get(language + "/").get_data(as_text=True))
     client.post(language + "/sign", data={**VALID_SIGNATURE, **hidden})
@@ -53,9 +60,11 @@ def test_the_emails_from_name_is_in_the_supporters_language(mail_app, mail_serve
 @pytest.mark.parametrize("language", ["/de", "/ru", "/uk"])
 def test_film_cards_carry_no_english_subtitle_in_other_languages(client, language):
     html = client.get(language + "/").get_data(as_text=True)
-    card = html[html.index('id="film-files-title"'):]
-    card = card[:card.index("</article>")]
-    assert "Organized Crime" not in card and 'lang="en"' not in card  # the original stays in JSON-LD
+    card = html[html.index('id="film-files-title"') :]
+    card = card[: card.index("</article>")]
+    assert (
+        "Organized Crime" not in card and 'lang="en"' not in card
+    )  # the original stays in JSON-LD
 
 
 def test_development_emails_are_readable_by_their_owner_only(app_factory, tmp_path):

@@ -97,7 +97,8 @@ def test_a_non_ascii_mailbox_name_is_refused_politely_without_smtputf8(app, lang
     from support import VALID_SIGNATURE, hidden_fields
 
     response = client.post(
-        language + "/sign", data={**VALID_SIGNATURE, **hidden_fields(hidden), "email": "иван@пример.рф"}
+        language + "/sign",
+        data={**VALID_SIGNATURE, **hidden_fields(hidden), "email": "иван@пример.рф"},
     )
     assert response.status_code == 422
     assert words in response.get_data(as_text=True)
@@ -144,7 +145,9 @@ def test_a_message_that_kills_its_worker_runs_out_of_attempts(app_factory, mail_
     for _ in range(2):
         with app.app_context():
             assert claim_due(10)  # claimed, then the worker "dies" before recording anything
-            db.session.execute(update(OutboxMessage).values(leased_until=utcnow() - timedelta(seconds=1)))
+            db.session.execute(
+                update(OutboxMessage).values(leased_until=utcnow() - timedelta(seconds=1))
+            )
             db.session.commit()  # ...and its lease runs out
     run_worker(app)
     [message] = outbox_rows(app)
@@ -200,7 +203,9 @@ def test_a_confirmed_supporter_is_greeted_by_the_first_word_of_their_given_name(
     confirm_pending(app, client)
     sign(client, given_name=given_name, family_name="Smith")  # again: the "already signed" note
     run_worker(app)
-    confirmation, note = [m.get_body(preferencelist=("plain",)).get_content() for m in mail_server.inbox.messages]
+    confirmation, note = [
+        m.get_body(preferencelist=("plain",)).get_content() for m in mail_server.inbox.messages
+    ]
     assert confirmation.splitlines()[0] == "Dear supporter,"
     assert note.splitlines()[0] == greeting
 
@@ -221,7 +226,9 @@ def test_given_up_mail_is_counted_on_the_dashboard(app_factory, mail_server, adm
     sign(app.test_client(), email="nobody@example.org")
     run_worker(app)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).where(OutboxMessage.failed_at.is_not(None))) == 1
+        assert (
+            db.session.scalar(select(func.count()).where(OutboxMessage.failed_at.is_not(None))) == 1
+        )
     page = admin_client.get("/admin/").get_data(as_text=True)
     assert "Emails given up" in page and "550" in page and "nobody@" not in page
 

@@ -11,8 +11,13 @@ from campaign_site.models import SignatureCountShard
 from campaign_site.petition.counting import COUNT_SHARDS
 
 TABLES = {
-    "signature", "signature_count_shard", "admin_user", "outbox_message", "daily_tally",
-    "export_audit", "site_setting",
+    "signature",
+    "signature_count_shard",
+    "admin_user",
+    "outbox_message",
+    "daily_tally",
+    "export_audit",
+    "site_setting",
 }
 
 
@@ -55,18 +60,25 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
     from sqlalchemy import text
 
     from campaign_site.models import Signature, SignatureStatus
-    from campaign_site.petition import link_tokens as tokens
+    from campaign_site.petition import link_tokens
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         try:
             upgrade(revision="0001_initial")
             for n in range(3):
-                db.session.execute(text(
-                    "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name, signed_at)"
-                    " VALUES (:name, :email, :email, 'DE', :t, :t, :signed_at)"
-                ), {"name": f"Old {n}", "email": f"old{n}@example.org", "t": True,
-                    "signed_at": "2026-01-0%dT10:00:00+00:00" % (n + 1)})
+                db.session.execute(
+                    text(
+                        "INSERT INTO signature (name, email, email_key, country, keep_informed, show_name, signed_at)"
+                        " VALUES (:name, :email, :email, 'DE', :t, :t, :signed_at)"
+                    ),
+                    {
+                        "name": f"Old {n}",
+                        "email": f"old{n}@example.org",
+                        "t": True,
+                        "signed_at": f"2026-01-0{n + 1}T10:00:00+00:00",
+                    },
+                )
             db.session.execute(text("UPDATE signature_count_shard SET count = 3 WHERE shard = 0"))
             db.session.commit()
 
@@ -77,7 +89,7 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
             assert all(r.confirmed_at == r.signed_at for r in rows)
             assert len({r.token_nonce for r in rows}) == 3
             assert all(len(r.token_nonce) == 32 for r in rows)
-            withdraw_link = f"/withdraw/{tokens.make_token(rows[0], tokens.WITHDRAW)}"
+            withdraw_link = f"/withdraw/{link_tokens.make_token(rows[0], link_tokens.WITHDRAW)}"
             db.session.commit()
         finally:
             db.session.remove()
@@ -98,6 +110,13 @@ def test_sqlite_runs_in_wal_mode_with_full_sync_and_secure_delete(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             return  # PostgreSQL: durability is the server's fsync setting
-        pragmas = {name: db.session.execute(text(f"PRAGMA {name}")).scalar()
-                   for name in ("journal_mode", "synchronous", "secure_delete", "foreign_keys")}
-    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "secure_delete": 1, "foreign_keys": 1}
+        pragmas = {
+            name: db.session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "synchronous", "secure_delete", "foreign_keys")
+        }
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "secure_delete": 1,
+        "foreign_keys": 1,
+    }

@@ -22,8 +22,13 @@ def recent_names(client) -> str:
 
 def test_family_name_first_is_never_published(app, client):
     """Иванов Иван Иванович: the family name comes first in Russian; only Иван is shown."""
-    sign(client, given_name="Иван Иванович", family_name="Иванов", email="ivan@example.org",
-         show_name="y")
+    sign(
+        client,
+        given_name="Иван Иванович",
+        family_name="Иванов",
+        email="ivan@example.org",
+        show_name="y",
+    )
     confirm_pending(app, client)
     shown = recent_names(client)
     assert ">Иван<" in shown and "Иванов" not in shown and "Иванович" not in shown
@@ -60,7 +65,9 @@ def test_an_older_signature_with_one_name_field_publishes_nothing_new(app, clien
     confirm_pending(app, client)
     assert "Placeholder" in recent_names(client)
     with app.app_context():  # as stored before given names were asked for
-        db.session.execute(update(Signature).values(personal=legacy_box("Иванов Иван", "old@example.org", "")))
+        db.session.execute(
+            update(Signature).values(personal=legacy_box("Иванов Иван", "old@example.org", ""))
+        )
         db.session.commit()
         from campaign_site.petition import short_cache
 
@@ -68,7 +75,11 @@ def test_an_older_signature_with_one_name_field_publishes_nothing_new(app, clien
     assert "Иван" not in recent_names(client)  # which word is the given name cannot be known
     body = admin_client.get("/admin/signatures.csv").get_data().decode("utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(body, newline="")))
-    assert (row["given_name"], row["family_name"], row["email"]) == ("", "Иванов Иван", "old@example.org")
+    assert (row["given_name"], row["family_name"], row["email"]) == (
+        "",
+        "Иванов Иван",
+        "old@example.org",
+    )
 
 
 def test_a_slogan_or_link_typed_as_a_given_name_is_never_listed(app, client):

@@ -37,7 +37,9 @@ def test_page_has_no_inline_script_or_style_and_works_without_javascript(client)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     # One file of our own, deferred; the JSON-LD block is data that no browser executes.
     executable = [attrs for attrs, _ in scripts if "application/ld+json" not in attrs]
-    assert len(executable) == 1 and re.search(r'src="/static/js/site\.[0-9a-f]{10}\.js" defer', executable[0])
+    assert len(executable) == 1 and re.search(
+        r'src="/static/js/site\.[0-9a-f]{10}\.js" defer', executable[0]
+    )
     assert all(body == "" for attrs, body in scripts if "application/ld+json" not in attrs)
     assert "style=" not in html
     assert re.search(r'<form [^>]*method="post" action="/sign', html)
@@ -47,7 +49,9 @@ def test_page_shows_the_count_and_progress_toward_the_goal(app, client):
     sign_and_confirm(app, client, email="one@example.org")
     sign_and_confirm(app, client, email="two@example.org")
     html = client.get("/").get_data(as_text=True)
-    assert re.search(r"<strong data-count>2</strong> <span data-count-phrase>people have signed</span>", html)
+    assert re.search(
+        r"<strong data-count>2</strong> <span data-count-phrase>people have signed</span>", html
+    )
     goal = app.config["SIGNATURE_GOAL"]
     assert f'max="{goal}" value="2"' in html
     assert f"goal of {goal:,} signatures" in html
@@ -71,7 +75,10 @@ def test_progress_bar_stays_full_when_goal_is_passed(app_factory):
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "details": {"database": "ok", "rate_limit_store": "ok"}}
+    assert response.get_json() == {
+        "status": "ok",
+        "details": {"database": "ok", "rate_limit_store": "ok"},
+    }
 
 
 def test_health_check_reports_unavailable_database(tmp_path):
@@ -124,9 +131,14 @@ def test_cached_count_catches_up_when_the_cache_expires(app_factory, monkeypatch
     client = app.test_client()
     assert "<strong data-count>0</strong>" in client.get("/").get_data(as_text=True)
     sign_and_confirm(app, client)
-    assert "<strong data-count>0</strong>" in client.get("/").get_data(as_text=True)  # still the cached page
+    assert "<strong data-count>0</strong>" in client.get("/").get_data(
+        as_text=True
+    )  # still the cached page
 
     later = time.monotonic() + 6
     monkeypatch.setattr("campaign_site.petition.short_cache.time.monotonic", lambda: later)
-    assert "<strong data-count>1</strong> <span data-count-phrase>person has signed</span>" in client.get("/").get_data(as_text=True)
+    assert (
+        "<strong data-count>1</strong> <span data-count-phrase>person has signed</span>"
+        in client.get("/").get_data(as_text=True)
+    )
     assert client.get("/api/count").get_json()["count"] == 1

@@ -10,7 +10,9 @@ from support import VALID_SIGNATURE, hidden_fields, log_in, sign, stored_signatu
 
 
 def limited_app(app_factory, **settings):
-    return app_factory(**{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", **settings})
+    return app_factory(
+        **{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", **settings}
+    )
 
 
 def test_above_the_ceiling_a_429_keeps_what_the_person_typed(app_factory):
@@ -34,13 +36,17 @@ def test_the_ceiling_message_is_in_the_visitors_language(app_factory):
     client = app.test_client()
     sign(client, email="first@example.org")
     hidden = hidden_fields(client.get("/ru/").get_data(as_text=True))
-    refused = client.post("/ru/sign", data={**VALID_SIGNATURE, **hidden, "email": "second@example.org"})
+    refused = client.post(
+        "/ru/sign", data={**VALID_SIGNATURE, **hidden, "email": "second@example.org"}
+    )
     assert refused.status_code == 429
     assert "Ничего из введённого не потеряно" in refused.get_data(as_text=True)
 
 
 def test_failed_forms_never_use_up_the_signing_allowance(app_factory):
-    app = limited_app(app_factory, SIGN_RATE_LIMIT="2 per minute", SIGN_INVALID_RATE_LIMIT="5 per minute")
+    app = limited_app(
+        app_factory, SIGN_RATE_LIMIT="2 per minute", SIGN_INVALID_RATE_LIMIT="5 per minute"
+    )
     client = app.test_client()
     typos = [sign(client, email=f"typo{n}@").status_code for n in range(4)]
     assert typos == [422, 422, 422, 422]
@@ -57,14 +63,22 @@ def test_thirty_people_behind_one_address_all_sign_and_count(app_factory, mail_s
     """A screening of Justice for Sergei: one cinema Wi-Fi, the production limits, Redis,
     some typos on the way, and every signature stored, confirmed by its owner and counted."""
     app = app_factory(
-        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", TRUSTED_PROXIES=1, **mail_server.settings(),
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        TRUSTED_PROXIES=1,
+        **mail_server.settings(),
     )
     hall = {"X-Forwarded-For": "203.0.113.50"}
     for person in range(30):
         client = app.test_client()
         hidden = hidden_fields(client.get("/").get_data(as_text=True))
-        form = {**VALID_SIGNATURE, **hidden, "name": f"Viewer {person}", "email": f"viewer{person}@example.org"}
+        form = {
+            **VALID_SIGNATURE,
+            **hidden,
+            "name": f"Viewer {person}",
+            "email": f"viewer{person}@example.org",
+        }
         if person % 3 == 0:  # a typo first
             typo = client.post("/sign", data={**form, "email": "viewer@"}, headers=hall)
             assert typo.status_code == 422
@@ -92,8 +106,11 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(app_factory):
 
     def post_claiming(ip, email):
         hidden = hidden_fields(client.get("/").get_data(as_text=True))
-        return client.post("/sign", data={**VALID_SIGNATURE, **hidden, "email": email},
-                           headers={"X-Forwarded-For": ip}).status_code
+        return client.post(
+            "/sign",
+            data={**VALID_SIGNATURE, **hidden, "email": email},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
 
     assert [post_claiming(f"10.0.0.{n}", f"f{n}@example.org") for n in range(3)] == [303, 303, 429]
 
@@ -104,8 +121,11 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
 
     def post_from(ip, email):
         hidden = hidden_fields(client.get("/").get_data(as_text=True))
-        return client.post("/sign", data={**VALID_SIGNATURE, **hidden, "email": email},
-                           headers={"X-Forwarded-For": ip}).status_code
+        return client.post(
+            "/sign",
+            data={**VALID_SIGNATURE, **hidden, "email": email},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
 
     assert post_from("203.0.113.1", "a@example.org") == 303
     assert post_from("203.0.113.2", "b@example.org") == 303
@@ -119,7 +139,9 @@ def _login(client, email, password, ip="198.51.100.7"):
 def test_admin_login_is_limited_per_ip(app_factory, admin_credentials):
     app = limited_app(app_factory, LOGIN_RATE_LIMIT_PER_IP="3 per minute", TRUSTED_PROXIES=1)
     client = app.test_client()
-    statuses = [_login(client, f"guess{n}@example.org", "wrong password").status_code for n in range(4)]
+    statuses = [
+        _login(client, f"guess{n}@example.org", "wrong password").status_code for n in range(4)
+    ]
     assert statuses == [422, 422, 422, 429]
     assert client.get("/admin/login").status_code == 200  # reading the form is not limited
 
@@ -128,10 +150,15 @@ def test_admin_login_is_limited_per_account_and_address(app_factory, admin_crede
     """The account's limit counts per source: a guesser elsewhere cannot use it up."""
     email, password = admin_credentials
     app = limited_app(
-        app_factory, LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per hour", ADMIN_MAX_FAILED_LOGINS=100, TRUSTED_PROXIES=1
+        app_factory,
+        LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per hour",
+        ADMIN_MAX_FAILED_LOGINS=100,
+        TRUSTED_PROXIES=1,
     )
     client = app.test_client()
-    statuses = [_login(client, email, "wrong password", ip="192.0.2.1").status_code for n in range(3)]
+    statuses = [
+        _login(client, email, "wrong password", ip="192.0.2.1").status_code for n in range(3)
+    ]
     assert statuses == [422, 422, 429]
     assert _login(client, email, password, ip="192.0.2.200").status_code == 303
 
@@ -162,7 +189,9 @@ def test_two_workers_share_a_redis_backed_limit(app_factory, redis_url):
 
 def test_in_memory_limits_are_per_process(app_factory):
     """The control for the test above: without Redis, each worker counts alone."""
-    settings = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", SIGN_RATE_LIMIT="1 per minute")
+    settings = dict(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", SIGN_RATE_LIMIT="1 per minute"
+    )
     client_a = app_factory(**settings).test_client()
     client_b = app_factory(**settings).test_client()
     assert sign(client_a, email="a@example.org").status_code == 303
@@ -170,6 +199,7 @@ def test_in_memory_limits_are_per_process(app_factory):
 
 
 # --- Redis down: signing and links go on, admin login fails closed -----------------------
+
 
 @pytest.fixture
 def down_redis_app(app_factory):
@@ -195,7 +225,8 @@ def test_healthz_stays_up_and_names_the_redis_outage(down_redis_app):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {
-        "status": "ok", "details": {"database": "ok", "rate_limit_store": "unreachable"}
+        "status": "ok",
+        "details": {"database": "ok", "rate_limit_store": "unreachable"},
     }
 
 

@@ -15,7 +15,9 @@ def _age(app, email, days):
     with app.app_context():
         moment = utcnow() - timedelta(days=days)
         db.session.execute(
-            update(Signature).where(Signature.email_hash == blind_index_of(app, email)).values(signed_at=moment, last_emailed_at=moment)
+            update(Signature)
+            .where(Signature.email_hash == blind_index_of(app, email))
+            .values(signed_at=moment, last_emailed_at=moment)
         )
         db.session.commit()
 
@@ -33,7 +35,10 @@ def test_purge_pending_deletes_only_expired_unconfirmed_signatures(app, client, 
 
     assert result.exit_code == 0
     assert "Deleted 1 unconfirmed signatures." in result.output
-    assert sorted(s.email for s in stored_signatures(app)) == ["confirmed@example.org", "fresh@example.org"]
+    assert sorted(s.email for s in stored_signatures(app)) == [
+        "confirmed@example.org",
+        "fresh@example.org",
+    ]
 
 
 def test_anonymising_is_refused_before_the_retention_period_ends(app_factory):
@@ -54,7 +59,9 @@ def test_anonymising_keeps_counts_per_country_and_day_and_erases_everyone(app_fa
     sign(client, email="pending@example.org", country="FR")
     count_before = client.get("/api/count").get_json()["count"]
 
-    closed = app_factory(CAMPAIGN_CLOSES_AT=utcnow() - timedelta(days=200), RETENTION_DAYS_AFTER_CLOSE=183)
+    closed = app_factory(
+        CAMPAIGN_CLOSES_AT=utcnow() - timedelta(days=200), RETENTION_DAYS_AFTER_CLOSE=183
+    )
     result = closed.test_cli_runner().invoke(args=["anonymise-signatures"])
 
     assert result.exit_code == 0, result.output

@@ -46,12 +46,22 @@ def test_page_has_title_description_canonical_and_cards(app, client):
     public = app.config["PUBLIC_URL"]
     assert head.links["canonical"] == f"{public}/"
     assert "Magnitsky" in head.meta["description"]
-    for key in ("og:title", "og:description", "og:url", "og:image", "og:image:alt", "twitter:title",
-                "twitter:image", "twitter:image:alt"):
+    for key in (
+        "og:title",
+        "og:description",
+        "og:url",
+        "og:image",
+        "og:image:alt",
+        "twitter:title",
+        "twitter:image",
+        "twitter:image:alt",
+    ):
         assert head.meta.get(key), key
     assert head.meta["twitter:card"] == "summary_large_image"
     assert head.meta["og:url"] == f"{public}/"
-    assert re.fullmatch(re.escape(public) + r"/static/img/share-card\.[0-9a-f]{10}\.png", head.meta["og:image"])
+    assert re.fullmatch(
+        re.escape(public) + r"/static/img/share-card\.[0-9a-f]{10}\.png", head.meta["og:image"]
+    )
     assert (head.meta["og:image:width"], head.meta["og:image:height"]) == ("1200", "630")
 
 
@@ -104,6 +114,13 @@ def test_sitemap_lists_the_public_pages(app, client):
     assert response.status_code == 200 and response.mimetype == "application/xml"
     locations = re.findall(r"<loc>([^<]+)</loc>", response.get_data(as_text=True))
     public = app.config["PUBLIC_URL"]
-    assert locations == [f"{public}{prefix}{path}" for path in ("/", "/privacy") for prefix in ("", "/de", "/ru", "/uk")]
+    assert locations == [
+        f"{public}{prefix}{path}"
+        for path in ("/", "/privacy")
+        for prefix in ("", "/de", "/ru", "/uk")
+    ]
     for location in locations:
-        assert client.get(location.removeprefix(public), headers={"Accept-Language": "en"}).status_code == 200
+        assert (
+            client.get(location.removeprefix(public), headers={"Accept-Language": "en"}).status_code
+            == 200
+        )

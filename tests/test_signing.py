@@ -55,13 +55,19 @@ def test_family_name_is_optional(app, client, family_name):
     """Not everyone has a family name: a given name alone is a whole signature."""
     assert sign(client, given_name="Suharto", family_name=family_name).status_code == 303
     [signature] = stored_signatures(app)
-    assert (signature.given_name, signature.family_name, signature.name) == ("Suharto", "", "Suharto")
+    assert (signature.given_name, signature.family_name, signature.name) == (
+        "Suharto",
+        "",
+        "Suharto",
+    )
 
 
 def test_the_form_asks_for_a_given_name_and_an_optional_family_name(client):
     html = client.get("/").get_data(as_text=True)
     assert re.search(r'<label[^>]*for="given_name"[^>]*>Given name</label>', html)
-    assert re.search(r'<label[^>]*for="family_name"[^>]*>Family name \(if you have one\)</label>', html)
+    assert re.search(
+        r'<label[^>]*for="family_name"[^>]*>Family name \(if you have one\)</label>', html
+    )
     assert re.search(r'<input[^>]*id="given_name"[^>]*required', html)
     assert not re.search(r'<input[^>]*id="family_name"[^>]*required', html)
     assert 'id="name"' not in html
@@ -70,16 +76,25 @@ def test_the_form_asks_for_a_given_name_and_an_optional_family_name(client):
 def test_thank_you_page_offers_plain_share_links_and_no_third_party_scripts(client):
     html = client.get(sign(client).headers["Location"]).get_data(as_text=True)
     assert "Thank you" in html
-    for network in ["mailto:?subject=", "https://wa.me/", "https://t.me/share/url", "https://www.facebook.com/sharer"]:
+    for network in [
+        "mailto:?subject=",
+        "https://wa.me/",
+        "https://t.me/share/url",
+        "https://www.facebook.com/sharer",
+    ]:
         assert network in html
     assert "http%3A%2F%2Flocalhost%2F" in html  # the campaign page's absolute address
     # Only our own script file, and no script from another host.
     assert re.findall(r"<script[^>]*>", html) == [
-        m for m in re.findall(r"<script[^>]*>", html) if re.search(r'src="/static/js/site\.[0-9a-f]{10}\.js"', m)
+        m
+        for m in re.findall(r"<script[^>]*>", html)
+        if re.search(r'src="/static/js/site\.[0-9a-f]{10}\.js"', m)
     ]
 
 
-@pytest.mark.parametrize("second_address", ["ada@example.org", "ADA@EXAMPLE.ORG", " Ada@example.org "])
+@pytest.mark.parametrize(
+    "second_address", ["ada@example.org", "ADA@EXAMPLE.ORG", " Ada@example.org "]
+)
 def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
     app, client, second_address
 ):
@@ -89,11 +104,18 @@ def test_signing_twice_changes_nothing_and_looks_exactly_like_a_first_signature(
     second = sign(client, email=second_address, name="Someone Else", country="FR")
     second_page = client.get(second.headers["Location"]).get_data()
 
-    assert (second.status_code, second.headers["Location"]) == (first.status_code, first.headers["Location"])
+    assert (second.status_code, second.headers["Location"]) == (
+        first.status_code,
+        first.headers["Location"],
+    )
     assert second.get_data() == first.get_data()
     assert second_page == first_page
     [signature] = stored_signatures(app)
-    assert (signature.given_name, signature.family_name, signature.country) == ("Ada", "Lovelace", "GB")
+    assert (signature.given_name, signature.family_name, signature.country) == (
+        "Ada",
+        "Lovelace",
+        "GB",
+    )
 
 
 def test_a_repeat_does_the_same_database_work_as_a_first_signature(app, client):
@@ -112,7 +134,9 @@ def test_a_repeat_does_the_same_database_work_as_a_first_signature(app, client):
             statements.append((verb, cursor.rowcount))  # psycopg knows it at once
 
     def begin(conn):
-        conn.info["changes_at_begin"] = getattr(conn.connection.dbapi_connection, "total_changes", 0)
+        conn.info["changes_at_begin"] = getattr(
+            conn.connection.dbapi_connection, "total_changes", 0
+        )
 
     def commit(conn):
         now = getattr(conn.connection.dbapi_connection, "total_changes", 0)
@@ -154,7 +178,9 @@ def test_same_address_submitted_at_once_is_stored_exactly_once(app):
         response = c.post("/sign", data={**VALID_SIGNATURE, **hidden})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, forms)]
+    threads = [
+        threading.Thread(target=submit, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -175,7 +201,11 @@ LONG = "x" * 101
         ({"given_name": ""}, "given_name", "Please enter your given name."),
         ({"given_name": "   "}, "given_name", "Please enter your given name."),
         ({"given_name": None}, "given_name", "Please enter your given name."),
-        ({"given_name": "", "family_name": "Lovelace"}, "given_name", "Please enter your given name."),
+        (
+            {"given_name": "", "family_name": "Lovelace"},
+            "given_name",
+            "Please enter your given name.",
+        ),
         ({"given_name": LONG}, "given_name", "Please keep this to 100 characters or fewer."),
         ({"family_name": LONG}, "family_name", "Please keep this to 100 characters or fewer."),
         ({"given_name": "1234"}, "given_name", "Please enter your name in letters."),
@@ -185,12 +215,20 @@ LONG = "x" * 101
         ({"email": "ada@"}, "email", "Please check your email address"),
         ({"email": "ada@example"}, "email", "Please check your email address"),
         ({"email": "ada lovelace@example.org"}, "email", "Please check your email address"),
-        ({"email": "a" * 250 + "@example.org"}, "email", "An email address has at most 254 characters."),
+        (
+            {"email": "a" * 250 + "@example.org"},
+            "email",
+            "An email address has at most 254 characters.",
+        ),
         ({"country": ""}, "country", "Please choose your country."),
         ({"country": None}, "country", "Please choose your country."),
         ({"country": "XX"}, "country", "Please choose your country from the list."),
         ({"country": "gb"}, "country", "Please choose your country from the list."),
-        ({"postcode_city": "y" * 101}, "postcode_city", "Please keep this to 100 characters or fewer."),
+        (
+            {"postcode_city": "y" * 101},
+            "postcode_city",
+            "Please keep this to 100 characters or fewer.",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error_beside_the_field_and_nothing_is_stored(
@@ -204,13 +242,22 @@ def test_bad_input_gets_a_clear_error_beside_the_field_and_nothing_is_stored(
     assert 'id="error-summary" tabindex="-1" autofocus' in html
     assert f'<a href="#{field_id}">{message}' in html
     assert f'<p class="field__error" id="{field_id}-error">' in html
-    assert f'aria-describedby="{field_id}-error"' in html or f'{field_id}-hint {field_id}-error' in html
+    assert (
+        f'aria-describedby="{field_id}-error"' in html
+        or f"{field_id}-hint {field_id}-error" in html
+    )
     assert stored_signatures(app) == []
 
 
 def test_form_keeps_what_the_supporter_typed_after_an_error(client):
-    html = sign(client, given_name="Анна", family_name="<b>Иванова</b>", email="broken@", country="UA",
-                postcode_city="Київ").get_data(as_text=True)
+    html = sign(
+        client,
+        given_name="Анна",
+        family_name="<b>Иванова</b>",
+        email="broken@",
+        country="UA",
+        postcode_city="Київ",
+    ).get_data(as_text=True)
     assert 'value="Анна"' in html
     assert 'value="&lt;b&gt;Иванова&lt;/b&gt;"' in html
     assert 'value="broken@"' in html
@@ -237,8 +284,12 @@ def test_forged_csrf_token_is_refused(app, client):
 
 
 def test_text_is_tidied_before_it_is_stored(app, client):
-    sign(client, given_name="  Zoë\u202e  \tAnn\x00 ", family_name="\tO\u2019Brien-\u2066Smith\x00 ",
-         postcode_city=" 10115\n Berlin ")
+    sign(
+        client,
+        given_name="  Zoë\u202e  \tAnn\x00 ",
+        family_name="\tO\u2019Brien-\u2066Smith\x00 ",
+        postcode_city=" 10115\n Berlin ",
+    )
     [signature] = stored_signatures(app)
     assert signature.given_name == "Zoë Ann"
     assert signature.family_name == "O\u2019Brien-Smith"
@@ -246,11 +297,30 @@ def test_text_is_tidied_before_it_is_stored(app, client):
 
 
 def test_recent_signers_show_only_consenting_given_names_and_countries(app, client):
-    sign_and_confirm(app, client, given_name="Hidden", family_name="Person", email="hidden@example.org",
-                     country="RU")
-    sign_and_confirm(app, client, given_name="Olena", family_name="Kovalenko", email="olena@example.org",
-                     country="UA", show_name="y")
-    sign(client, given_name="Pending", family_name="Person", email="pending@example.org", show_name="y")
+    sign_and_confirm(
+        app,
+        client,
+        given_name="Hidden",
+        family_name="Person",
+        email="hidden@example.org",
+        country="RU",
+    )
+    sign_and_confirm(
+        app,
+        client,
+        given_name="Olena",
+        family_name="Kovalenko",
+        email="olena@example.org",
+        country="UA",
+        show_name="y",
+    )
+    sign(
+        client,
+        given_name="Pending",
+        family_name="Person",
+        email="pending@example.org",
+        show_name="y",
+    )
     html = client.get("/").get_data(as_text=True)
 
     assert '<span class="recent__name">Olena</span>, Ukraine' in html
@@ -263,7 +333,9 @@ def test_recent_signers_show_only_consenting_given_names_and_countries(app, clie
 def test_recent_signers_lists_the_latest_ten(app, client):
     names = [f"Signer{letter}" for letter in "ABCDEFGHIJKL"]  # letters: digits are never shown
     for n, name in enumerate(names):
-        sign_and_confirm(app, client, name=f"{name} Surname", email=f"s{n}@example.org", show_name="y")
+        sign_and_confirm(
+            app, client, name=f"{name} Surname", email=f"s{n}@example.org", show_name="y"
+        )
     html = client.get("/").get_data(as_text=True)
     shown = [name for name in names if f">{name}<" in html]
     assert shown == names[2:]

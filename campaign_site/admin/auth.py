@@ -62,7 +62,9 @@ def is_known_device(admin: AdminUser | None) -> bool:
     if admin is None or not token:
         return False
     try:
-        admin_ids = _device_serializer().loads(token, max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400)
+        admin_ids = _device_serializer().loads(
+            token, max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400
+        )
     except BadSignature:
         return False
     return isinstance(admin_ids, list) and admin.id in admin_ids
@@ -71,9 +73,13 @@ def is_known_device(admin: AdminUser | None) -> bool:
 def remember_device(response: Response, admin: AdminUser) -> Response:
     """Mark this browser as the admin's known device (it keeps access while guessers are locked out)."""
     response.set_cookie(
-        DEVICE_COOKIE, _device_serializer().dumps([admin.id]),
-        max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400, path="/admin",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True, samesite="Strict",
+        DEVICE_COOKIE,
+        _device_serializer().dumps([admin.id]),
+        max_age=current_app.config["ADMIN_DEVICE_DAYS"] * 86400,
+        path="/admin",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Strict",
     )
     return response
 

@@ -34,7 +34,10 @@ class Health:
 def counts() -> Counts:
     """The counts, most first; countries named in the admin's language, ties by name."""
     by_code = counting.totals_by_country()
-    named = sorted(((country_name(code), n) for code, n in by_code.items()), key=lambda item: (-item[1], item[0]))
+    named = sorted(
+        ((country_name(code), n) for code, n in by_code.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
     languages = [(LANGUAGES.get(code, code), n) for code, n in counting.totals_by_language()]
     return Counts(counting.totals(), named, languages)
 

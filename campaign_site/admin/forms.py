@@ -20,7 +20,6 @@ class LoginForm(FlaskForm):
     )
 
 
-
 class FindSignatureForm(FlaskForm):
     """An address whose signature an admin must find (e.g. its owner asked for erasure)."""
 

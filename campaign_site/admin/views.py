@@ -1,6 +1,6 @@
 """Admin routes: log in and out, see the totals, pause signing, export the signatures."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import (
     Response,
@@ -110,7 +110,9 @@ def set_signing():
     """Pause or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
     signing_state.set_signing_paused(pause)
-    current_app.logger.warning("signing %s by admin %s", "paused" if pause else "resumed", current_admin().id)
+    current_app.logger.warning(
+        "signing %s by admin %s", "paused" if pause else "resumed", current_admin().id
+    )
     seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
     delay = f"within {seconds} seconds" if seconds > 0 else "at once"
     if pause:
@@ -136,7 +138,7 @@ def export_signatures():
         current_app.logger.error("export refused: %s", problem)
         title = "The signatures cannot be decrypted"
         return render_template("message.html", title=title, message=problem), 503
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     chunks = audited_signatures_csv(current_admin().email, status_filter)
     return Response(
         stream_with_context(chunks),
@@ -153,11 +155,18 @@ def find_signature():
     """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
     form = FindSignatureForm()
     if not form.validate_on_submit():
-        return render_template("admin/find.html", admin=current_admin(), form=form, searched=False), 422
+        return render_template(
+            "admin/find.html", admin=current_admin(), form=form, searched=False
+        ), 422
     signature = signing.find_by_email(form.email.data.strip())
     person = open_box(signature.personal) if signature else None
     return render_template(
-        "admin/find.html", admin=current_admin(), form=form, searched=True, signature=signature, person=person
+        "admin/find.html",
+        admin=current_admin(),
+        form=form,
+        searched=True,
+        signature=signature,
+        person=person,
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +18,7 @@ from campaign_site.crypto.box_format import KEY_ID_AT
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
 from campaign_site.crypto.mailbox_index import blind_index
 from campaign_site.crypto.sealed_box import Person, box_key_id, missing_key_message, open_box, seal
-from campaign_site.database import write_transaction
+from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
 from campaign_site.text import clean_text
@@ -57,14 +57,14 @@ def _after_prefix(prefix: bytes) -> bytes | None:
     return number.to_bytes(len(prefix), "big")
 
 
-def rows_per_data_key() -> Counter:
+def rows_per_data_key() -> Counter[bytes]:
     """How many signatures each data key sealed (reads every row's 5-byte header)."""
     prefix = _sealing_key_id()
     rows = db.session.execute(select(prefix, func.count()).group_by(prefix))
     return Counter({bytes(kid): n for kid, n in rows})
 
 
-def _sealing_key_id():
+def _sealing_key_id() -> ColumnElement[bytes]:
     """SQL for the key id in each row's box header (SQL counts from 1)."""
     return func.substr(Signature.personal, KEY_ID_AT.start + 1, KEY_ID_BYTES)
 
@@ -91,8 +91,8 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
     """Re-encrypt every row under the current data key and re-index it under the current
     blind index key; rows already current are left alone."""
     data, blind = data_keyring(), blind_keyring()
-    total = db.session.scalar(select(func.count(Signature.id)))
-    db.session.rollback()
+    with read_transaction(db.session):
+        total = db.session.scalar(select(func.count(Signature.id))) or 0
     result, last_id = RotationResult(), 0
     while True:
         with write_transaction(db.session):
@@ -113,8 +113,11 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
             progress(result.examined, total, result.rewritten)
 
 
-def _rotate_row(row, data: Keyring, blind: Keyring) -> bool:
-    if box_key_id(row.personal) == data.current_id and row.email_hash[:KEY_ID_BYTES] == blind.current_id:
+def _rotate_row(row: Row[int, bytes, bytes], data: Keyring, blind: Keyring) -> bool:
+    if (
+        box_key_id(row.personal) == data.current_id
+        and row.email_hash[:KEY_ID_BYTES] == blind.current_id
+    ):
         return False
     person = open_box(row.personal, data)
     db.session.execute(
@@ -168,7 +171,7 @@ def encrypt_plaintext(
     """
     table = PLAINTEXT_SIGNATURE
     todo = table.c.personal.is_(None)
-    total = connection.scalar(select(func.count()).select_from(table).where(todo))
+    total = connection.scalar(select(func.count()).select_from(table).where(todo)) or 0
     done = 0
     while True:
         rows = connection.execute(
@@ -182,7 +185,9 @@ def encrypt_plaintext(
         for row in rows:
             person = Person(
                 "",  # one name field then: which word is the given name cannot be known
-                clean_text(row.name) or "", clean_text(row.email) or "", clean_text(row.postcode_city)
+                clean_text(row.name) or "",
+                clean_text(row.email) or "",
+                clean_text(row.postcode_city),
             )
             try:
                 connection.execute(

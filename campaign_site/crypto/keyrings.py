@@ -111,11 +111,13 @@ def load_keyrings(app: Flask) -> None:
 
 
 def data_keyring() -> Keyring:
-    return current_app.extensions["keyrings"][DATA_KEY]
+    keyring: Keyring = current_app.extensions["keyrings"][DATA_KEY]
+    return keyring
 
 
 def blind_keyring() -> Keyring:
-    return current_app.extensions["keyrings"][BLIND_KEY]
+    keyring: Keyring = current_app.extensions["keyrings"][BLIND_KEY]
+    return keyring
 
 
 def _keyring(app: Flask, setting: str) -> Keyring:
@@ -125,7 +127,9 @@ def _keyring(app: Flask, setting: str) -> Keyring:
     if value:
         return Keyring(setting, parse_keys(setting, value))
     if path:
-        return Keyring(setting, parse_keys(f"{setting}_FILE ({path})", _read_key_file(setting, Path(path))))
+        return Keyring(
+            setting, parse_keys(f"{setting}_FILE ({path})", _read_key_file(setting, Path(path)))
+        )
     if app.config.get("PRODUCTION") or app.config.get("TESTING"):
         raise KeyConfigError(
             f"{setting} (or {setting}_FILE) must be set: supporters' data cannot be stored "
@@ -161,7 +165,9 @@ def _dev_key_file(app: Flask, setting: str, path: Path) -> str:
         os.link(temporary, path)
         app.logger.warning(
             "Created %s at %s (owner-only). Without it the signatures in this database cannot "
-            "be read or matched: back it up, apart from the database.", setting, path,
+            "be read or matched: back it up, apart from the database.",
+            setting,
+            path,
         )
     except FileExistsError:
         pass  # another process made it first; use theirs

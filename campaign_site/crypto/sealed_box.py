@@ -47,7 +47,6 @@ class Person:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
 
 
-
 def seal(person: Person, keyring: Keyring | None = None) -> bytes:
     """Encrypt a person under the current data key."""
     keyring = keyring or data_keyring()

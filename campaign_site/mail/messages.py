@@ -33,7 +33,8 @@ def external_url(endpoint: str, language: str = "en", **values) -> str:
     """An absolute URL on PUBLIC_URL in a language, buildable without a request (the worker has none)."""
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(
-        base.netloc, script_name=(base.path + language_root(language)) or "/",
+        base.netloc,
+        script_name=(base.path + language_root(language)) or "/",
         url_scheme=base.scheme or "https",
     )
     return adapter.build(endpoint, values, force_external=True)
@@ -43,10 +44,18 @@ def supporter_links(signature: Signature) -> dict[str, str]:
     """The personal links every email carries."""
     language = signature.language
     return {
-        "confirm_url": external_url("links.confirm", language, token=link_tokens.make_token(signature, link_tokens.CONFIRM)),
-        "withdraw_url": external_url("links.withdraw", language, token=link_tokens.make_token(signature, link_tokens.WITHDRAW)),
+        "confirm_url": external_url(
+            "links.confirm", language, token=link_tokens.make_token(signature, link_tokens.CONFIRM)
+        ),
+        "withdraw_url": external_url(
+            "links.withdraw",
+            language,
+            token=link_tokens.make_token(signature, link_tokens.WITHDRAW),
+        ),
         "unsubscribe_url": external_url(
-            "links.unsubscribe", language, token=link_tokens.make_token(signature, link_tokens.UNSUBSCRIBE)
+            "links.unsubscribe",
+            language,
+            token=link_tokens.make_token(signature, link_tokens.UNSUBSCRIBE),
         ),
         "privacy_url": external_url("public.privacy", language),
         "campaign_url": external_url("public.index", language),

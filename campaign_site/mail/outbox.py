@@ -129,7 +129,9 @@ def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:
         db.session.rollback()
         raise error
     with read_transaction(db.session):
-        attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+        attempts = db.session.scalar(
+            select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+        )
     if attempts is None:
         return
     config = current_app.config
@@ -168,18 +170,24 @@ def _record_failure(message_id: int, attempts: int, error: str, permanent: bool)
     now = utcnow()
     if permanent:
         _update(message_id, failed_at=now, leased_until=None, last_error=error[:500])
-        current_app.logger.error("mail %s given up after %s attempts: %s", message_id, attempts, error)
+        current_app.logger.error(
+            "mail %s given up after %s attempts: %s", message_id, attempts, error
+        )
         return error
     delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
     _update(message_id, next_attempt_at=now + delay, leased_until=None, last_error=error[:500])
-    current_app.logger.warning("mail %s attempt %s failed, retry in %s: %s", message_id, attempts, delay, error)
+    current_app.logger.warning(
+        "mail %s attempt %s failed, retry in %s: %s", message_id, attempts, delay, error
+    )
     return error
 
 
 def _update(message_id: int, **values) -> None:
     """Write the outcome of a delivery attempt."""
     with write_transaction(db.session):
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        )
 
 
 def given_up_messages(limit: int = 10) -> tuple[int, list[OutboxMessage]]:

@@ -52,9 +52,15 @@ class SmtpTransport(Transport):
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config
-        host, port, timeout = config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], config["MAIL_SMTP_TIMEOUT"]
+        host, port, timeout = (
+            config["MAIL_SMTP_HOST"],
+            config["MAIL_SMTP_PORT"],
+            config["MAIL_SMTP_TIMEOUT"],
+        )
         if config["MAIL_SMTP_SSL"]:
-            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+            connection = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             connection = smtplib.SMTP(host, port, timeout=timeout)
             if config["MAIL_SMTP_STARTTLS"]:

@@ -45,7 +45,7 @@ def add_to_count(delta: int) -> None:
 def signature_count() -> int:
     """Confirmed signatures: a sum over the shards, never a scan of signatures."""
     total = db.session.scalar(select(func.coalesce(func.sum(SignatureCountShard.count), 0)))
-    return int(total)
+    return int(total or 0)
 
 
 def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
@@ -95,7 +95,7 @@ def totals() -> dict[str, int]:
         "confirmed": row[1],
         "pending": row[2],
         "keep_informed": row[3],
-        "anonymised": int(anonymised),
+        "anonymised": int(anonymised or 0),
     }
 
 
@@ -106,7 +106,9 @@ def totals_by_language() -> list[tuple[str, int]]:
         .where(Signature.is_confirmed)
         .group_by(Signature.language)
     )
-    return sorted(((language, int(n)) for language, n in rows), key=lambda item: (-item[1], item[0]))
+    return sorted(
+        ((language, int(n)) for language, n in rows), key=lambda item: (-item[1], item[0])
+    )
 
 
 def totals_by_country() -> Counter[str]:

@@ -69,7 +69,8 @@ def signature_for(token: str, purpose: str) -> Signature:
         payload = serializer.loads(token, max_age=max_age(purpose))
     except SignatureExpired as expired:
         # Genuine but old: say so, and let the caller see whether it was confirmed anyway.
-        raise TokenExpired(_lookup(serializer.load_payload(expired.payload))) from None
+        old = serializer.load_payload(expired.payload) if expired.payload is not None else None
+        raise TokenExpired(_lookup(old)) from None
     except BadSignature:
         raise TokenInvalid() from None
     signature = _lookup(payload)
@@ -78,7 +79,7 @@ def signature_for(token: str, purpose: str) -> Signature:
     return signature
 
 
-def _lookup(payload) -> Signature | None:
+def _lookup(payload: object) -> Signature | None:
     """The signature a decoded payload names: [nonce], or the older [id, nonce]."""
     if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], str):
         return db.session.scalar(select(Signature).where(Signature.token_nonce == payload[0]))

@@ -2,12 +2,12 @@
 closes every signer's data is erased, keeping only counts per day and country."""
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from campaign_site.database import write_transaction
+from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import DailyTally, Signature, utcnow
 
@@ -17,12 +17,11 @@ def purge_pending(now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["CONFIRMATION_EXPIRY_DAYS"])
     with write_transaction(db.session):
-        return db.session.execute(
-            delete(Signature).where(
-                Signature.is_pending,
-                func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
-            )
-        ).rowcount
+        expired = delete(Signature).where(
+            Signature.is_pending,
+            func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+        )
+        return affected_rows(db.session.execute(expired))
 
 
 class RetentionNotDue(Exception):
@@ -42,7 +41,7 @@ def anonymise_after_close(now: datetime | None = None) -> int:
     if now < due:
         raise RetentionNotDue(f"Personal data is kept until {due.isoformat()}.")
     with write_transaction(db.session):
-        tallies = Counter()
+        tallies: Counter[tuple[date, str]] = Counter()
         rows = db.session.execute(
             select(Signature.signed_at, Signature.country)
             .where(Signature.is_confirmed)
@@ -52,10 +51,10 @@ def anonymise_after_close(now: datetime | None = None) -> int:
             tallies[(signed_at.date(), country)] += 1
         for (day, country), n in tallies.items():
             _add_to_tally(day, country, n)
-        return db.session.execute(delete(Signature)).rowcount
+        return affected_rows(db.session.execute(delete(Signature)))
 
 
-def _add_to_tally(day, country: str, n: int) -> None:
+def _add_to_tally(day: date, country: str, n: int) -> None:
     """Add n to a day's count for a country (the command may run more than once)."""
     tally = db.session.get(DailyTally, (day, country))
     if tally is None:

@@ -9,21 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, case, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from campaign_site.crypto.mailbox_index import blind_indexes
 from campaign_site.crypto.sealed_box import Person, seal
-from campaign_site.database import write_transaction
+from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
 from campaign_site.petition import link_tokens, mail_queue
 from campaign_site.petition.counting import add_to_count
 from campaign_site.petition.signing_state import confirmation_required
 
-SIGNATURES = Signature.__table__
+SIGNATURES = cast(Table, Signature.__table__)
 
 
 # Review marks: a signature is stored and counted, and organisers can look at it again.
@@ -95,7 +97,8 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         "review_marks": ",".join(sorted(set(new.review_marks))),
     }
     dialect = db.session.get_bind().dialect.name
-    return db.session.execute(_insert_statement(dialect), row).scalar_one_or_none()
+    signature_id: int | None = db.session.scalar(_insert_statement(dialect), row)
+    return signature_id
 
 
 def _signed_under(indexes: list[bytes]) -> bool:
@@ -104,34 +107,41 @@ def _signed_under(indexes: list[bytes]) -> bool:
 
 
 @cache
-def _insert_statement(dialect: str):
+def _insert_statement(dialect: str) -> ReturningInsert[int]:
     """Built once per dialect (building it per signature showed in the profile).
 
     The Table, not the mapped class, so it runs as plain Core without the ORM's bulk path.
     """
-    module = postgresql if dialect == "postgresql" else sqlite
-    table = Signature.__table__
-    return (
-        module.insert(table)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = SIGNATURES
+    statement: ReturningInsert[int] = (
+        insert(table)
         .on_conflict_do_nothing(index_elements=[table.c.email_hash])
         .returning(table.c.id)
     )
+    return statement
 
 
 def find_by_email(email: str) -> Signature | None:
     """The signature of an address's mailbox, found through its blind index (admin search)."""
-    return db.session.scalar(select(Signature).where(Signature.email_hash.in_(blind_indexes(email))))
+    return db.session.scalar(
+        select(Signature).where(Signature.email_hash.in_(blind_indexes(email)))
+    )
 
 
 def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
     """Mail the mailbox's owner (their link again, or 'already signed'), at most once an interval."""
     claimed = _claim_mail_slot(now, email_hashes=indexes)
     if claimed is not None and confirmation_required():
-        kind = mail_queue.CONFIRM_MAIL if claimed.status == SignatureStatus.PENDING else mail_queue.ALREADY_SIGNED_MAIL
+        kind = (
+            mail_queue.CONFIRM_MAIL
+            if claimed.status == SignatureStatus.PENDING
+            else mail_queue.ALREADY_SIGNED_MAIL
+        )
         mail_queue.enqueue(claimed.id, kind)
 
 
-def _claim_mail_slot(now: datetime, **which) -> Row | None:
+def _claim_mail_slot(now: datetime, **which: object) -> Row[Any] | None:
     """Mark a signature as mailed now, unless it was mailed within RESEND_INTERVAL_MINUTES.
 
     `which` is email_hashes=[...] or signature_id=...; returns the row's (id, status) when claimed,
@@ -141,17 +151,20 @@ def _claim_mail_slot(now: datetime, **which) -> Row | None:
     """
     [(selector, value)] = which.items()
     cutoff = now - timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"])
-    row = db.session.execute(_claim_statement(selector), {selector: value, "now": now, "cutoff": cutoff}).first()
+    row = db.session.execute(
+        _claim_statement(selector), {selector: value, "now": now, "cutoff": cutoff}
+    ).first()
     return row if row is not None and row.claimed else None
 
 
 @cache
-def _claim_statement(selector: str):
+def _claim_statement(selector: str) -> ReturningUpdate[tuple[int, str, bool]]:
     """Built once per selector, in plain Core on the Table as the insert is: building it per
     call and the ORM's bulk-update path cost a repeat ~1 ms more than a first on PostgreSQL."""
     table = SIGNATURES
     when = table.c.last_emailed_at
     now, cutoff = bindparam("now", type_=when.type), bindparam("cutoff", type_=when.type)
+    where: ColumnElement[bool]
     if selector == "email_hashes":
         where = table.c.email_hash.in_(bindparam("email_hashes", expanding=True))
     else:
@@ -171,6 +184,7 @@ def send_fresh_withdraw_link(token: str) -> None:
     The caller learns nothing of whether it was: the page is the same either way.
     """
     with write_transaction(db.session):
+        signature: Signature | None
         try:
             signature = link_tokens.signature_for(token, link_tokens.WITHDRAW)
         except link_tokens.TokenExpired as expired:
@@ -203,12 +217,13 @@ def confirm_signature(token: str) -> ConfirmOutcome:
             if expired.signature is not None and expired.signature.is_confirmed:
                 return ConfirmOutcome.ALREADY_CONFIRMED
             raise
-        changed = db.session.execute(
+        confirming = (
             update(Signature)
             .where(Signature.id == signature.id, Signature.is_pending)
             .values(status=SignatureStatus.CONFIRMED, confirmed_at=utcnow())
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        changed = affected_rows(db.session.execute(confirming))
         if not changed:
             return ConfirmOutcome.ALREADY_CONFIRMED
         add_to_count(1)
@@ -236,7 +251,9 @@ def _erase(signature: Signature) -> bool:
     """Delete the row (its queued mail goes with it) and take it off the count if it counted."""
     counted = signature.is_confirmed
     db.session.expunge(signature)
-    deleted = db.session.execute(delete(Signature).where(Signature.id == signature.id)).rowcount
+    deleted = affected_rows(
+        db.session.execute(delete(Signature).where(Signature.id == signature.id))
+    )
     if deleted and counted:
         add_to_count(-1)
     return bool(deleted)

@@ -13,7 +13,7 @@ from campaign_site.petition import short_cache
 
 def confirmation_required() -> bool:
     """Whether signatures wait for their address to be confirmed (the default)."""
-    return current_app.config["CONFIRMATION_REQUIRED"]
+    return bool(current_app.config["CONFIRMATION_REQUIRED"])
 
 
 def signing_open(now: datetime | None = None) -> bool:
@@ -33,7 +33,7 @@ def signing_paused() -> bool:
     """
     if current_app.config["SIGNING_PAUSED"]:
         return True
-    return short_cache.cached("signing-paused", _paused_by_admin_or_keys)
+    return bool(short_cache.cached("signing-paused", _paused_by_admin_or_keys))
 
 
 def _paused_by_admin_or_keys() -> bool:

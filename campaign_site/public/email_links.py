@@ -9,9 +9,9 @@ the petition's rules and answers.
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
+from campaign_site.database import read_transaction
 from campaign_site.extensions import csrf, db
-from campaign_site.petition import link_tokens as tokens
-from campaign_site.petition import signing
+from campaign_site.petition import link_tokens, signing
 
 # Its own blueprint (endpoint names links.*) beside the campaign page's.
 bp = Blueprint("links", __name__)
@@ -25,8 +25,10 @@ def _result(title: str, message: str, status: int = 200):
 def _invalid_link():
     return _result(
         _("This link does not work"),
-        _("It may have been mistyped or cut short, or the signature it belonged to has been "
-          "erased. If you copied it from an email, please make sure you copied all of it."),
+        _(
+            "It may have been mistyped or cut short, or the signature it belonged to has been "
+            "erased. If you copied it from an email, please make sure you copied all of it."
+        ),
         404,
     )
 
@@ -36,24 +38,30 @@ def confirm(token: str):
     """Confirm a signature; opening the link again just says it is confirmed."""
     try:
         outcome = signing.confirm_signature(token)
-    except tokens.TokenExpired:
+    except link_tokens.TokenExpired:
         return _result(
             _("This confirmation link has expired"),
-            _("Links work for a limited time to protect your data. Please sign the petition "
-              "again with the same address, and we will send you a new link."),
+            _(
+                "Links work for a limited time to protect your data. Please sign the petition "
+                "again with the same address, and we will send you a new link."
+            ),
             410,
         )
-    except tokens.TokenInvalid:
+    except link_tokens.TokenInvalid:
         return _invalid_link()
     if outcome == signing.ConfirmOutcome.JUST_CONFIRMED:
-        return _result(_("Thank you: your signature is confirmed"), _("It now counts toward our goal."))
-    return _result(_("Your signature is already confirmed"), _("There is nothing more to do. Thank you."))
+        return _result(
+            _("Thank you: your signature is confirmed"), _("It now counts toward our goal.")
+        )
+    return _result(
+        _("Your signature is already confirmed"), _("There is nothing more to do. Thank you.")
+    )
 
 
 @bp.get("/withdraw/<token>")
 def withdraw(token: str):
     """Ask before erasing: the change happens only when the button is pressed."""
-    return _ask(token, tokens.WITHDRAW, "links/withdraw.html")
+    return _ask(token, link_tokens.WITHDRAW, "links/withdraw.html")
 
 
 @bp.post("/withdraw/<token>")
@@ -61,9 +69,9 @@ def withdraw_confirmed(token: str):
     """Erase the signature and the signer's data."""
     try:
         signing.withdraw_signature(token)
-    except tokens.TokenExpired:
+    except link_tokens.TokenExpired:
         return _expired_withdraw_link(token)
-    except tokens.TokenInvalid:
+    except link_tokens.TokenInvalid:
         return _invalid_link()
     return _result(
         _("Your signature has been withdrawn"),
@@ -77,10 +85,12 @@ def renew_withdraw_link(token: str):
     signing.send_fresh_withdraw_link(token)
     return _result(
         _("Please look for our email"),
-        _("If we still hold the signature this link belonged to, we are sending a new link to "
-          "the address it was signed with. It can take a few minutes: please also look in your "
-          "spam folder. We do not write to the same address again within a short time, so if "
-          "you asked a moment ago, the earlier email is the one to use."),
+        _(
+            "If we still hold the signature this link belonged to, we are sending a new link to "
+            "the address it was signed with. It can take a few minutes: please also look in your "
+            "spam folder. We do not write to the same address again within a short time, so if "
+            "you asked a moment ago, the earlier email is the one to use."
+        ),
     )
 
 
@@ -92,7 +102,7 @@ def _expired_withdraw_link(token: str):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str):
     """Ask before unsubscribing from campaign updates."""
-    return _ask(token, tokens.UNSUBSCRIBE, "links/unsubscribe.html")
+    return _ask(token, link_tokens.UNSUBSCRIBE, "links/unsubscribe.html")
 
 
 # RFC 8058 one-click unsubscribe: mail clients POST here with no page and no CSRF token.
@@ -104,28 +114,29 @@ def unsubscribe_confirmed(token: str):
     """Stop campaign updates; the signature stays."""
     try:
         signing.unsubscribe(token)
-    except tokens.TokenInvalid:
+    except link_tokens.TokenInvalid:
         return _invalid_link()
     if request.form.get("List-Unsubscribe") == "One-Click":
         return "Unsubscribed.", 200, {"Content-Type": "text/plain; charset=utf-8"}
     return _result(
         _("You will not receive campaign updates"),
-        _("Your signature still counts. You can withdraw it at any time from the link in our emails."),
+        _(
+            "Your signature still counts. You can withdraw it at any time from the link in our emails."
+        ),
     )
 
 
 def _ask(token: str, purpose: str, template: str):
     """The page with the button, if the token is good."""
     try:
-        tokens.signature_for(token, purpose)
-    except tokens.TokenExpired:
-        if purpose == tokens.WITHDRAW:
+        with read_transaction(db.session):  # ended before rendering
+            link_tokens.signature_for(token, purpose)
+    except link_tokens.TokenExpired:
+        if purpose == link_tokens.WITHDRAW:
             return _expired_withdraw_link(token)
         return _invalid_link()
-    except tokens.TokenInvalid:
+    except link_tokens.TokenInvalid:
         return _invalid_link()
-    finally:
-        db.session.rollback()  # only a read: end it before rendering
     return render_template(template, token=token)
 
 

@@ -68,9 +68,14 @@ class SignatureForm(FlaskForm):
     # Two fields (OSDI's given_name and family_name): only the given name is ever shown or
     # used in a greeting, whichever order names come in where the supporter lives.
     given_name = _name_field(
-        _l("Given name"), DataRequired(_l("Please enter your given name.")), GIVEN_NAME_MAX, "given-name"
+        _l("Given name"),
+        DataRequired(_l("Please enter your given name.")),
+        GIVEN_NAME_MAX,
+        "given-name",
     )
-    family_name = _name_field(_l("Family name (if you have one)"), Optional(), FAMILY_NAME_MAX, "family-name")
+    family_name = _name_field(
+        _l("Family name (if you have one)"), Optional(), FAMILY_NAME_MAX, "family-name"
+    )
     email = EmailField(
         _l("Email address"),
         filters=[clean_text],
@@ -80,7 +85,9 @@ class SignatureForm(FlaskForm):
             readable,
         ],
         render_kw={
-            "autocomplete": "email", "maxlength": EMAIL_MAX, "spellcheck": "false",
+            "autocomplete": "email",
+            "maxlength": EMAIL_MAX,
+            "spellcheck": "false",
             # For site.js's check as the supporter leaves the field, in the page's language.
             "data-invalid-message": _l("Enter an email address like name@example.org"),
             "data-error-prefix": _l("Error:"),

@@ -35,7 +35,9 @@ def share_meta() -> dict:
         "image": absolute(asset_url(SHARE_IMAGE)),
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
-        "image_alt": _("Justice for Sergei Magnitsky. He exposed a $230 million fraud and died in custody at 37."),
+        "image_alt": _(
+            "Justice for Sergei Magnitsky. He exposed a $230 million fraud and died in custody at 37."
+        ),
         "site_name": str(CAMPAIGN),
         "og_locale": OG_LOCALES[current_language()],
     }
@@ -65,8 +67,10 @@ def structured_data() -> dict:
         "name": "Justice for Sergei",
         "genre": "Documentary",
         "duration": "PT62M",
-        "description": _("Documentary about Sergei Magnitsky, the tax lawyer who exposed a $230 million "
-                       "fraud and died in custody. Director's Cut, 62 minutes."),
+        "description": _(
+            "Documentary about Sergei Magnitsky, the tax lawyer who exposed a $230 million "
+            "fraud and died in custody. Director's Cut, 62 minutes."
+        ),
         "award": [
             "Cinema for Peace Award for Justice 2012",
             "First Prize, Human Rights Competition, Docudays UA, Kyiv, 2011",
@@ -78,8 +82,10 @@ def structured_data() -> dict:
         "name": "The Magnitsky Files",
         "alternateName": "The Magnitsky Files: Organized Crime Inside the Russian Government",
         "genre": "Documentary",
-        "description": _("The result of a year-long investigation by Sergei Magnitsky's colleagues into "
-                         "the fraud he exposed and the officials behind his death."),
+        "description": _(
+            "The result of a year-long investigation by Sergei Magnitsky's colleagues into "
+            "the fraud he exposed and the officials behind his death."
+        ),
         "releasedEvent": {
             "@type": "PublicationEvent",
             "startDate": "2012-06",

@@ -9,6 +9,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
 
+from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, short_cache, signing, signing_state
 from campaign_site.public import bots, bp, seo
@@ -33,7 +34,9 @@ def index():
     language = i18n.current_language()
     html = short_cache.cached(f"campaign-page:{language}", _render_blank_campaign_page)
     response = make_response(
-        html.replace(CSRF_SLOT, generate_csrf(), 1).replace(STAMP_SLOT, bots.form_started_stamp(), 1)
+        html.replace(CSRF_SLOT, generate_csrf(), 1).replace(
+            STAMP_SLOT, bots.form_started_stamp(), 1
+        )
     )
     i18n.remember_choice(response)
     return response
@@ -103,10 +106,10 @@ def healthz():
     """
     details = {"rate_limit_store": "ok" if rate_limits.store_reachable() else "unreachable"}
     try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        with read_transaction(db.session):
+            db.session.execute(text("SELECT 1"))
+    except Exception:
         current_app.logger.exception("health check: database did not answer")
-        db.session.rollback()
         return jsonify(status="unavailable", details={**details, "database": "unavailable"}), 503
     if details["rate_limit_store"] != "ok":
         current_app.logger.warning("health check: the rate-limit store does not answer")
@@ -156,23 +159,27 @@ def render_rate_limited_form(retry_after: int):
     """Over the signing ceiling: the form again with what was typed, and when to try again."""
     form = SignatureForm()
     minutes = max(1, -(-retry_after // 60))
-    form.form_errors.append(ngettext(
-        "Very many signatures have come from your network in a short time. Nothing you typed "
-        "is lost: please wait %(num)s minute, then press Sign the petition again.",
-        "Very many signatures have come from your network in a short time. Nothing you typed "
-        "is lost: please wait %(num)s minutes, then press Sign the petition again.",
-        minutes,
-    ))
+    form.form_errors.append(
+        ngettext(
+            "Very many signatures have come from your network in a short time. Nothing you typed "
+            "is lost: please wait %(num)s minute, then press Sign the petition again.",
+            "Very many signatures have come from your network in a short time. Nothing you typed "
+            "is lost: please wait %(num)s minutes, then press Sign the petition again.",
+            minutes,
+        )
+    )
     return render_campaign_page(form), 429, {"Retry-After": str(retry_after)}
 
 
 def render_expired_form():
     """The form token was missing or stale: show the form again with what was typed."""
     form = SignatureForm()
-    form.form_errors.append(gettext(
-        "For your security this form expired before it was sent. "
-        "Please check your details and press Sign again."
-    ))
+    form.form_errors.append(
+        gettext(
+            "For your security this form expired before it was sent. "
+            "Please check your details and press Sign again."
+        )
+    )
     return render_campaign_page(form), 400
 
 

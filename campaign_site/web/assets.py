@@ -76,7 +76,9 @@ def register(app: Flask, folder: Path) -> None:
     """Hash the static files once at start-up and serve them."""
     manifest = build_manifest(folder)
     app.extensions["campaign_site.web.assets"] = manifest
-    app.extensions["campaign_site.assets_by_hash"] = {hashed: name for name, hashed in manifest.items()}
+    app.extensions["campaign_site.assets_by_hash"] = {
+        hashed: name for name, hashed in manifest.items()
+    }
     app.extensions["campaign_site.assets_folder"] = str(folder)
     app.add_template_global(asset_url)
     app.register_blueprint(bp)

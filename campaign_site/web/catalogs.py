@@ -41,7 +41,9 @@ def check_catalogs(folder: Path = FOLDER) -> None:
     """Refuse to go on with a missing or stale catalog, naming it and the fix."""
     stale = stale_catalogs(folder)
     if stale:
-        names = ", ".join(str(po.with_suffix(".mo").relative_to(folder.parent.parent)) for po in stale)
+        names = ", ".join(
+            str(po.with_suffix(".mo").relative_to(folder.parent.parent)) for po in stale
+        )
         raise RuntimeError(
             f"Translation catalogs missing or older than their .po files: {names}. "
             "Run `make translations` (or `pybabel compile -d campaign_site/translations`) first."

@@ -72,4 +72,6 @@ class CountrySelect:
         # memory for the worker's life, one entry per distinct value a client sends.
         selected = field.data if field.data in country_names(language) else ""
         options = country_options_html(selected, language, gettext("Choose your country"))
-        return Markup("<select {}>{}</select>").format(html_params(name=field.name, **kwargs), options)
+        return Markup("<select {}>{}</select>").format(
+            html_params(name=field.name, **kwargs), options
+        )

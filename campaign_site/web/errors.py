@@ -10,13 +10,22 @@ from campaign_site.extensions import db
 from campaign_site.web.log_redaction import redact_tokens
 
 MESSAGES = {
-    400: (_l("Something was wrong with that request"), _l("Please go back, reload the page and try again.")),
+    400: (
+        _l("Something was wrong with that request"),
+        _l("Please go back, reload the page and try again."),
+    ),
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("There is no page at this address. Please check the link.")),
     405: (_l("Not allowed here"), _l("This address does not accept that kind of request.")),
-    413: (_l("Too much data"), _l("What was sent is far larger than a signature. Please try again.")),
+    413: (
+        _l("Too much data"),
+        _l("What was sent is far larger than a signature. Please try again."),
+    ),
     429: (_l("Too many attempts"), _l("Please wait a little while, then try again.")),
-    500: (_l("Something went wrong on our side"), _l("Your request was not completed. Please try again in a minute.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Your request was not completed. Please try again in a minute."),
+    ),
 }
 
 
@@ -29,7 +38,9 @@ def register(app: Flask) -> None:
 
 def render_error(status: int):
     """The error page for a status code."""
-    title, message = MESSAGES.get(status, (_l("Error %(status)s", status=status), _l("Please try again.")))
+    title, message = MESSAGES.get(
+        status, (_l("Error %(status)s", status=status), _l("Please try again."))
+    )
     return render_template("message.html", title=title, message=message, status=status), status
 
 
@@ -62,5 +73,7 @@ def handle_rate_limited(error: RateLimitExceeded):
 def handle_unexpected_error(error: Exception):
     """A bug: roll back so nothing half-written stays, log it, show a calm page."""
     db.session.rollback()
-    current_app.logger.exception("unhandled error on %s %s", request.method, redact_tokens(request.path))
+    current_app.logger.exception(
+        "unhandled error on %s %s", request.method, redact_tokens(request.path)
+    )
     return render_error(500)

@@ -78,8 +78,11 @@ def register(app: Flask) -> None:
     Babel(app, locale_selector=language_of_request)
     app.wsgi_app = LanguagePrefix(app.wsgi_app)
     app.jinja_env.globals.update(
-        LANGUAGES=LANGUAGES, current_language=current_language, url_in=url_in,
-        public_url_in=public_url_in, country_name=_country_name,
+        LANGUAGES=LANGUAGES,
+        current_language=current_language,
+        url_in=url_in,
+        public_url_in=public_url_in,
+        country_name=_country_name,
     )
     # Country lists are named and sorted per language once per process (~0.4 s); doing it
     # here makes a gunicorn worker take requests only once it can answer them quickly.
@@ -116,8 +119,12 @@ def first_visit_redirect():
     Only once: a visitor who has been here (the choice cookie) or asked for English
     (/?hl=en, the switcher's link) always gets the page they asked for.
     """
-    if (current_language() != DEFAULT_LANGUAGE or "Accept-Language" not in request.headers
-            or request.args.get("hl") or request.cookies.get(CHOICE_COOKIE)):
+    if (
+        current_language() != DEFAULT_LANGUAGE
+        or "Accept-Language" not in request.headers
+        or request.args.get("hl")
+        or request.cookies.get(CHOICE_COOKIE)
+    ):
         return None
     best = preferred_language()
     if best == DEFAULT_LANGUAGE:
@@ -146,12 +153,19 @@ def remember_choice(response) -> None:
     (A first-visit redirect remembers its own choice; pages under /de/ etc. need no cookie.)
     """
     response.vary.add("Accept-Language")
-    if request.args.get("hl") == DEFAULT_LANGUAGE and request.cookies.get(CHOICE_COOKIE) != DEFAULT_LANGUAGE:
+    if (
+        request.args.get("hl") == DEFAULT_LANGUAGE
+        and request.cookies.get(CHOICE_COOKIE) != DEFAULT_LANGUAGE
+    ):
         _set_choice(response, DEFAULT_LANGUAGE)
 
 
 def _set_choice(response, language: str) -> None:
     response.set_cookie(
-        CHOICE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        CHOICE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )

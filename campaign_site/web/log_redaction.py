@@ -49,5 +49,7 @@ class GunicornLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact_tokens(value) if isinstance(value, str) else value
-                for key, value in atoms.items()}
+        return {
+            key: redact_tokens(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }

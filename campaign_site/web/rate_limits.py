@@ -44,7 +44,11 @@ LIMITS = [
     (
         "admin.login",
         "LOGIN_RATE_LIMIT_PER_ACCOUNT",
-        {"methods": ["POST"], "key_func": _login_account_and_source, "scope": "admin-login-account"},
+        {
+            "methods": ["POST"],
+            "key_func": _login_account_and_source,
+            "scope": "admin-login-account",
+        },
     ),
 ]
 
@@ -76,7 +80,10 @@ def register(app: Flask) -> None:
     app.extensions["campaign_site.login_lockout"] = LoginLockout(storage, app.config)
     app.extensions["campaign_site.signing_counters"] = SigningCounters(storage, app.config)
     window = MovingWindowRateLimiter(storage)
-    app.extensions["campaign_site.invalid_forms"] = (window, parse_many(app.config["SIGN_INVALID_RATE_LIMIT"]))
+    app.extensions["campaign_site.invalid_forms"] = (
+        window,
+        parse_many(app.config["SIGN_INVALID_RATE_LIMIT"]),
+    )
 
 
 def _limiter() -> Limiter:
@@ -112,7 +119,10 @@ class SigningCounters:
         windows = [*self.ceilings, self.review]
         keys = [(self._key(address, window, now), window.get_expiry()) for window in windows]
         counts = self._increment(keys, now)
-        over = [window for window, n in zip(self.ceilings, counts) if n > window.amount]
+        # counts holds one more, the review window's, at the end.
+        over = [
+            window for window, n in zip(self.ceilings, counts, strict=False) if n > window.amount
+        ]
         wait = max(int(w.get_expiry() - now % w.get_expiry()) + 1 for w in over) if over else None
         return wait, counts[-1] > self.review.amount
 
@@ -128,7 +138,8 @@ class SigningCounters:
                 self.store_down_until = now + self.RETRY_STORE_AFTER
                 current_app.logger.warning(
                     "signing limits: the rate-limit store does not answer (%s); "
-                    "falling back to in-memory storage", type(error).__name__
+                    "falling back to in-memory storage",
+                    type(error).__name__,
                 )
         return self._increment_in(self.fallback, keys)
 
@@ -155,7 +166,11 @@ def invalid_form_allowed() -> int | None:
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
     window, limits = current_app.extensions["campaign_site.invalid_forms"]
-    keys = (current_app.config["RATELIMIT_KEY_PREFIX"] or "campaign_site", "sign-invalid", get_remote_address())
+    keys = (
+        current_app.config["RATELIMIT_KEY_PREFIX"] or "campaign_site",
+        "sign-invalid",
+        get_remote_address(),
+    )
     try:
         over = [limit for limit in limits if not window.hit(limit, *keys)]
     except Exception:  # noqa: BLE001 - the store is down: answer the form, uncounted
@@ -188,7 +203,9 @@ class LoginLockout:
         self.window = MovingWindowRateLimiter(storage)
         seconds = max(1, round(config["ADMIN_LOCK_MINUTES"] * 60))
         self.per_source = RateLimitItemPerSecond(config["ADMIN_MAX_FAILED_LOGINS"], seconds)
-        self.per_account = RateLimitItemPerSecond(config["ADMIN_ACCOUNT_MAX_FAILED_LOGINS"], seconds)
+        self.per_account = RateLimitItemPerSecond(
+            config["ADMIN_ACCOUNT_MAX_FAILED_LOGINS"], seconds
+        )
         self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
 
     def _keys(self, account: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

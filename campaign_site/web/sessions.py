@@ -13,7 +13,10 @@ from itsdangerous import URLSafeTimedSerializer
 class CachedSerializerSessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         cached = app.extensions.get("campaign_site.session_serializer")
-        if cached is None or cached[0] != (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ())):
+        if cached is None or cached[0] != (
+            app.secret_key,
+            tuple(app.config["SECRET_KEY_FALLBACKS"] or ()),
+        ):
             serializer = super().get_signing_serializer(app)
             if serializer is None:
                 return None

@@ -44,18 +44,24 @@ def upgrade():
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["signature_id"], ["signature.id"],
-            name=op.f("fk_outbox_message_signature_id_signature"), ondelete="CASCADE",
+            ["signature_id"],
+            ["signature.id"],
+            name=op.f("fk_outbox_message_signature_id_signature"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
     )
     op.create_index(
-        "ix_outbox_message_sent_at_next_attempt_at", "outbox_message", ["sent_at", "next_attempt_at"]
+        "ix_outbox_message_sent_at_next_attempt_at",
+        "outbox_message",
+        ["sent_at", "next_attempt_at"],
     )
     op.create_index(op.f("ix_outbox_message_signature_id"), "outbox_message", ["signature_id"])
 
     with op.batch_alter_table("signature") as batch:
-        batch.add_column(sa.Column("status", sa.String(length=16), nullable=False, server_default="confirmed"))
+        batch.add_column(
+            sa.Column("status", sa.String(length=16), nullable=False, server_default="confirmed")
+        )
         batch.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("token_nonce", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("last_emailed_at", sa.DateTime(timezone=True), nullable=True))

@@ -54,7 +54,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("key", name=op.f("pk_site_setting")),
     )
     with op.batch_alter_table("admin_user") as batch:
-        batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("admin_user") as batch:
         batch.alter_column("failed_logins", server_default=None, existing_type=sa.Integer())
@@ -100,4 +102,6 @@ def _rekey(rule) -> None:
             sa.update(signature).where(signature.c.id == row_id).values(email_key=new_key)
         )
     if kept_old:
-        print(f"0003_hardening: {kept_old} signatures share a mailbox with another; kept their old keys")
+        print(
+            f"0003_hardening: {kept_old} signatures share a mailbox with another; kept their old keys"
+        )

@@ -24,5 +24,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("admin_user") as batch:
-        batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))

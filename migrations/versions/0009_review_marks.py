@@ -17,7 +17,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("signature") as batch:
-        batch.add_column(sa.Column("review_marks", sa.String(64), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("review_marks", sa.String(64), nullable=False, server_default="")
+        )
 
 
 def downgrade():
