@@ -8,7 +8,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # sync, measured against gthread by `make bench` (benchmarks/RESULTS.md): the work is
 # CPU-bound Python, so threads only add GIL hand-offs; sync served the page as fast and
-# signed ~10% faster. Sync workers need the buffering reverse proxy the README puts in
+# signed faster. Sync workers need the buffering reverse proxy the README puts in
 # front (nginx or the like), so a slow client never holds a worker.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # gunicorn's rule of thumb: 2 per core + 1 (one is always between requests).

@@ -82,7 +82,7 @@ class Config:
     # still be able to sign. The session-bound token and SameSite=Lax cookies stop CSRF.
     WTF_CSRF_SSL_STRICT = False
     # Every message on our forms is our own and goes through Flask-Babel; Flask-WTF's
-    # WTForms translations would reload a .mo file on every form (0.5 ms of each signature).
+    # WTForms translations would reload a .mo file on every form (benchmarks/RESULTS.md).
     WTF_I18N_ENABLED = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

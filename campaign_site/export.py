@@ -68,7 +68,7 @@ def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]
     keyring = data_keyring()
     for batch in _row_batches(STATUS_FILTERS[status_filter]):
         rows += len(batch)
-        yield "".join([_csv_line(row, keyring) for row in batch]), rows
+        yield "".join([csv_line(row, keyring) for row in batch]), rows
 
 
 class ExportRow(NamedTuple):
@@ -86,7 +86,7 @@ class ExportRow(NamedTuple):
     personal: bytes
 
 
-def _csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
+def csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
     """One CSV line from an ExportRow's values.
 
     A field a spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
@@ -94,7 +94,7 @@ def _csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
     """
     r = ExportRow._make(row)
     given, family, email, place = _quoted(open_box(r.personal, keyring))
-    if (  # spelled out: any() over a generator cost 0.3 us a row (15% of the Python side)
+    if (  # spelled out: any() over a generator is measurably slower per row (RESULTS.md)
         given.startswith(FORMULA_TRIGGERS)
         or family.startswith(FORMULA_TRIGGERS)
         or email.startswith(FORMULA_TRIGGERS)
@@ -155,7 +155,7 @@ def _row_batches(status: str | None) -> Iterator[list[tuple[Any, ...]]]:
     Python formats the line: it has to touch every row to decrypt it anyway, and cutting
     timestamp text in the same f-string costs less than SQLite's string functions
     (benchmarks/RESULTS.md). Timestamps come as UTC text, never as datetimes: parsing them
-    per row made an earlier export 13x slower than `sqlite3 -csv`.
+    per row made an earlier export many times slower than `sqlite3 -csv`.
     """
     statement = select(
         Signature.id,

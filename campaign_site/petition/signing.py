@@ -160,7 +160,8 @@ def _claim_mail_slot(now: datetime, **which: object) -> Row[Any] | None:
 @cache
 def _claim_statement(selector: str) -> ReturningUpdate[tuple[int, str, bool]]:
     """Built once per selector, in plain Core on the Table as the insert is: building it per
-    call and the ORM's bulk-update path cost a repeat ~1 ms more than a first on PostgreSQL."""
+    call and the ORM's bulk-update path made a repeat slower than a first (RESULTS.md), and
+    a repeat must not be told apart by its timing."""
     table = SIGNATURES
     when = table.c.last_emailed_at
     now, cutoff = bindparam("now", type_=when.type), bindparam("cutoff", type_=when.type)

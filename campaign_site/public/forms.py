@@ -62,7 +62,7 @@ class SignatureForm(FlaskForm):
 
     class Meta:
         # CSRFProtect checks the token of every POST before the view runs; the form's own
-        # check verified it a second time and minted a new one (15% of a signature's time).
+        # check would verify it a second time and mint a new one (benchmarks/RESULTS.md).
         csrf = False
 
     # Two fields (OSDI's given_name and family_name): only the given name is ever shown or

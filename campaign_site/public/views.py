@@ -12,13 +12,9 @@ from sqlalchemy import text
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, short_cache, signing, signing_state
-from campaign_site.public import bots, bp, seo
+from campaign_site.public import bots, bp, page_cache, seo
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits
-
-# The page is cached with these placeholders; each visitor gets their own values pasted in.
-CSRF_SLOT = "__csrf_token_slot__"
-STAMP_SLOT = "__form_started_slot__"
 
 
 @bp.get("/")
@@ -31,20 +27,15 @@ def index():
     first_visit = i18n.first_visit_redirect()
     if first_visit is not None:
         return first_visit
-    language = i18n.current_language()
-    html = short_cache.cached(f"campaign-page:{language}", _render_blank_campaign_page)
-    response = make_response(
-        html.replace(CSRF_SLOT, generate_csrf(), 1).replace(
-            STAMP_SLOT, bots.form_started_stamp(), 1
-        )
-    )
+    html = page_cache.blank_campaign_page(i18n.current_language(), _render_blank_campaign_page)
+    response = make_response(html)
     i18n.remember_choice(response)
     return response
 
 
-def _render_blank_campaign_page() -> str:
-    form = SignatureForm(formdata=None, started=STAMP_SLOT)
-    return render_campaign_page(form, csrf_token=CSRF_SLOT)
+def _render_blank_campaign_page(csrf_slot: str, stamp_slot: str) -> str:
+    form = SignatureForm(formdata=None, started=stamp_slot)
+    return render_campaign_page(form, csrf_token=csrf_slot)
 
 
 @bp.post("/sign")

@@ -45,7 +45,7 @@ def language_of_request() -> str:
 def current_language() -> str:
     """The language being written in: the request's URL, or outside a request the locale
     forced for an email (flask_babel.force_locale). Read from the environ in a request:
-    going through Babel there cost ~15% of a page view."""
+    going through Babel there is slower (benchmarks/RESULTS.md)."""
     if has_request_context():
         return request.environ.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
     if has_app_context():

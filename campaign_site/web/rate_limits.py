@@ -64,12 +64,7 @@ def register(app: Flask) -> None:
     )
     limited = {endpoint for endpoint, _, _ in LIMITS}
     limiter.request_filter(lambda: request.endpoint not in limited)
-    # Every limit here is on a view, and the wrapped view checks it itself; the limiter's
-    # before-request hook only serves default and blueprint limits, which we don't use,
-    # yet it cost ~10% of every page view in the profile. Unhook it.
-    hooks = app.before_request_funcs[None]
-    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
-        hooks.remove(limiter._check_request_limit)
+    unhook_request_check(app, limiter)
     # Flask-Limiter keeps only weak references to itself; the app must hold it.
     app.extensions["campaign_site.limiter"] = limiter
     for endpoint, setting, options in LIMITS:
@@ -84,6 +79,19 @@ def register(app: Flask) -> None:
         window,
         parse_many(app.config["SIGN_INVALID_RATE_LIMIT"]),
     )
+
+
+def unhook_request_check(app: Flask, limiter: Limiter) -> None:
+    """Remove the limiter's before-request hook (a seam for speed; benchmarks/RESULTS.md).
+
+    Every limit here is on a view, and the wrapped view checks it itself; the hook only
+    serves default and blueprint limits, which we don't use, yet it cost a noticeable share
+    of every page view (benchmarks/RESULTS.md). It leans on a private name of Flask-Limiter: tests/test_seams.py fails if the hook
+    is ever found under another name and left in place.
+    """
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
+        hooks.remove(limiter._check_request_limit)
 
 
 def _limiter() -> Limiter:

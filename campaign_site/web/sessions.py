@@ -1,8 +1,9 @@
 """Flask's signed-cookie sessions, with the signing serializer built once per app.
 
 Flask builds a fresh serializer (and re-checks its JSON serializer) twice per request; on
-the campaign page, where every new visitor gets a session for the CSRF token, that was
-about 7% of the request in the profile. Same cookie format, same keys, same checks.
+the campaign page every new visitor gets a session for the CSRF token (the cost is in
+benchmarks/RESULTS.md, Speed seams). Same cookie format, same keys, same checks:
+tests/test_seams.py fails if Flask's own interface stops reading our cookies or we its.
 """
 
 from flask import Flask
