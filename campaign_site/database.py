@@ -1,4 +1,5 @@
-"""Engine behaviour per database: SQLite gets WAL, a busy timeout and explicit BEGINs."""
+"""Engine behaviour per database (SQLite gets WAL, a busy timeout and explicit BEGINs), the
+write and read-only transaction helpers, and plain cursor rows for the export."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
-"""Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, no formula injection."""
+"""Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, formulas defused (no CSV
+injection), streamed in batches and recorded in the export audit."""
 
 from collections.abc import Iterator
 from typing import Any, NamedTuple

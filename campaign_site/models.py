@@ -1,4 +1,5 @@
-"""The tables: signatures, their count, the mail outbox, daily tallies and admin accounts."""
+"""The tables (signatures, their count, the mail outbox, daily tallies, admin accounts) and
+the signature status vocabulary with its query helpers."""
 
 import secrets
 from datetime import UTC, date, datetime

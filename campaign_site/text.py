@@ -1,4 +1,5 @@
-"""Cleaning of free text typed by people, before it is validated or stored."""
+"""Text rules with no state: cleaning what people type, addresses out of error text, admin
+email matching, and the one word of a given name the site may show."""
 
 import re
 import unicodedata

@@ -1,4 +1,5 @@
-"""Public routes. Each one parses the request, calls the signing rules, picks a response."""
+"""Public routes: the campaign page, /sign, thank-you, privacy, /api/count, /healthz. Each
+parses the request, calls the petition's rules and picks a response."""
 
 from urllib.parse import quote
 

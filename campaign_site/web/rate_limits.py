@@ -1,4 +1,5 @@
-"""Rate limits, all in one table: which route, which setting, counted per what.
+"""Rate limits, all in one table: which route (signing, email links, admin login), which
+setting, counted per what; the signing ceiling, the busy-address mark and login lockout.
 
 Each app gets its own Flask-Limiter, storing counts where RATELIMIT_STORAGE_URI says:
 memory for one process (`make run`), Redis when several gunicorn workers or machines
