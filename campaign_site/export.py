@@ -84,7 +84,7 @@ class ExportRow(NamedTuple):
     show_name: bool
     language: str
     review_marks: str  # our own vocabulary: no quote or formula character
-    personal: bytes
+    identity: bytes
 
 
 def csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
@@ -94,7 +94,7 @@ def csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
     Timestamps arrive as UTC text 'YYYY-MM-DD?HH:MM:SS...' and are cut, never parsed.
     """
     r = ExportRow._make(row)
-    given, family, email, place = _quoted(open_box(r.personal, keyring))
+    given, family, email, place = _quoted(open_box(r.identity, keyring))
     if (  # spelled out: any() over a generator is measurably slower per row (RESULTS.md)
         given.startswith(FORMULA_TRIGGERS)
         or family.startswith(FORMULA_TRIGGERS)
@@ -168,7 +168,7 @@ def _row_batches(status: str | None) -> Iterator[list[tuple[Any, ...]]]:
         Signature.show_name,
         Signature.language,
         Signature.review_marks,
-        Signature.personal,
+        Signature.identity,
     ).order_by(Signature.id)
     if status is not None:
         statement = statement.where(Signature.status == status)  # ix_signature_status_id

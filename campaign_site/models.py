@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# Bounds the form enforces on what is sealed into Signature.personal.
+# Bounds the form enforces on what is sealed into Signature.identity.
 GIVEN_NAME_MAX = 100
 FAMILY_NAME_MAX = 100
 EMAIL_MAX = 254
@@ -95,10 +95,13 @@ class Signature(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Name, email as typed and postcode/city, only ever as ciphertext (crypto/sealed_box.py).
-    personal: Mapped[bytes] = mapped_column(LargeBinary)
-    # One signature per mailbox: a keyed hash of the normalized address, unique in the database.
-    email_hash: Mapped[bytes] = mapped_column(LargeBinary(EMAIL_HASH_BYTES), unique=True)
+    # Who signed (names, email as typed, postcode/city), only ever sealed (crypto/sealed_box.py).
+    # Attributes are named for what they are for; the columns keep their first names.
+    identity: Mapped[bytes] = mapped_column("personal", LargeBinary, key="identity")
+    # One signature per mailbox: the mailbox's blind index (crypto/mailbox_index.py), unique.
+    mailbox_index: Mapped[bytes] = mapped_column(
+        "email_hash", LargeBinary(EMAIL_HASH_BYTES), key="mailbox_index", unique=True
+    )
     country: Mapped[str] = mapped_column(String(2))
     # The language the supporter signed in (en, de, ru, uk): their emails are written in it.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")

@@ -17,11 +17,23 @@ START, END = "<!-- layout:start (python -m scripts.layout_table --write) -->", "
 
 # Folders outside the package, which have no docstring to read.
 TOP_LEVEL = [
-    ("templates/", "Jinja templates: the campaign page, email-link pages, admin, `email/<kind>.txt` and `.html`"),
-    ("static/", "one stylesheet, one small script (`js/site.js`: live count, email check, sign bar), images"),
-    ("campaign_site/translations/", "gettext catalogs (de, ru, uk); `babel.cfg` says what is extracted"),
+    (
+        "templates/",
+        "Jinja templates: the campaign page, email-link pages, admin, `email/<kind>.txt` and `.html`",
+    ),
+    (
+        "static/",
+        "one stylesheet, one small script (`js/site.js`: live count, email check, sign bar), images",
+    ),
+    (
+        "campaign_site/translations/",
+        "gettext catalogs (de, ru, uk); `babel.cfg` says what is extracted",
+    ),
     ("migrations/", "Alembic migrations (Flask-Migrate); the tests build every database with them"),
-    ("tests/", "pytest, in lanes (`browser`, `bench`, `slow` markers); `.importlinter` holds the import contracts"),
+    (
+        "tests/",
+        "pytest, in lanes (`browser`, `bench`, `slow` markers); `.importlinter` holds the import contracts",
+    ),
     ("benchmarks/", "`make bench`; see `benchmarks/README.md` and `RESULTS.md`"),
     ("scripts/", "the share card, this table, the custom import contract"),
 ]
@@ -36,7 +48,9 @@ def summary(path: Path) -> str:
 def rows() -> list[tuple[str, str]]:
     package = ROOT / "campaign_site"
     found = []
-    for path in sorted(package.rglob("*.py"), key=lambda p: (len(p.relative_to(package).parts) > 1, str(p))):
+    for path in sorted(
+        package.rglob("*.py"), key=lambda p: (len(p.relative_to(package).parts) > 1, str(p))
+    ):
         if "translations" in path.parts:
             continue
         name = path.relative_to(ROOT).as_posix()

@@ -67,7 +67,7 @@ class StoredSignature:
     def __init__(self, row: Signature) -> None:
         for column in Signature.__table__.columns:
             setattr(self, column.key, getattr(row, column.key))
-        person = open_box(row.personal)
+        person = open_box(row.identity)
         self.given_name, self.family_name = person.given_name, person.family_name
         self.name, self.email, self.postcode_city = (
             person.full_name,

@@ -95,7 +95,7 @@ def test_the_typed_address_is_kept_for_mail(app, client):
     sign(client, email="Jane.Doe+petition@gmail.com")
     [signature] = stored_signatures(app)
     assert signature.email == "Jane.Doe+petition@gmail.com"
-    assert signature.email_hash == blind_index_of(app, "janedoe@gmail.com")
+    assert signature.mailbox_index == blind_index_of(app, "janedoe@gmail.com")
 
 
 def test_the_pause_setting_shows_a_notice_and_refuses_politely(app_factory):

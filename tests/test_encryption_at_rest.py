@@ -191,7 +191,7 @@ def test_a_repeat_signature_is_found_through_the_blind_index_alone(app, client):
     sign(client, email="janedoe@googlemail.com", given_name="Someone", family_name="Else")
     [row] = stored_signatures(app)
     assert (row.given_name, row.family_name) == ("Ada", "Lovelace")
-    assert row.email_hash == blind_index_of(app, "janedoe@gmail.com")
+    assert row.mailbox_index == blind_index_of(app, "janedoe@gmail.com")
     assert set(Signature.__table__.columns.keys()).isdisjoint(
         {"name", "email", "email_key", "postcode_city"}
     )

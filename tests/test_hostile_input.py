@@ -88,7 +88,7 @@ def _snapshot(signature):
         "given_name",
         "family_name",
         "email",
-        "email_hash",
+        "mailbox_index",
         "country",
         "postcode_city",
         "keep_informed",

@@ -111,7 +111,7 @@ def test_a_wrong_blind_index_key_pauses_signing_instead_of_allowing_doubles(app_
 def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(app_factory):
     old_app = app_factory()
     sign_three(old_app)
-    before = {row.id: (row.personal, row.email_hash) for row in stored_signatures(old_app)}
+    before = {row.id: (row.identity, row.mailbox_index) for row in stored_signatures(old_app)}
     new_data, new_blind = new_key(), new_key()
     both = app_factory(
         DATA_ENCRYPTION_KEY=f"{new_data},{OLD_DATA}", BLIND_INDEX_KEY=f"{new_blind}\n{OLD_BLIND}"
@@ -135,9 +135,9 @@ def test_rotation_re_encrypts_every_row_and_old_rows_stay_readable_throughout(ap
     assert "3 rewritten" in result.output.splitlines()[-1]
     rows = stored_signatures(both)
     for row in rows:
-        assert row.personal[1:5] == id_of(new_data) and row.email_hash[:4] == id_of(new_blind)
+        assert row.identity[1:5] == id_of(new_data) and row.mailbox_index[:4] == id_of(new_blind)
         if row.id in before:
-            assert (row.personal, row.email_hash) != before[row.id]
+            assert (row.identity, row.mailbox_index) != before[row.id]
 
     again = both.test_cli_runner().invoke(args=["rotate-keys"])
     assert "0 rewritten" in again.output.splitlines()[-1]  # a second run finds nothing to do

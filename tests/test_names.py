@@ -66,7 +66,7 @@ def test_an_older_signature_with_one_name_field_publishes_nothing_new(app, clien
     assert "Placeholder" in recent_names(client)
     with app.app_context():  # as stored before given names were asked for
         db.session.execute(
-            update(Signature).values(personal=legacy_box("Иванов Иван", "old@example.org", ""))
+            update(Signature).values(identity=legacy_box("Иванов Иван", "old@example.org", ""))
         )
         db.session.commit()
         from campaign_site.petition import short_cache

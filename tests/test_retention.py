@@ -16,7 +16,7 @@ def _age(app, email, days):
         moment = utcnow() - timedelta(days=days)
         db.session.execute(
             update(Signature)
-            .where(Signature.email_hash == blind_index_of(app, email))
+            .where(Signature.mailbox_index == blind_index_of(app, email))
             .values(signed_at=moment, last_emailed_at=moment)
         )
         db.session.commit()

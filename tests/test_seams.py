@@ -70,7 +70,7 @@ def test_raw_rows_match_what_sqlalchemy_returns(app, client):
     for n in range(3):
         sign(client, email=f"raw{n}@example.org")
     statement = (
-        select(Signature.id, Signature.status, utc_text(Signature.signed_at), Signature.personal)
+        select(Signature.id, Signature.status, utc_text(Signature.signed_at), Signature.identity)
         .where(Signature.status == SignatureStatus.PENDING)
         .order_by(Signature.id)
     )

@@ -27,7 +27,7 @@ def test_supporter_signs_and_is_thanked(app, client):
     assert (signature.given_name, signature.family_name) == ("Ada", "Lovelace")
     assert signature.name == "Ada Lovelace"
     assert signature.email == "Ada@example.org"  # domain lower-cased by email-validator
-    assert signature.email_hash == blind_index_of(app, "ada@example.org")
+    assert signature.mailbox_index == blind_index_of(app, "ada@example.org")
     assert signature.country == "GB"
     assert signature.postcode_city == "London"
     assert signature.keep_informed is True

@@ -159,7 +159,7 @@ def find_signature():
             "admin/find.html", admin=current_admin(), form=form, searched=False
         ), 422
     signature = signing.find_by_email(form.email.data.strip())
-    person = open_box(signature.personal) if signature else None
+    person = open_box(signature.identity) if signature else None
     return render_template(
         "admin/find.html",
         admin=current_admin(),

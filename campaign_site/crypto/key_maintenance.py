@@ -38,15 +38,15 @@ def blind_key_problem() -> str | None:
     outside = []
     lower = None
     for kid in sorted(keyring.ids):
-        below = Signature.email_hash < kid
-        outside.append(below if lower is None else sa.and_(Signature.email_hash >= lower, below))
+        below = Signature.mailbox_index < kid
+        outside.append(below if lower is None else sa.and_(Signature.mailbox_index >= lower, below))
         lower = _after_prefix(kid)
     if lower is not None:
-        outside.append(Signature.email_hash >= lower)
-    row = db.session.execute(select(Signature.email_hash).where(or_(*outside)).limit(1)).first()
+        outside.append(Signature.mailbox_index >= lower)
+    row = db.session.execute(select(Signature.mailbox_index).where(or_(*outside)).limit(1)).first()
     if row is None:
         return None
-    return missing_key_message(keyring, {bytes(row.email_hash[:KEY_ID_BYTES])})
+    return missing_key_message(keyring, {bytes(row.mailbox_index[:KEY_ID_BYTES])})
 
 
 def _after_prefix(prefix: bytes) -> bytes | None:
@@ -66,7 +66,7 @@ def rows_per_data_key() -> Counter[bytes]:
 
 def _sealing_key_id() -> ColumnElement[bytes]:
     """SQL for the key id in each row's box header (SQL counts from 1)."""
-    return func.substr(Signature.personal, KEY_ID_AT.start + 1, KEY_ID_BYTES)
+    return func.substr(Signature.identity, KEY_ID_AT.start + 1, KEY_ID_BYTES)
 
 
 def data_key_problem() -> str | None:
@@ -97,7 +97,7 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
     while True:
         with write_transaction(db.session):
             rows = db.session.execute(
-                select(Signature.id, Signature.personal, Signature.email_hash)
+                select(Signature.id, Signature.identity, Signature.mailbox_index)
                 .where(Signature.id > last_id)
                 .order_by(Signature.id)
                 .limit(batch_size)
@@ -115,17 +115,17 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
 
 def _rotate_row(row: Row[int, bytes, bytes], data: Keyring, blind: Keyring) -> bool:
     if (
-        box_key_id(row.personal) == data.current_id
-        and row.email_hash[:KEY_ID_BYTES] == blind.current_id
+        box_key_id(row.identity) == data.current_id
+        and row.mailbox_index[:KEY_ID_BYTES] == blind.current_id
     ):
         return False
-    person = open_box(row.personal, data)
+    person = open_box(row.identity, data)
     db.session.execute(
         update(Signature)
         .where(Signature.id == row.id)
         .values(
-            personal=seal(person, data),
-            email_hash=blind_index(person.email, blind.current, blind.current_id),
+            identity=seal(person, data),
+            mailbox_index=blind_index(person.email, blind.current, blind.current_id),
         )
         .execution_options(synchronize_session=False)
     )

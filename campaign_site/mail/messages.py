@@ -69,7 +69,7 @@ def build_message(kind: MailKind, signature: Signature) -> EmailMessage:
 
 
 def _build_message(kind: MailKind, signature: Signature) -> EmailMessage:
-    person = open_box(signature.personal)  # decrypted only here, while the message is built
+    person = open_box(signature.identity)  # decrypted only here, while the message is built
     context = {
         # Only a confirmed supporter is greeted by name, never in the confirmation request:
         # until then the name was typed by whoever entered this address, perhaps to put

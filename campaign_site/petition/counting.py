@@ -55,7 +55,7 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
     ciphertext, so a re-encrypted or erased row is never served from it).
     """
     rows = db.session.execute(
-        select(Signature.personal, Signature.country)
+        select(Signature.identity, Signature.country)
         .where(Signature.is_confirmed, Signature.show_name.is_(True))
         .order_by(Signature.id.desc())
         .limit(limit)

@@ -83,8 +83,8 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         return None
     confirmed = not confirmation_required()
     row = {
-        "personal": seal(Person(new.given_name, new.family_name, new.email, new.postcode_city)),
-        "email_hash": indexes[0],
+        "identity": seal(Person(new.given_name, new.family_name, new.email, new.postcode_city)),
+        "mailbox_index": indexes[0],
         "country": new.country,
         "language": new.language,
         "keep_informed": new.keep_informed,
@@ -102,7 +102,7 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
 
 
 def _signed_under(indexes: list[bytes]) -> bool:
-    found = select(Signature.id).where(Signature.email_hash.in_(indexes)).limit(1)
+    found = select(Signature.id).where(Signature.mailbox_index.in_(indexes)).limit(1)
     return db.session.scalar(found) is not None
 
 
@@ -116,7 +116,7 @@ def _insert_statement(dialect: str) -> ReturningInsert[int]:
     table = SIGNATURES
     statement: ReturningInsert[int] = (
         insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.email_hash])
+        .on_conflict_do_nothing(index_elements=[table.c.mailbox_index])
         .returning(table.c.id)
     )
     return statement
@@ -125,13 +125,13 @@ def _insert_statement(dialect: str) -> ReturningInsert[int]:
 def find_by_email(email: str) -> Signature | None:
     """The signature of an address's mailbox, found through its blind index (admin search)."""
     return db.session.scalar(
-        select(Signature).where(Signature.email_hash.in_(blind_indexes(email)))
+        select(Signature).where(Signature.mailbox_index.in_(blind_indexes(email)))
     )
 
 
 def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
     """Mail the mailbox's owner (their link again, or 'already signed'), at most once an interval."""
-    claimed = _claim_mail_slot(now, email_hashes=indexes)
+    claimed = _claim_mail_slot(now, mailbox_indexes=indexes)
     if claimed is not None and confirmation_required():
         kind = (
             mail_queue.CONFIRM_MAIL
@@ -144,7 +144,7 @@ def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
 def _claim_mail_slot(now: datetime, **which: object) -> Row[Any] | None:
     """Mark a signature as mailed now, unless it was mailed within RESEND_INTERVAL_MINUTES.
 
-    `which` is email_hashes=[...] or signature_id=...; returns the row's (id, status) when claimed,
+    `which` is mailbox_indexes=[...] or signature_id=...; returns the row's (id, status) when claimed,
     else None. One statement, so two requests at once cannot both send. It writes the row
     either way (keeping the old time when the slot is taken): a repeat then costs a write
     and its flush to disk, as a first does.
@@ -166,8 +166,8 @@ def _claim_statement(selector: str) -> ReturningUpdate[tuple[int, str, bool]]:
     when = table.c.last_emailed_at
     now, cutoff = bindparam("now", type_=when.type), bindparam("cutoff", type_=when.type)
     where: ColumnElement[bool]
-    if selector == "email_hashes":
-        where = table.c.email_hash.in_(bindparam("email_hashes", expanding=True))
+    if selector == "mailbox_indexes":
+        where = table.c.mailbox_index.in_(bindparam("mailbox_indexes", expanding=True))
     else:
         where = table.c.id == bindparam("signature_id")
     free = or_(when.is_(None), when < cutoff)
