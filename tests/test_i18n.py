@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import update
-from support import hidden_fields
+from support import hidden_fields, log_in
 
 from campaign_site.extensions import db
 from campaign_site.models import SignatureCountShard
@@ -200,9 +200,7 @@ def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_
     assert '<html lang="ru">' in confirmed and "Спасибо: ваша подпись подтверждена" in confirmed
 
     admin = mail_app.test_client()
-    login = hidden_fields(page(admin, "/admin/login"))
-    email, password = admin_credentials
-    admin.post("/admin/login", data={**login, "email": email, "password": password})
+    log_in(admin, *admin_credentials)
     body = admin.get("/admin/signatures.csv").get_data()
     [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert (row["given_name"], row["family_name"], row["language"], row["country"]) == (
