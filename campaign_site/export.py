@@ -63,6 +63,7 @@ BATCH_SIZE = 10000
 LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
 
 
 # Where each ExportRow field comes from; the query selects them in ExportRow's order.
@@ -141,7 +142,7 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
     append, unseal, triggers, yes_no, end = (
         lines.append,
         person_fields,
-        FORMULA_TRIGGERS,
+        FORMULA_FIRST_CHARACTERS,
         YES_NO,
         LINE_END,
     )
@@ -160,11 +161,11 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
         given, family, email, place = unseal(identity, keyring)
         given, family = given.replace('"', '""'), family.replace('"', '""')
         email, place = email.replace('"', '""'), place.replace('"', '""')
-        if (  # spelled out: any() over a generator is measurably slower per row (RESULTS.md)
-            given.startswith(triggers)
-            or family.startswith(triggers)
-            or email.startswith(triggers)
-            or place.startswith(triggers)
+        if (  # spelled out, first characters in a set: any() or startswith() cost more per row
+            given[:1] in triggers
+            or family[:1] in triggers
+            or email[:1] in triggers
+            or place[:1] in triggers
         ):
             given, family, email, place = (
                 _defused(field) for field in (given, family, email, place)
