@@ -12,6 +12,8 @@ encrypt-personal-data seal signatures still stored in plaintext (after migration
 
 import sys
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -20,6 +22,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
+from campaign_site.backup.archive import BackupError
+from campaign_site.backup.operations import create_backup, restore_backup, verify_backup
 from campaign_site.crypto import key_maintenance
 from campaign_site.crypto.keyrings import blind_keyring, data_keyring, new_key
 from campaign_site.crypto.passwords import hash_password
@@ -218,7 +222,79 @@ def _print_progress(command: str):
     return progress
 
 
+@click.group("backup")
+def backup() -> None:
+    """Back the database up, check a backup, restore one (README: Backups)."""
+
+
+@backup.command("create")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path),
+    help="Write DIR/campaign-<UTC time>.backup instead of PATH.",
+)
+@click.option("--keep", type=int, help="With --dir: keep only the newest N backups there.")
+@with_appcontext
+def backup_create(path: Path | None, folder: Path | None, keep: int | None) -> None:
+    """Write a consistent backup while the site keeps serving (PATH must not exist)."""
+    if (path is None) == (folder is None):
+        raise click.UsageError("Give either PATH or --dir DIR.")
+    if keep is not None and (folder is None or keep < 1):
+        raise click.UsageError("--keep needs --dir and a number of at least 1.")
+    if folder is not None:
+        path = folder / f"campaign-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"
+    assert path is not None
+    try:
+        manifest = create_backup(path, progress=_backup_progress("backup"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    rows = ", ".join(f"{table} {n:,}" for table, n in sorted(manifest.tables.items()))
+    click.echo(f"backup: wrote {path} ({manifest.payload_bytes:,} bytes; {rows})")
+    if folder is not None and keep is not None:
+        for old in sorted(folder.glob("campaign-*.backup"))[:-keep]:
+            old.unlink()
+            click.echo(f"backup: removed {old} (keeping the newest {keep})")
+
+
+@backup.command("verify")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_verify(path: Path) -> None:
+    """Read a whole backup and say whether it can be restored here."""
+    try:
+        checked = verify_backup(path)
+    except BackupError as error:
+        raise click.ClickException(f"{path} cannot be restored: {error}") from None
+    for line in checked:
+        click.echo(f"verify: {line}")
+    click.echo(f"verify: {path} can be restored.")
+
+
+@backup.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_restore(path: Path) -> None:
+    """Restore a backup into the empty database DATABASE_URL names, then migrate it."""
+    try:
+        manifest = restore_backup(path, progress=_backup_progress("restore"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    rows = ", ".join(f"{table} {n:,}" for table, n in sorted(manifest.tables.items()))
+    click.echo(f"restore: done ({rows}); the schema is at this code's revision.")
+
+
+def _backup_progress(command: str):
+    def progress(table: str, rows: int) -> None:
+        if rows % 100_000 == 0:
+            click.echo(f"{command}: {table}: {rows:,} rows")
+
+    return progress
+
+
 COMMANDS = [
+    backup,
     create_admin,
     mail_worker,
     purge_pending,

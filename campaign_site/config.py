@@ -97,6 +97,10 @@ class Config:
         # A relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there).
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///campaign.db")
         self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
+        # /healthz and the dashboard warn when the last backup is older than this.
+        self.BACKUP_MAX_AGE_HOURS = _int_env("BACKUP_MAX_AGE_HOURS", 26)
+        # Every write answers 503 (a polite page); reads keep serving. For moving the database.
+        self.MAINTENANCE_MODE = _bool_env("MAINTENANCE_MODE", False)
         # The site's absolute address, for share links and the links in emails.
         self.PUBLIC_URL = (_env("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         # Requests for any other Host are refused (400), so no redirect or link can be

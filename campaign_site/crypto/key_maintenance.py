@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Row, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign_site.crypto.box_format import KEY_ID_AT
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
@@ -65,8 +66,21 @@ def rows_per_data_key() -> Counter[bytes]:
 
 
 def _sealing_key_id() -> ColumnElement[bytes]:
-    """SQL for the key id in each row's box header (SQL counts from 1)."""
-    return func.substr(Signature.identity, KEY_ID_AT.start + 1, KEY_ID_BYTES)
+    return data_key_id_of(Signature.identity)
+
+
+def data_key_id_of(
+    box: ColumnElement[bytes] | InstrumentedAttribute[bytes],
+) -> ColumnElement[bytes]:
+    """SQL for the id of the data key a sealed box column was made with (SQL counts from 1)."""
+    return func.substr(box, KEY_ID_AT.start + 1, KEY_ID_BYTES)
+
+
+def blind_key_id_of(
+    index: ColumnElement[bytes] | InstrumentedAttribute[bytes],
+) -> ColumnElement[bytes]:
+    """SQL for the id of the blind index key a mailbox index column was made with."""
+    return func.substr(index, 1, KEY_ID_BYTES)
 
 
 def data_key_problem() -> str | None:

@@ -13,7 +13,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Must match campaign_site.petition.signing.COUNT_SHARDS: every shard row exists from the start.
+# Must match campaign_site.petition.counting.COUNT_SHARDS: every shard row exists from the start.
 COUNT_SHARDS = 16
 
 

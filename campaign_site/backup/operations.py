@@ -1,0 +1,306 @@
+"""Create, verify and restore: what the `flask backup` commands do.
+
+Restore builds the schema at the backup's revision in an empty database, loads every
+table, sets the id sequences (PostgreSQL), then migrates to this code's revision.
+"""
+
+import os
+import random
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_migrate import upgrade
+
+from campaign_site.backup.archive import BackupError, Manifest, opened_backup, write_backup
+from campaign_site.backup.snapshot import Progress, database_revision, snapshot
+from campaign_site.crypto.key_maintenance import blind_key_id_of, data_key_id_of
+from campaign_site.crypto.keyrings import BLIND_KEY, DATA_KEY, Keyring, blind_keyring, data_keyring
+from campaign_site.crypto.sealed_box import UnreadableData, open_box
+from campaign_site.database import write_transaction
+from campaign_site.extensions import db
+from campaign_site.models import SiteSetting, utcnow
+
+LAST_BACKUP_SETTING = "last_backup_at"
+SAMPLE = 200  # boxes decrypted by verify
+LOAD_BATCH = 5_000
+# Tables whose rows a fresh `flask db upgrade` makes itself (zero counts), so not "data".
+SEEDED = {"signature_count_shard", "alembic_version"}
+
+
+def _quiet(_table: str, _rows: int) -> None:
+    return None
+
+
+def create_backup(path: Path, progress: Progress = _quiet) -> Manifest:
+    """Back the live database up into path (a new file), while the site keeps serving."""
+    if path.exists():
+        raise BackupError(f"{path} exists; a backup is never written over another file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BackupError(f"{folder} is not a folder")
+    engine = db.engine
+    code_head = _code_head()
+    if database_revision(engine) != code_head:
+        raise BackupError(
+            "the database is not at this code's schema revision: run `flask db upgrade` first"
+        )
+    try:
+        scratch = tempfile.mkdtemp(prefix=".campaign-backup-", dir=folder)
+    except OSError as error:
+        raise BackupError(f"cannot write in {folder}: {error.strerror}") from None
+    try:
+        os.chmod(scratch, 0o700)
+        payload = Path(scratch) / "payload.db"
+        snapshot(engine, db.metadata, payload, progress)
+        manifest = describe(payload, engine.dialect.name)
+        write_backup(path, manifest, payload)
+    finally:
+        for leftover in Path(scratch).glob("*"):
+            leftover.unlink()
+        os.rmdir(scratch)
+    _record_backup_time()
+    return manifest
+
+
+def describe(payload: Path, source_engine: str) -> Manifest:
+    """The manifest of a payload: revision, rows per table, the key ids its rows need."""
+    engine = sa.create_engine(f"sqlite:///{payload}")
+    try:
+        with engine.connect() as connection:
+            names = sa.inspect(connection).get_table_names()
+            tables = {
+                name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name))) or 0
+                for name in names
+            }
+            revision = (
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() or ""
+            )
+            key_ids = _key_ids(connection) if "signature" in names else {}
+    finally:
+        engine.dispose()
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    return Manifest(
+        created_at=created, engine=source_engine, revision=revision, tables=tables, key_ids=key_ids
+    )
+
+
+def _key_ids(connection: sa.Connection) -> dict[str, list[str]]:
+    signature = sa.table(
+        "signature", sa.column("personal", sa.LargeBinary), sa.column("email_hash", sa.LargeBinary)
+    )
+    data = connection.execute(sa.select(data_key_id_of(signature.c.personal)).distinct()).scalars()
+    blind = connection.execute(
+        sa.select(blind_key_id_of(signature.c.email_hash)).distinct()
+    ).scalars()
+    return {
+        DATA_KEY: sorted(bytes(k).hex() for k in data),
+        BLIND_KEY: sorted(bytes(k).hex() for k in blind),
+    }
+
+
+def verify_backup(path: Path) -> list[str]:
+    """Read the whole file and check it can be restored here; BackupError says why not.
+    Returns what was checked, one line each."""
+    with opened_backup(path) as (manifest, payload):
+        return _check_payload(manifest, payload)
+
+
+def _check_payload(manifest: Manifest, payload: Path) -> list[str]:
+    checked = [f"checksum: ok ({manifest.payload_bytes:,} bytes of data)"]
+    found = describe(payload, manifest.engine)
+    if found.tables != manifest.tables or found.revision != manifest.revision:
+        raise BackupError(
+            "the contents do not match the manifest (rows per table or schema revision)"
+        )
+    checked.append(
+        "manifest: matches the contents ("
+        + ", ".join(f"{t} {n:,}" for t, n in sorted(found.tables.items()))
+        + ")"
+    )
+    if manifest.revision not in _known_revisions():
+        raise BackupError(
+            f"schema revision {manifest.revision} is unknown to this code (a backup from newer code?)"
+        )
+    checked.append(f"schema revision: {manifest.revision}, known to this code")
+    checked += _check_keys(found.key_ids, payload)
+    return checked
+
+
+def _check_keys(needed: dict[str, list[str]], payload: Path) -> list[str]:
+    lines = []
+    for setting, keyring in ((DATA_KEY, data_keyring()), (BLIND_KEY, blind_keyring())):
+        missing = set(needed.get(setting, [])) - {kid.hex() for kid in keyring.ids}
+        if missing:
+            raise BackupError(
+                f"{setting} with id {', '.join(sorted(missing))} is needed and not configured"
+            )
+        lines.append(
+            f"{setting}: every id the rows need is configured ({', '.join(needed.get(setting, [])) or 'no rows'})"
+        )
+    lines.append(_sample_decrypts(payload, data_keyring()))
+    return lines
+
+
+def _sample_decrypts(payload: Path, keyring: Keyring) -> str:
+    engine = sa.create_engine(f"sqlite:///{payload}")
+    try:
+        with engine.connect() as connection:
+            if "signature" not in sa.inspect(connection).get_table_names():
+                return "sample: no signatures"
+            boxes = connection.exec_driver_sql("SELECT personal FROM signature").scalars().all()
+    finally:
+        engine.dispose()
+    sample = random.sample(boxes, min(SAMPLE, len(boxes)))
+    try:
+        for box in sample:
+            open_box(bytes(box), keyring)
+    except UnreadableData as error:
+        raise BackupError(
+            f"a sampled signature does not open with the configured keys: {error}"
+        ) from None
+    return f"sample: {len(sample)} of {len(boxes):,} signatures decrypted with the configured keys"
+
+
+def restore_backup(path: Path, progress: Progress = _quiet) -> Manifest:
+    """Restore into the empty database DATABASE_URL names, then migrate it to this code."""
+    with opened_backup(path) as (manifest, payload):
+        _check_payload(manifest, payload)
+        engine = db.engine
+        _refuse_unless_empty(engine)
+        _drop_everything(engine)
+        upgrade(revision=manifest.revision)
+        _load(payload, engine, progress)
+        upgrade(revision="head")
+    return manifest
+
+
+def _refuse_unless_empty(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        names = sa.inspect(connection).get_table_names()
+        held = {}
+        for name in names:
+            query = sa.select(sa.func.count()).select_from(sa.table(name))
+            if name == "signature_count_shard":
+                query = query.where(sa.column("count") != 0)
+            elif name in SEEDED:
+                continue
+            rows = connection.scalar(query) or 0
+            if rows:
+                held[name] = rows
+    if held:
+        what = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(held.items()))
+        raise BackupError(f"the database at DATABASE_URL is not empty: {what}; nothing was changed")
+
+
+def _drop_everything(engine: sa.Engine) -> None:
+    """The target holds no data (checked): drop its tables so the backup's revision can
+    build them exactly as the backup had them."""
+    reflected = sa.MetaData()
+    reflected.reflect(engine)
+    reflected.drop_all(engine)
+
+
+def _load(payload: Path, engine: sa.Engine, progress: Progress) -> None:
+    source = sa.create_engine(f"sqlite:///{payload}")
+    target_tables = sa.MetaData()
+    target_tables.reflect(engine)
+    try:
+        with source.connect() as reading, engine.begin() as writing:
+            for table in target_tables.sorted_tables:
+                if table.name == "alembic_version":
+                    continue
+                writing.execute(table.delete())  # the seeded count shards
+                _load_table(reading, writing, table, progress)
+            if engine.dialect.name == "postgresql":
+                _reset_sequences(writing, target_tables)
+    finally:
+        source.dispose()
+
+
+def _load_table(
+    reading: sa.Connection, writing: sa.Connection, table: sa.Table, progress: Progress
+) -> None:
+    names = [column.name for column in table.columns]
+    aware = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)}
+    dates = {
+        c.name
+        for c in table.columns
+        if isinstance(c.type, sa.Date) and not isinstance(c.type, sa.DateTime)
+    }
+    booleans = {c.name for c in table.columns if isinstance(c.type, sa.Boolean)}
+    rows = reading.exec_driver_sql(f'SELECT {", ".join(names)} FROM "{table.name}"')
+    done = 0
+    while batch := rows.fetchmany(LOAD_BATCH):
+        values = [
+            _typed(dict(zip(names, row, strict=True)), aware, dates, booleans) for row in batch
+        ]
+        writing.execute(table.insert(), values)
+        done += len(batch)
+        progress(table.name, done)
+
+
+def _typed(
+    row: dict[str, Any], aware: set[str], dates: set[str], booleans: set[str]
+) -> dict[str, Any]:
+    """SQLite text back into Python values (its datetimes are UTC, stored without a zone)."""
+    for name in aware:
+        if row[name] is not None:
+            row[name] = datetime.fromisoformat(row[name]).replace(tzinfo=UTC)
+    for name in dates:
+        if row[name] is not None:
+            row[name] = datetime.fromisoformat(row[name]).date()
+    for name in booleans:
+        if row[name] is not None:
+            row[name] = bool(row[name])
+    return row
+
+
+def _reset_sequences(writing: sa.Connection, tables: sa.MetaData) -> None:
+    for table in tables.sorted_tables:
+        if "id" in table.columns and isinstance(table.c.id.type, sa.Integer):
+            writing.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                )
+            )
+
+
+def _code_head() -> str:
+    return str(_scripts().get_current_head())
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in _scripts().walk_revisions()}
+
+
+def _scripts() -> ScriptDirectory:
+    migrate = current_app.extensions["migrate"]
+    return ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+
+
+def _record_backup_time() -> None:
+    """Remembered in the database, for /healthz and the dashboard."""
+    with write_transaction(db.session):
+        setting = db.session.get(SiteSetting, LAST_BACKUP_SETTING)
+        stamp = utcnow().isoformat(timespec="seconds")
+        if setting is None:
+            db.session.add(SiteSetting(key=LAST_BACKUP_SETTING, value=stamp))
+        else:
+            setting.value = stamp
+
+
+def last_backup_at() -> datetime | None:
+    setting = db.session.get(SiteSetting, LAST_BACKUP_SETTING)
+    return datetime.fromisoformat(setting.value) if setting else None
+
+
+def backup_is_stale(now: datetime | None = None) -> bool:
+    last = last_backup_at()
+    hours = current_app.config["BACKUP_MAX_AGE_HOURS"]
+    return last is None or (now or utcnow()) - last > timedelta(hours=hours)

@@ -1,0 +1,259 @@
+"""Backups that restore: an operator backs up while supporters sign, restores into the
+other engine, and everything works as before; bad files and bad targets are refused."""
+
+import csv
+import io
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from support import confirm_pending, log_in, sign, stored_signatures
+
+from campaign_site import create_app
+from campaign_site.backup.archive import opened_backup, write_backup
+from campaign_site.backup.operations import describe
+from campaign_site.extensions import db
+from campaign_site.models import Signature
+from campaign_site.petition import link_tokens
+
+ADMIN, PASSWORD = "organiser@example.org", "correct horse battery staple"
+
+
+@pytest.fixture
+def other_engine_url(backend, request, tmp_path):
+    """An empty database of the other engine: backups cross from SQLite to PostgreSQL and back."""
+    if backend == "postgresql":
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
+
+
+def _export(app) -> list[dict[str, str]]:
+    client = app.test_client()
+    assert log_in(client, ADMIN, PASSWORD).status_code == 303
+    body = client.get("/admin/signatures.csv?status=all").get_data()
+    return sorted(
+        (
+            {k: v for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""))
+        ),
+        key=lambda row: row["id"],
+    )
+
+
+def _signed_up(app, n: int) -> None:
+    client = app.test_client()
+    for i in range(n):
+        sign(
+            client,
+            name=f"Олена Supporter{i}",
+            email=f"olena{i}@example.org",
+            postcode_city=f"Київ {i}",
+        )
+    confirm_pending(app, client)
+    sign(client, name="Pending Person", email="pending@example.org")
+
+
+def test_a_restore_drill_across_engines_keeps_everything_working(
+    app_factory, other_engine_url, tmp_path
+):
+    app = app_factory()
+    app.test_cli_runner().invoke(args=["create-admin", ADMIN], input=PASSWORD + "\n")
+    _signed_up(app, 5)
+    with app.app_context():
+        pending = db.session.scalars(db.select(Signature).where(Signature.is_pending)).one()
+        withdraw_link = f"/withdraw/{link_tokens.make_token(pending, link_tokens.WITHDRAW)}"
+    path = tmp_path / "drill.backup"
+    during = []
+    signer = threading.Thread(
+        target=lambda: during.extend(
+            sign(app.test_client(), email=f"during{i}@example.org").status_code for i in range(5)
+        )
+    )
+    signer.start()
+    created = _cli(app, "backup", "create", str(path))
+    signer.join()
+    assert created.exit_code == 0, created.output
+    assert during == [303] * 5
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert _cli(app, "backup", "verify", str(path)).exit_code == 0
+
+    restored = create_app({"SQLALCHEMY_DATABASE_URI": other_engine_url})
+    result = _cli(restored, "backup", "restore", str(path))
+    assert result.exit_code == 0, result.output
+    live, copy = app.test_client(), restored.test_client()
+    assert copy.get("/api/count").get_json() == live.get("/api/count").get_json()
+    before = {row["email"] for row in _export(app)}
+    after = _export(restored)
+    assert {
+        row["email"] for row in after
+    } <= before  # the signatures made during it may be in either
+    assert {f"olena{i}@example.org" for i in range(5)} | {"pending@example.org"} <= {
+        r["email"] for r in after
+    }
+    assert [r["given_name"] for r in after if r["email"] == "olena0@example.org"] == ["Олена"]
+    # A link mailed before the backup still works on the restored site; a repeat is still a repeat.
+    assert copy.get(withdraw_link).status_code == 200
+    count = copy.get("/api/count").get_json()["count"]
+    sign(copy, email="OLENA0@example.org")
+    assert (
+        len([s for s in stored_signatures(restored) if s.email.lower() == "olena0@example.org"])
+        == 1
+    )
+    sign(copy, email="new.after.restore@example.org")
+    confirmed = confirm_pending(
+        restored, copy
+    )  # pending@, the new one, any signed during the backup
+    assert confirmed >= 2 and copy.get("/api/count").get_json()["count"] == count + confirmed
+    with restored.app_context():
+        db.engine.dispose()
+
+
+def test_every_table_the_migrations_make_is_in_the_backup(app, tmp_path):
+    path = tmp_path / "all.backup"
+    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+    header = path.read_bytes().split(b"\n", 2)[1].decode()
+    assert tables and all(f'"{table}"' in header for table in tables), (tables, header)
+
+
+def test_a_backup_holds_no_supporters_data_in_the_clear(app, client, tmp_path):
+    sign(
+        client,
+        name="Zinaida Plaintextova",
+        email="zinaida.secret@example.org",
+        postcode_city="Secretville 12345",
+    )
+    path = tmp_path / "sealed.backup"
+    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    raw = path.read_bytes()
+    for secret in ("Zinaida", "Plaintextova", "zinaida.secret", "Secretville"):
+        assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
+
+
+def test_backup_create_dir_keeps_the_newest(app, tmp_path):
+    for _ in range(3):
+        result = _cli(app, "backup", "create", "--dir", str(tmp_path), "--keep", "2")
+        assert result.exit_code == 0, result.output
+        os.utime(tmp_path, None)
+        import time
+
+        time.sleep(1.1)  # names carry the second
+    assert len(list(tmp_path.glob("campaign-*.backup"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dir", "{tmp}", "--keep", "0"], "--keep needs --dir and a number of at least 1"),
+        ([], "Give either PATH or --dir DIR"),
+        (["{tmp}/no/such/folder/x.backup"], "is not a folder"),
+    ],
+)
+def test_bad_create_arguments_are_refused_clearly(app, tmp_path, args, message):
+    result = _cli(app, "backup", "create", *(a.format(tmp=tmp_path) for a in args))
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_an_existing_file_is_never_overwritten(app, tmp_path):
+    path = tmp_path / "existing.backup"
+    path.write_bytes(b"precious")
+    result = _cli(app, "backup", "create", str(path))
+    assert result.exit_code != 0 and "never written over another file" in result.output
+    assert path.read_bytes() == b"precious"
+
+
+def test_a_folder_that_cannot_be_written_is_refused(app, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    if os.access(folder, os.W_OK):  # root writes anywhere: simulate with a file in the way
+        folder.chmod(0o700)
+        folder.rmdir()
+        folder.write_text("not a folder")
+    result = _cli(app, "backup", "create", str(folder / "x.backup"))
+    assert result.exit_code != 0 and (
+        "cannot write" in result.output or "is not a folder" in result.output
+    )
+
+
+def test_a_full_disk_leaves_no_half_backup(app, tmp_path, monkeypatch):
+    import shutil as shutil_module
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil_module, "copyfileobj", full)
+    path = tmp_path / "full.backup"
+    result = _cli(app, "backup", "create", str(path))
+    assert result.exit_code != 0 and "No space left on device" in result.output
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def good_backup(app, client, tmp_path) -> Path:
+    sign(client, email="someone@example.org")
+    path = tmp_path / "good.backup"
+    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda b: b[: len(b) // 2], "truncated"),
+        (lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:], "checksum does not match"),
+        (lambda b: b.replace(b'"signature": 1', b'"signature": 2'), "checksum does not match"),
+        (lambda b: b"just some file\n", "not a campaign_site backup"),
+    ],
+)
+def test_a_damaged_backup_fails_verify_with_the_reason(app, good_backup, damage, reason):
+    good_backup.write_bytes(damage(good_backup.read_bytes()))
+    result = _cli(app, "backup", "verify", str(good_backup))
+    assert result.exit_code != 0 and reason in result.output
+
+
+def test_a_backup_whose_keys_are_not_configured_fails_verify(app_factory, good_backup):
+    from campaign_site.crypto.keyrings import new_key
+
+    other = app_factory(DATA_ENCRYPTION_KEY=new_key())
+    result = _cli(other, "backup", "verify", str(good_backup))
+    assert result.exit_code != 0 and "DATA_ENCRYPTION_KEY with id" in result.output
+
+
+def test_a_backup_from_newer_code_is_refused_and_changes_nothing(
+    app_factory, good_backup, tmp_path
+):
+    """A well-formed backup whose schema this code does not know (made by a newer version)."""
+    with opened_backup(good_backup) as (_manifest, payload):
+        with sqlite3.connect(payload) as connection:
+            connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+        connection.close()
+        newer = tmp_path / "newer.backup"
+        write_backup(newer, describe(payload, "sqlite"), payload)
+    app = app_factory()
+    for command in ("verify", "restore"):
+        result = _cli(app, "backup", command, str(newer))
+        assert result.exit_code != 0 and "unknown to this code" in result.output
+
+
+def test_restore_refuses_a_database_that_holds_signatures(app, client, good_backup):
+    sign(client, email="already.here@example.org")
+    before = len(stored_signatures(app))
+    result = _cli(app, "backup", "restore", str(good_backup))
+    assert (
+        result.exit_code != 0
+        and "is not empty" in result.output
+        and "signature (2 rows)" in result.output
+    )
+    assert len(stored_signatures(app)) == before
