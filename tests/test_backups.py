@@ -257,3 +257,20 @@ def test_restore_refuses_a_database_that_holds_signatures(app, client, good_back
         and "signature (2 rows)" in result.output
     )
     assert len(stored_signatures(app)) == before
+
+
+def test_healthz_and_the_dashboard_tell_when_the_last_backup_is_too_old(
+    app_factory, admin_client, tmp_path
+):
+    app = app_factory(BACKUP_MAX_AGE_HOURS=26)
+    client = app.test_client()
+    before = client.get("/healthz").get_json()["details"]
+    assert before["last_backup"] == "never" and before["backup_overdue"] is True
+    assert "No backup has been made yet" in admin_client.get("/admin/").get_data(as_text=True)
+    assert _cli(app, "backup", "create", str(tmp_path / "now.backup")).exit_code == 0
+    after = client.get("/healthz")
+    assert after.status_code == 200 and after.get_json()["details"]["backup_overdue"] is False
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert "Last backup:" in page and "No backup has been made yet" not in page
+    stale = app_factory(BACKUP_MAX_AGE_HOURS=0)
+    assert stale.test_client().get("/healthz").get_json()["details"]["backup_overdue"] is True

@@ -77,7 +77,12 @@ def test_health_check_answers_when_the_database_does(client):
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ok",
-        "details": {"database": "ok", "rate_limit_store": "ok"},
+        "details": {
+            "database": "ok",
+            "rate_limit_store": "ok",
+            "last_backup": "never",
+            "backup_overdue": True,
+        },
     }
 
 

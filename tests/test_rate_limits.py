@@ -226,7 +226,12 @@ def test_healthz_stays_up_and_names_the_redis_outage(down_redis_app):
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ok",
-        "details": {"database": "ok", "rate_limit_store": "unreachable"},
+        "details": {
+            "database": "ok",
+            "rate_limit_store": "unreachable",
+            "last_backup": "never",
+            "backup_overdue": True,
+        },
     }
 
 

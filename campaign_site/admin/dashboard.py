@@ -2,9 +2,11 @@
 and the health of what keeps signing working (mail, keys, the rate-limit store)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
+from campaign_site.backup import status as backup_status
 from campaign_site.crypto import key_maintenance
 from campaign_site.mail import outbox
 from campaign_site.models import OutboxMessage
@@ -29,6 +31,8 @@ class Health:
     paused_by_config: bool
     key_problem: str | None
     rate_limit_store_reachable: bool
+    last_backup: datetime | None
+    backup_overdue: bool
 
 
 def counts() -> Counts:
@@ -43,6 +47,7 @@ def counts() -> Counts:
 
 
 def health() -> Health:
+    last_backup = backup_status.last_backup_at()
     return Health(
         unsent_mail=outbox.pending_messages(),
         given_up_mail=outbox.given_up_messages(),
@@ -50,4 +55,6 @@ def health() -> Health:
         paused_by_config=current_app.config["SIGNING_PAUSED"],
         key_problem=key_maintenance.blind_key_problem(),
         rate_limit_store_reachable=rate_limits.store_reachable(),
+        last_backup=last_backup,
+        backup_overdue=backup_status.backup_overdue(last_backup),
     )

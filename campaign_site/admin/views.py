@@ -99,6 +99,9 @@ def dashboard():
         paused_by_config=health.paused_by_config,
         key_problem=health.key_problem,
         rate_limit_store_reachable=health.rate_limit_store_reachable,
+        last_backup=health.last_backup,
+        backup_overdue=health.backup_overdue,
+        backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
         find_form=FindSignatureForm(),
         exports=recent_exports(),
     )

@@ -7,7 +7,7 @@ table, sets the id sequences (PostgreSQL), then migrates to this code's revision
 import os
 import random
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,12 @@ from flask_migrate import upgrade
 
 from campaign_site.backup.archive import BackupError, Manifest, opened_backup, write_backup
 from campaign_site.backup.snapshot import Progress, database_revision, snapshot
+from campaign_site.backup.status import record_backup_time
 from campaign_site.crypto.key_maintenance import blind_key_id_of, data_key_id_of
 from campaign_site.crypto.keyrings import BLIND_KEY, DATA_KEY, Keyring, blind_keyring, data_keyring
 from campaign_site.crypto.sealed_box import UnreadableData, open_box
-from campaign_site.database import write_transaction
 from campaign_site.extensions import db
-from campaign_site.models import SiteSetting, utcnow
 
-LAST_BACKUP_SETTING = "last_backup_at"
 SAMPLE = 200  # boxes decrypted by verify
 LOAD_BATCH = 5_000
 # Tables whose rows a fresh `flask db upgrade` makes itself (zero counts), so not "data".
@@ -63,7 +61,7 @@ def create_backup(path: Path, progress: Progress = _quiet) -> Manifest:
         for leftover in Path(scratch).glob("*"):
             leftover.unlink()
         os.rmdir(scratch)
-    _record_backup_time()
+    record_backup_time()
     return manifest
 
 
@@ -282,25 +280,3 @@ def _known_revisions() -> set[str]:
 def _scripts() -> ScriptDirectory:
     migrate = current_app.extensions["migrate"]
     return ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
-
-
-def _record_backup_time() -> None:
-    """Remembered in the database, for /healthz and the dashboard."""
-    with write_transaction(db.session):
-        setting = db.session.get(SiteSetting, LAST_BACKUP_SETTING)
-        stamp = utcnow().isoformat(timespec="seconds")
-        if setting is None:
-            db.session.add(SiteSetting(key=LAST_BACKUP_SETTING, value=stamp))
-        else:
-            setting.value = stamp
-
-
-def last_backup_at() -> datetime | None:
-    setting = db.session.get(SiteSetting, LAST_BACKUP_SETTING)
-    return datetime.fromisoformat(setting.value) if setting else None
-
-
-def backup_is_stale(now: datetime | None = None) -> bool:
-    last = last_backup_at()
-    hours = current_app.config["BACKUP_MAX_AGE_HOURS"]
-    return last is None or (now or utcnow()) - last > timedelta(hours=hours)

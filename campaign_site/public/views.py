@@ -10,6 +10,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
 
+from campaign_site.backup import status as backup_status
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, short_cache, signing, signing_state
@@ -96,15 +97,20 @@ def healthz():
     The rate-limit store is reported but never fails the check: a Redis outage must not
     take every instance out of the load balancer, as signing works on without it.
     """
-    details = {"rate_limit_store": "ok" if rate_limits.store_reachable() else "unreachable"}
+    details: dict[str, str | bool] = {
+        "rate_limit_store": "ok" if rate_limits.store_reachable() else "unreachable"
+    }
     try:
         with read_transaction(db.session):
             db.session.execute(text("SELECT 1"))
+            last_backup = backup_status.last_backup_at()
     except Exception:
         current_app.logger.exception("health check: database did not answer")
         return jsonify(status="unavailable", details={**details, "database": "unavailable"}), 503
     if details["rate_limit_store"] != "ok":
         current_app.logger.warning("health check: the rate-limit store does not answer")
+    details["last_backup"] = last_backup.isoformat() if last_backup else "never"
+    details["backup_overdue"] = backup_status.backup_overdue(last_backup)  # reported, never a 503
     return jsonify(status="ok", details={**details, "database": "ok"})
 
 
