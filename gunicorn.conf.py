@@ -26,7 +26,7 @@ max_requests_jitter = 20000
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 # No query strings and no client address in the log: supporters' privacy. Link tokens in
-# paths (/confirm/<token>) are replaced by [token] in every field (log_redaction.py).
+# paths (/confirm/<token>) are replaced by [token] in every field (campaign_site/web/log_redaction.py).
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 logger_class = "campaign_site.web.log_redaction.GunicornLogger"
 errorlog = "-"

@@ -19,7 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder="../templates",
-        static_folder=None,  # served by assets.py under content-hashed names
+        static_folder=None,  # served by web/assets.py under content-hashed names
         instance_relative_config=True,
     )
     if test_config is None:
@@ -55,9 +55,11 @@ def install_log_redaction() -> None:
 
 def load_keys(app: Flask) -> None:
     """The keys that seal supporters' data; production will not start without them."""
+    from campaign_site.crypto import passwords
     from campaign_site.crypto.keyrings import load_keyrings
 
     load_keyrings(app)
+    passwords.prepare(app.config["PASSWORD_HASH_METHOD"])
 
 
 def register_languages(app: Flask) -> None:
@@ -113,7 +115,7 @@ def register_assets(app: Flask) -> None:
 
 
 def register_rate_limits(app: Flask) -> None:
-    """Per-IP and per-account limits on the routes a flood would hit (see rate_limits.py)."""
+    """Per-IP and per-account limits on the routes a flood would hit (see web/rate_limits.py)."""
     from campaign_site.web.rate_limits import register
 
     register(app)

@@ -89,7 +89,7 @@ class Config:
     # The form is a few hundred bytes; anything far larger is not a signature.
     MAX_CONTENT_LENGTH = 16 * 1024
     # No X-RateLimit-* headers: they cost a storage round trip per request. The 429 page
-    # sets Retry-After itself (errors.py).
+    # sets Retry-After itself (web/errors.py).
     RATELIMIT_HEADERS_ENABLED = False
 
     def __init__(self) -> None:
@@ -172,7 +172,7 @@ class Config:
         self.ADMIN_ACCOUNT_MAX_FAILED_LOGINS = _int_env("ADMIN_ACCOUNT_MAX_FAILED_LOGINS", 30)
         self.ADMIN_DEVICE_DAYS = _int_env("ADMIN_DEVICE_DAYS", 90)
 
-        # Supporters' data keys (keys.py): the value itself, or a file that holds it.
+        # Supporters' data keys (crypto/keyrings.py): the value itself, or a file that holds it.
         for setting in ("DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
             setattr(self, setting, _env(setting))
             setattr(self, f"{setting}_FILE", _env(f"{setting}_FILE"))

@@ -85,6 +85,8 @@ def read_transaction(session: Session | scoped_session) -> Iterator[None]:
     worker talks to a mail server or before a write transaction begins."""
     if isinstance(session, scoped_session):
         session = session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unsaved changes before a read-only block would be thrown away")
     try:
         yield
     finally:
@@ -99,8 +101,10 @@ def raw_rows(
     A seam for the export's speed: SQLAlchemy's per-row result machinery cost a fifth of
     the export's time and adds nothing there. PostgreSQL gets a named, server-side cursor,
     so rows stream instead of the whole result landing in memory. Still parameterized: the
-    compiled SQL and its bound values go to the driver separately. It leans on SQLAlchemy's
-    compiled-statement API (tests/test_seams.py checks it against an ordinary execute).
+    compiled SQL and its bound values go to the driver separately, but as they are: no
+    column type converts them, so bind plain values (str, int, bytes), never datetimes or
+    enums. It leans on SQLAlchemy's compiled-statement API (tests/test_seams.py checks it
+    against an ordinary execute).
     """
     connection = session.connection()  # inside the session's transaction
     compiled = statement.compile(

@@ -220,5 +220,6 @@ def _row_batches(status: str | None) -> Iterator[list[tuple[Any, ...]]]:
         Signature.id
     )
     if status is not None:
-        statement = statement.where(Signature.status == status)  # ix_signature_status_id
+        # A plain str: raw_rows binds values as they are. Served by ix_signature_status_id.
+        statement = statement.where(Signature.status == str(status))
     yield from raw_rows(db.session, statement, BATCH_SIZE)

@@ -5,11 +5,14 @@ but the rule here is finer: the petition's rules and crypto may read the app's s
 (current_app) but never the request, the session, a template or a blueprint.
 """
 
+import ast
+import importlib.util
+from functools import cache
+from pathlib import Path
+
 from importlinter.application import output
 from importlinter.domain import fields
 from importlinter.domain.contract import Contract, ContractCheck
-
-FROM_IMPORT = "from {module} import "
 
 
 class AllowedNamesContract(Contract):
@@ -26,7 +29,7 @@ class AllowedNamesContract(Contract):
         for source in self.source_modules:  # type: ignore[attr-defined]
             for importer in {source.name, *graph.find_descendants(source.name)}:
                 for detail in graph.get_import_details(importer=importer, imported=module):
-                    names = _imported_names(detail["line_contents"], module)
+                    names = _imported_names(importer, detail["line_number"], module)
                     if names is None or names - allowed:
                         broken.append((importer, detail["line_number"], detail["line_contents"]))
         return ContractCheck(kept=not broken, metadata={"broken": sorted(broken)})
@@ -40,10 +43,21 @@ class AllowedNamesContract(Contract):
             output.new_line()
 
 
-def _imported_names(line: str, module: str) -> set[str] | None:
-    """The names a `from module import a, b as c` line takes; None for `import module` (all)."""
-    prefix = FROM_IMPORT.format(module=module)
-    if not line.startswith(prefix):
-        return None
-    names = line[len(prefix) :].strip("() ")
-    return {name.split(" as ")[0].strip() for name in names.split(",") if name.strip()}
+def _imported_names(importer: str, line: int, module: str) -> set[str] | None:
+    """The names the import statement at that line takes from module (however many lines
+    it spans); None for `import module` itself (everything)."""
+    for node in ast.walk(_syntax_tree(importer)):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == module
+            and node.lineno <= line <= (node.end_lineno or line)
+        ):
+            return {alias.name for alias in node.names}
+    return None
+
+
+@cache
+def _syntax_tree(module: str) -> ast.Module:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None, module
+    return ast.parse(Path(spec.origin).read_text())

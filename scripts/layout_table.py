@@ -32,8 +32,9 @@ TOP_LEVEL = [
     ("migrations/", "Alembic migrations (Flask-Migrate); the tests build every database with them"),
     (
         "tests/",
-        "pytest, in lanes (`browser`, `bench`, `slow` markers); `.importlinter` holds the import contracts",
+        "pytest, in lanes (`browser`, `bench`, `slow` markers)",
     ),
+    (".importlinter", "the import contracts between the package's parts, run by `make checks`"),
     ("benchmarks/", "`make bench`; see `benchmarks/README.md` and `RESULTS.md`"),
     ("scripts/", "the share card, this table, the custom import contract"),
 ]

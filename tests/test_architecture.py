@@ -59,3 +59,27 @@ def test_breaking_a_rule_fails_with_its_name(tmp_path, module, line, rule):
     assert result.returncode != 0
     _, _, broken_section = result.stdout.partition("Broken contracts")
     assert rule in " ".join(broken_section.split()), result.stdout  # named among the broken ones
+
+
+def test_every_part_of_the_package_has_its_place_in_the_layers():
+    """A new folder or module must be placed in a layer, or the layers say nothing about it."""
+    config = (ROOT / ".importlinter").read_text()
+    layers = config.split("layers =", 1)[1].split("[importlinter", 1)[0]
+    placed = {
+        name.strip() for line in layers.splitlines() for name in line.split("|") if name.strip()
+    }
+    package = ROOT / "campaign_site"
+    parts = {p.stem for p in package.glob("*.py") if p.stem != "__init__"}
+    parts |= {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    assert parts - placed == set(), "add these to the layers in .importlinter"
+
+
+def test_the_box_layout_is_not_re_exported_from_crypto():
+    """Importing a layout name through sealed_box or key_maintenance would slip past the
+    contract that bans box_format outside crypto/."""
+    from campaign_site.crypto import box_format, key_maintenance, keyrings, sealed_box
+
+    layout = {name for name in vars(box_format) if name.isupper()} - set(vars(keyrings))
+    assert layout
+    for module in (sealed_box, key_maintenance):
+        assert layout.isdisjoint(vars(module)), module.__name__

@@ -18,8 +18,6 @@ from campaign_site.models import AdminUser
 from campaign_site.text import normalize_admin_email
 from campaign_site.web.rate_limits import login_lockout
 
-__all__ = ["normalize_admin_email"]  # re-exported for the CLI
-
 SESSION_KEY = "admin_id"
 SEEN_KEY = "admin_seen"
 
@@ -28,7 +26,7 @@ def authenticate(email: str, password: str) -> AdminUser | None:
     """The admin with these credentials, or None; the same work is done either way.
 
     Wrong passwords lock the account for the address they came from, and, past a higher
-    count from everywhere, for every browser but the admin's known devices (rate_limits.py).
+    count from everywhere, for every browser but the admin's known devices (web/rate_limits.py).
     """
     lockout, source = login_lockout(), request.remote_addr or "unknown"
     admin = db.session.scalar(

@@ -8,8 +8,6 @@ length says little about the name inside. Boxes sealed before names were asked f
 fields hold three fields: one name, the email, the place.
 """
 
-import hashlib
-
 from campaign_site.crypto.keyrings import KEY_ID_BYTES
 
 VERSION = b"\x01"
@@ -19,9 +17,6 @@ NONCE_AT = slice(KEY_ID_AT.stop, KEY_ID_AT.stop + NONCE_BYTES)
 HEADER_BYTES = NONCE_AT.stop
 SEPARATOR = "\x1f"
 PAD_TO = 32
-FIELDS = 4  # given name, family name, email, postcode/city
 LEGACY_FIELDS = 3  # name, email, postcode/city: boxes sealed before given and family names
 # Binds every box to this use: a box cannot be passed off as some other encrypted value.
 ASSOCIATED_DATA = b"campaign_site signature personal data v1"
-# A blind index: the key id, then HMAC-SHA256 of the mailbox key.
-BLIND_INDEX_BYTES = KEY_ID_BYTES + hashlib.sha256().digest_size

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from campaign_site.crypto.box_format import KEY_ID_AT
+from campaign_site.crypto import box_format
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
 from campaign_site.crypto.mailbox_index import blind_index
 from campaign_site.crypto.sealed_box import Person, box_key_id, missing_key_message, open_box, seal
@@ -73,7 +73,7 @@ def data_key_id_of(
     box: ColumnElement[bytes] | InstrumentedAttribute[bytes],
 ) -> ColumnElement[bytes]:
     """SQL for the id of the data key a sealed box column was made with (SQL counts from 1)."""
-    return func.substr(box, KEY_ID_AT.start + 1, KEY_ID_BYTES)
+    return func.substr(box, box_format.KEY_ID_AT.start + 1, KEY_ID_BYTES)
 
 
 def blind_key_id_of(

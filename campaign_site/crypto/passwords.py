@@ -20,6 +20,12 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
     return check_password_hash(stored_hash, password)
 
 
+def prepare(method: str) -> None:
+    """Make the dummy hash when the app starts, so the first unknown-account login of a
+    worker costs no more than the next (a one-off extra hash would tell)."""
+    _dummy_hash(method)
+
+
 @cache
 def _dummy_hash(method: str) -> str:
     return generate_password_hash("not-a-real-password", method=method)

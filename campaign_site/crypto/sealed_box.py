@@ -9,18 +9,24 @@ from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
-from campaign_site.crypto.box_format import (
-    ASSOCIATED_DATA,
-    HEADER_BYTES,
-    KEY_ID_AT,
-    LEGACY_FIELDS,
-    NONCE_AT,
-    NONCE_BYTES,
-    PAD_TO,
-    SEPARATOR,
-    VERSION,
-)
+from campaign_site.crypto import box_format as layout
 from campaign_site.crypto.keyrings import Keyring, data_keyring
+
+# Private names, so that nothing can import the layout from here (an import contract bans
+# box_format outside crypto/; tests/test_architecture.py checks this module re-exports none).
+_VERSION, _KEY_ID_AT, _NONCE_AT, _HEADER = (
+    layout.VERSION,
+    layout.KEY_ID_AT,
+    layout.NONCE_AT,
+    layout.HEADER_BYTES,
+)
+_NONCE_BYTES, _SEPARATOR, _PAD_TO, _AAD = (
+    layout.NONCE_BYTES,
+    layout.SEPARATOR,
+    layout.PAD_TO,
+    layout.ASSOCIATED_DATA,
+)
+_LEGACY_FIELDS = layout.LEGACY_FIELDS
 
 
 class UnreadableData(Exception):
@@ -51,13 +57,13 @@ def seal(person: Person, keyring: Keyring | None = None) -> bytes:
     """Encrypt a person under the current data key."""
     keyring = keyring or data_keyring()
     fields = (person.given_name, person.family_name, person.email, person.postcode_city or "")
-    if any(SEPARATOR in field or "\x00" in field for field in fields):
+    if any(_SEPARATOR in field or "\x00" in field for field in fields):
         raise ValueError("personal data must be cleaned (no control characters) before sealing")
-    plaintext = SEPARATOR.join(fields).encode()
-    plaintext += b"\x00" * (-len(plaintext) % PAD_TO)
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = keyring.ciphers[keyring.current_id].encrypt(nonce, plaintext, ASSOCIATED_DATA)
-    return VERSION + keyring.current_id + nonce + ciphertext
+    plaintext = _SEPARATOR.join(fields).encode()
+    plaintext += b"\x00" * (-len(plaintext) % _PAD_TO)
+    nonce = os.urandom(_NONCE_BYTES)
+    ciphertext = keyring.ciphers[keyring.current_id].encrypt(nonce, plaintext, _AAD)
+    return _VERSION + keyring.current_id + nonce + ciphertext
 
 
 def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
@@ -70,29 +76,29 @@ def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
 def person_fields(box: bytes, keyring: Keyring) -> list[str]:
     """A Person's fields in order, as plain strings ('' for no place): for the export, which
     opens a million boxes and would spend a sixth of its Python time building Persons."""
-    cipher = keyring.ciphers.get(box[KEY_ID_AT])
-    if cipher is None or box[:1] != VERSION:
+    cipher = keyring.ciphers.get(box[_KEY_ID_AT])
+    if cipher is None or box[:1] != _VERSION:
         raise UnreadableData(_unreadable_reason(box, keyring))
     try:
-        plaintext = cipher.decrypt(box[NONCE_AT], box[HEADER_BYTES:], ASSOCIATED_DATA)
+        plaintext = cipher.decrypt(box[_NONCE_AT], box[_HEADER:], _AAD)
     except InvalidTag:
         raise UnreadableData(
             f"A signature under key {box_key_id(box).hex()} failed authentication: the "
             f"{keyring.setting} with that id is not the one it was written with, or the data was altered."
         ) from None
-    fields = plaintext.rstrip(b"\x00").decode().split(SEPARATOR)
-    if len(fields) == LEGACY_FIELDS:  # [name, email, place]: the given name cannot be known
+    fields = plaintext.rstrip(b"\x00").decode().split(_SEPARATOR)
+    if len(fields) == _LEGACY_FIELDS:  # [name, email, place]: the given name cannot be known
         fields.insert(0, "")
     return fields
 
 
 def box_key_id(box: bytes) -> bytes:
     """The id of the key a box was sealed under (public; used to find rows to rotate)."""
-    return bytes(box[KEY_ID_AT])
+    return bytes(box[_KEY_ID_AT])
 
 
 def _unreadable_reason(box: bytes, keyring: Keyring) -> str:
-    if box[:1] != VERSION:
+    if box[:1] != _VERSION:
         return "A signature's personal data is in an unknown format."
     return missing_key_message(keyring, {box_key_id(box)})
 

@@ -1,4 +1,5 @@
-"""The count and what the dashboard and the page show of it.
+"""The count, the recent signers the page lists (their given names decrypted), and the
+dashboard's totals.
 
 The count is a sum over a few shard rows: signers add to a random shard, so concurrent
 writers rarely touch the same row, and reading it never scans the signatures.

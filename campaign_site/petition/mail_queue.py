@@ -21,12 +21,6 @@ class MailKind(StrEnum):
     WITHDRAW_LINK = "withdraw-link"  # a fresh withdraw link for an expired one
 
 
-CONFIRM_MAIL, ALREADY_SIGNED_MAIL, WITHDRAW_LINK_MAIL = (
-    MailKind.CONFIRM,
-    MailKind.ALREADY_SIGNED,
-    MailKind.WITHDRAW_LINK,
-)
-
 # Built once; the Table's column defaults fill in the rest.
 _ENQUEUE = insert(OutboxMessage.__table__)
 

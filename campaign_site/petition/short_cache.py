@@ -13,7 +13,7 @@ def cached(name: str, compute: Callable[[], Any]) -> Any:
     ttl = current_app.config["PUBLIC_CACHE_SECONDS"]
     if ttl <= 0:
         return compute()
-    store = current_app.extensions.setdefault("campaign_site.page_cache", {})
+    store = current_app.extensions.setdefault("campaign_site.short_cache", {})
     now = time.monotonic()
     entry = store.get(name)
     if entry is None or entry[1] <= now:
@@ -25,4 +25,4 @@ def cached(name: str, compute: Callable[[], Any]) -> Any:
 def forget_all() -> None:
     """Drop this process's entries, after a change its own next page must show at once
     (other processes see it when their entries run out)."""
-    current_app.extensions.get("campaign_site.page_cache", {}).clear()
+    current_app.extensions.get("campaign_site.short_cache", {}).clear()

@@ -1,4 +1,5 @@
-"""The petition's rules: one signature per mailbox, confirmation, withdrawal.
+"""Signing, confirming, withdrawing, erasing, and the admin's search by email: one signature
+per mailbox, decided by the database.
 
 Every write here runs in one transaction that commits or rolls back as a whole, and
 every rule that could race (one row per mailbox, one count per confirmation) is decided
@@ -23,6 +24,7 @@ from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
 from campaign_site.petition import link_tokens, mail_queue
 from campaign_site.petition.counting import add_to_count
+from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
 
 SIGNATURES = cast(Table, Signature.__table__)
@@ -67,7 +69,7 @@ def record_signature(new: NewSignature) -> None:
         if signature_id is None:
             _remind_repeat_signer(indexes, now)
         elif confirmation_required():
-            mail_queue.enqueue(signature_id, mail_queue.CONFIRM_MAIL)
+            mail_queue.enqueue(signature_id, MailKind.CONFIRM)
         else:
             add_to_count(1)
 
@@ -134,9 +136,9 @@ def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
     claimed = _claim_mail_slot(now, mailbox_indexes=indexes)
     if claimed is not None and confirmation_required():
         kind = (
-            mail_queue.CONFIRM_MAIL
+            MailKind.CONFIRM
             if claimed.status == SignatureStatus.PENDING
-            else mail_queue.ALREADY_SIGNED_MAIL
+            else MailKind.ALREADY_SIGNED
         )
         mail_queue.enqueue(claimed.id, kind)
 
@@ -196,7 +198,7 @@ def send_fresh_withdraw_link(token: str) -> None:
             return
         claimed = _claim_mail_slot(utcnow(), signature_id=signature.id)
         if claimed is not None:
-            mail_queue.enqueue(claimed.id, mail_queue.WITHDRAW_LINK_MAIL)
+            mail_queue.enqueue(claimed.id, MailKind.WITHDRAW_LINK)
 
 
 class ConfirmOutcome(StrEnum):

@@ -1,4 +1,5 @@
-"""The public side: the campaign page, signing, the count API and the health check."""
+"""The public side: the campaign page, signing, the count API, the health check, and the
+pages behind emailed links (email_links.py: blueprint `links`, templates/links/)."""
 
 from flask import Blueprint
 

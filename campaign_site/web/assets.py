@@ -44,7 +44,7 @@ def build_manifest(folder: Path) -> dict[str, str]:
 
 def asset_url(name: str) -> str:
     """The URL of a static file under its hashed name."""
-    manifest = current_app.extensions["campaign_site.web.assets"]
+    manifest = current_app.extensions["campaign_site.assets"]
     # One address per file whatever the page's language (/de/... pages share /static/...).
     base = request.environ.get(BASE_KEY, request.script_root) if has_request_context() else ""
     return f"{base}/static/{manifest[name]}"
@@ -53,7 +53,7 @@ def asset_url(name: str) -> str:
 @bp.get("/static/<path:filename>")
 def static_file(filename: str):
     """Serve a file; under its hashed name it may be cached for a year."""
-    manifest = current_app.extensions["campaign_site.web.assets"]
+    manifest = current_app.extensions["campaign_site.assets"]
     originals = current_app.extensions["campaign_site.assets_by_hash"]
     folder = current_app.extensions["campaign_site.assets_folder"]
     if filename in originals:
@@ -75,7 +75,7 @@ def favicon():
 def register(app: Flask, folder: Path) -> None:
     """Hash the static files once at start-up and serve them."""
     manifest = build_manifest(folder)
-    app.extensions["campaign_site.web.assets"] = manifest
+    app.extensions["campaign_site.assets"] = manifest
     app.extensions["campaign_site.assets_by_hash"] = {
         hashed: name for name, hashed in manifest.items()
     }

@@ -48,7 +48,7 @@ HEADERS = {
     # No other site may load our pages, scripts or images as its own resources.
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-# Pages reached by a token in the URL set a stricter one of their own (links/views.py).
+# Pages reached by a token in the URL set a stricter one of their own (public/email_links.py).
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 
