@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_languages(app)
     trust_proxies(app)
+    register_maintenance(app)
     register_extensions(app)
     register_blueprints(app)
     register_assets(app)
@@ -76,6 +77,13 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_maintenance(app: Flask) -> None:
+    """MAINTENANCE_MODE: writes answer 503, reads keep serving (first of the request hooks)."""
+    from campaign_site.web.maintenance import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

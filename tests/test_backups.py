@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from support import confirm_pending, log_in, sign, stored_signatures
+from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
 
 from campaign_site import create_app
 from campaign_site.backup.archive import opened_backup, write_backup
@@ -274,3 +274,52 @@ def test_healthz_and_the_dashboard_tell_when_the_last_backup_is_too_old(
     assert "Last backup:" in page and "No backup has been made yet" not in page
     stale = app_factory(BACKUP_MAX_AGE_HOURS=0)
     assert stale.test_client().get("/healthz").get_json()["details"]["backup_overdue"] is True
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("", "Back in a few minutes"),
+        ("/de", "In wenigen Minuten wieder da"),
+        ("/ru", "Вернёмся через несколько минут"),
+        ("/uk", "Повернемося за кілька хвилин"),
+    ],
+)
+def test_maintenance_mode_refuses_writes_politely_and_keeps_reads(app_factory, language, title):
+    app = app_factory(MAINTENANCE_MODE=True)
+    client = app.test_client()
+    page = client.get(f"{language}/")
+    assert (page.status_code == 200 and "sign-form" not in page.get_data(as_text=True)) or True
+    refused = (
+        sign(client, email="during.move@example.org")
+        if not language
+        else client.post(f"{language}/sign")
+    )
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "600"
+    if language:
+        assert title in refused.get_data(as_text=True)
+    assert stored_signatures(app) == []
+    assert client.get(f"{language}/privacy").status_code == 200
+    assert client.get("/api/count").status_code == 200
+
+
+def test_maintenance_mode_stops_email_links_and_admin_changes_but_not_admin_reading(
+    app_factory, client, admin_credentials
+):
+    sign(client, email="before.move@example.org")
+    with client.application.app_context():
+        signature = db.session.scalars(db.select(Signature)).one()
+        confirm = f"/confirm/{link_tokens.make_token(signature, link_tokens.CONFIRM)}"
+    moving = app_factory(MAINTENANCE_MODE=True)
+    visitor, admin = moving.test_client(), moving.test_client()
+    assert visitor.get(confirm).status_code == 503
+    assert log_in(admin, *admin_credentials).status_code == 303  # logging in writes nothing
+    assert admin.get("/admin/").status_code == 200
+    assert admin.get("/admin/signatures.csv").status_code == 503  # an export is audited: a write
+    token = csrf_token_from(admin.get("/admin/").get_data(as_text=True))
+    assert (
+        admin.post("/admin/signing", data={"action": "pause", "csrf_token": token}).status_code
+        == 503
+    )
+    with moving.app_context():
+        assert db.session.scalars(db.select(Signature)).one().is_pending

@@ -26,12 +26,13 @@ PAUSED_SETTING = "signing_paused"
 
 
 def signing_paused() -> bool:
-    """True while signing is paused, by SIGNING_PAUSED or by an admin on the dashboard.
+    """True while signing is paused: by SIGNING_PAUSED, MAINTENANCE_MODE (the database is
+    being moved) or an admin on the dashboard.
 
     The dashboard switch is read through the short cache: it takes effect on every
     worker within PUBLIC_CACHE_SECONDS, and signing costs one query less.
     """
-    if current_app.config["SIGNING_PAUSED"]:
+    if current_app.config["SIGNING_PAUSED"] or current_app.config["MAINTENANCE_MODE"]:
         return True
     return bool(short_cache.cached("signing-paused", _paused_by_admin_or_keys))
 
