@@ -695,6 +695,133 @@ def bench_export(report: Report, settings: Settings, workdir: Path, kind: str) -
         database.drop()
 
 
+def bench_backup(report: Report, settings: Settings, workdir: Path, kind: str) -> None:
+    """`flask backup create` and `restore` of many signatures against the database's own
+    tools (sqlite3 .backup/.restore, pg_dump -Fc/pg_restore); peak RSS; signing during one."""
+    database = Database(kind, workdir)
+    targets = [Database(kind, workdir), Database(kind, workdir)]  # ours, the tool's
+    try:
+        database.seed(settings.export_rows)
+        ours, rss = _timed_flask(
+            ["backup", "create", str(workdir / f"quiet-{kind}.backup")], database.url
+        )
+        tool = _tool_backup(database, workdir / f"tool-{kind}.dump")
+        name = "sqlite3 .backup" if kind == "sqlite" else "pg_dump -Fc"
+        rows = f"{settings.export_rows:,}"
+        report.add(
+            f"backup create {rows} ({kind}): ours {ours:.1f} s, {name} {tool:.1f} s",
+            f"{ours / tool:.2f}x",
+            "<= 3.0x",
+            ours <= 3 * tool,
+        )
+        report.add(f"backup create ({kind}): peak RSS", f"{rss:.0f} MB", "<= 150 MB", rss <= 150)
+        ours, rss = _timed_flask(
+            ["backup", "restore", str(workdir / f"quiet-{kind}.backup")], targets[0].url
+        )
+        tool = _tool_restore(targets[1], workdir / f"tool-{kind}.dump")
+        name = "sqlite3 .restore" if kind == "sqlite" else "pg_restore"
+        report.add(
+            f"backup restore {rows} ({kind}): ours {ours:.1f} s, {name} {tool:.1f} s",
+            f"{ours / tool:.2f}x",
+            "<= 3.0x",
+            ours <= 3 * tool,
+        )
+        report.add(f"backup restore ({kind}): peak RSS", f"{rss:.0f} MB", "<= 150 MB", rss <= 150)
+        _signing_during_backup(report, settings, workdir, database, kind)
+    finally:
+        for each in (database, *targets):
+            each.drop()
+
+
+def _signing_during_backup(
+    report: Report, settings: Settings, workdir: Path, database: Database, kind: str
+) -> None:
+    """Supporters keep signing while a backup runs: every acknowledged signature is stored."""
+    run = f"during{secrets.token_hex(3)}"
+    seconds = max(settings.sign_seconds // 3, 2)
+    with Server(
+        "campaign_site:create_app()",
+        production_env(database.url),
+        workdir / f"backup-sign-{kind}.log",
+    ) as server:
+        browser = Browser(server.port)
+        form = browser.hidden_fields("/")
+        outcome: dict = {}
+        load = threading.Thread(
+            target=lambda: outcome.update(
+                run_signing_load(
+                    server.port, form, browser.cookie, run, settings.sign_clients // 2, seconds
+                )
+            )
+        )
+        load.start()
+        time.sleep(min(1.0, seconds / 4))
+        taken, _rss = _timed_flask(
+            ["backup", "create", str(workdir / f"busy-{kind}.backup")], database.url
+        )
+        load.join()
+    acknowledged = set(outcome["acked"])
+    lost = acknowledged - set(database.emails_like(run + "-"))
+    report.add(
+        f"signing ({kind}) during a {taken:.1f} s backup of {settings.export_rows:,}, {settings.sign_clients // 2} clients",
+        f"{len(acknowledged) / seconds:.0f} sig/s; {len(lost)} lost",
+        "0 lost",
+        not lost,
+    )
+
+
+def _timed_flask(args: list[str], database_url: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one `flask` command, measured by GNU time."""
+    env = {
+        **os.environ,
+        **KEYS,
+        "DATABASE_URL": database_url,
+        "FLASK_APP": "campaign_site",
+        "APP_ENV": "development",
+    }
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", str(BIN / "flask"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _tool_backup(database: Database, path: Path) -> float:
+    if database.kind == "sqlite":
+        command = ["sqlite3", str(database.path), f".backup '{path}'"]
+    else:
+        command = ["pg_dump", "-Fc", "-f", str(path), database.url.replace("+psycopg", "")]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _tool_restore(target: Database, path: Path) -> float:
+    if target.kind == "sqlite":
+        command = ["sqlite3", str(target.path), f".restore '{path}'"]
+    else:
+        command = [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "-d",
+            target.url.replace("+psycopg", ""),
+            str(path),
+        ]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def bench_crypto(report: Report, settings: Settings) -> None:
     """What sealing costs each signature, and opening costs each exported row, in-process."""
     rounds = max(settings.export_rows // 10, 1000)
@@ -823,7 +950,9 @@ def main() -> int:
         "--quick", action="store_true", help="tiny load, no RESULTS.md (smoke test)"
     )
     parser.add_argument(
-        "--only", choices=["page", "flat", "sign", "export", "weight", "crypto"], action="append"
+        "--only",
+        choices=["page", "flat", "sign", "export", "backup", "weight", "crypto"],
+        action="append",
     )
     parser.add_argument("--sign-seconds", type=int, help="override the signing duration")
     parser.add_argument("--rows", type=int, help="override the export and flat-page row counts")
@@ -848,7 +977,7 @@ def main() -> int:
             f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: measuring SQLite only", flush=True
         )
         kinds.remove("postgresql")
-    wanted = set(args.only or ["page", "flat", "sign", "export", "weight", "crypto"])
+    wanted = set(args.only or ["page", "flat", "sign", "export", "backup", "weight", "crypto"])
     report = Report()
     started = time.perf_counter()
     print(f"  {'measurement':<58} {'figure':>22}  {'target':<16} result", flush=True)
@@ -867,6 +996,8 @@ def main() -> int:
                 bench_signing(report, settings, workdir, kind)
             if "export" in wanted:
                 bench_export(report, settings, workdir, kind)
+            if "backup" in wanted:
+                bench_backup(report, settings, workdir, kind)
     elapsed = time.perf_counter() - started
     print(f"done in {elapsed / 60:.1f} minutes", flush=True)
     if not (args.quick or args.only or args.sign_seconds or args.rows or args.database):

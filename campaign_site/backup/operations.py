@@ -5,7 +5,6 @@ table, sets the id sequences (PostgreSQL), then migrates to this code's revision
 """
 
 import os
-import random
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,10 +149,16 @@ def _sample_decrypts(payload: Path, keyring: Keyring) -> str:
         with engine.connect() as connection:
             if "signature" not in sa.inspect(connection).get_table_names():
                 return "sample: no signatures"
-            boxes = connection.exec_driver_sql("SELECT personal FROM signature").scalars().all()
+            total = connection.exec_driver_sql("SELECT COUNT(*) FROM signature").scalar() or 0
+            sample = (
+                connection.exec_driver_sql(
+                    f"SELECT personal FROM signature ORDER BY random() LIMIT {SAMPLE}"
+                )
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
-    sample = random.sample(boxes, min(SAMPLE, len(boxes)))
     try:
         for box in sample:
             open_box(bytes(box), keyring)
@@ -161,7 +166,7 @@ def _sample_decrypts(payload: Path, keyring: Keyring) -> str:
         raise BackupError(
             f"a sampled signature does not open with the configured keys: {error}"
         ) from None
-    return f"sample: {len(sample)} of {len(boxes):,} signatures decrypted with the configured keys"
+    return f"sample: {len(sample)} of {total:,} signatures decrypted with the configured keys"
 
 
 def restore_backup(path: Path, progress: Progress = _quiet) -> Manifest:

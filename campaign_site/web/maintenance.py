@@ -22,7 +22,9 @@ def refuse_writes() -> tuple[str, int, dict[str, str]] | None:
     if not current_app.config["MAINTENANCE_MODE"]:
         return None
     endpoint = request.endpoint
-    writes = endpoint in WRITING_GETS or (request.method not in READ_METHODS and endpoint not in NON_WRITING_POSTS)
+    writes = endpoint in WRITING_GETS or (
+        request.method not in READ_METHODS and endpoint not in NON_WRITING_POSTS
+    )
     if not writes:
         return None
     page = render_template(
