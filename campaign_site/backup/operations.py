@@ -5,6 +5,7 @@ table, sets the id sequences (PostgreSQL), then migrates to this code's revision
 """
 
 import os
+import sqlite3
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,68 +210,89 @@ def _drop_everything(engine: sa.Engine) -> None:
 
 
 def _load(payload: Path, engine: sa.Engine, progress: Progress) -> None:
-    source = sa.create_engine(f"sqlite:///{payload}")
-    target_tables = sa.MetaData()
-    target_tables.reflect(engine)
+    """Every row of the payload into the target's tables (built at the same revision), in
+    one transaction, by each engine's bulk path: INSERT ... SELECT from the attached file on
+    SQLite, COPY on PostgreSQL (row-by-row inserts took 30x the database's own restore)."""
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    ordered = [table for table in tables.sorted_tables if table.name != "alembic_version"]
+    if engine.dialect.name == "sqlite":
+        _load_sqlite(str(engine.url.database), payload, ordered, progress)
+    else:
+        _load_postgresql(engine, payload, ordered, progress)
+
+
+def _load_sqlite(database: str, payload: Path, tables: list[sa.Table], progress: Progress) -> None:
+    connection = sqlite3.connect(database, isolation_level=None)
     try:
-        with source.connect() as reading, engine.begin() as writing:
-            for table in target_tables.sorted_tables:
-                if table.name == "alembic_version":
-                    continue
-                writing.execute(table.delete())  # the seeded count shards
-                _load_table(reading, writing, table, progress)
-            if engine.dialect.name == "postgresql":
-                _reset_sequences(writing, target_tables)
+        connection.execute("ATTACH DATABASE ? AS backup", (str(payload),))
+        connection.execute("BEGIN IMMEDIATE")
+        for table in reversed(tables):
+            connection.execute(f'DELETE FROM main."{table.name}"')  # the seeded count shards
+        for table in tables:
+            names = ", ".join(f'"{column.name}"' for column in table.columns)
+            copied = connection.execute(
+                f'INSERT INTO main."{table.name}" ({names}) SELECT {names} FROM backup."{table.name}"'
+            ).rowcount
+            progress(table.name, copied)
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise BackupError(f"the restore failed and was undone: {error}") from None
     finally:
-        source.dispose()
+        connection.close()
 
 
-def _load_table(
-    reading: sa.Connection, writing: sa.Connection, table: sa.Table, progress: Progress
+def _load_postgresql(
+    engine: sa.Engine, payload: Path, tables: list[sa.Table], progress: Progress
+) -> None:
+    source = sqlite3.connect(payload)
+    target = engine.raw_connection()
+    try:
+        cursor = target.cursor()
+        cursor.execute("SET TIME ZONE 'UTC'")  # the payload's timestamps are UTC, without a zone
+        for table in reversed(tables):
+            cursor.execute(f'DELETE FROM "{table.name}"')
+        for table in tables:
+            _copy_into_postgresql(cursor, source, table, progress)
+        _reset_sequences(cursor, tables)
+        target.commit()
+    except Exception:
+        target.rollback()
+        raise
+    finally:
+        target.close()
+        source.close()
+
+
+def _copy_into_postgresql(
+    cursor: Any, source: sqlite3.Connection, table: sa.Table, progress: Progress
 ) -> None:
     names = [column.name for column in table.columns]
-    aware = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)}
-    dates = {
-        c.name
-        for c in table.columns
-        if isinstance(c.type, sa.Date) and not isinstance(c.type, sa.DateTime)
-    }
-    booleans = {c.name for c in table.columns if isinstance(c.type, sa.Boolean)}
-    rows = reading.exec_driver_sql(f'SELECT {", ".join(names)} FROM "{table.name}"')
+    flags = [i for i, column in enumerate(table.columns) if isinstance(column.type, sa.Boolean)]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    rows = source.execute(f'SELECT {quoted} FROM "{table.name}"')
     done = 0
-    while batch := rows.fetchmany(LOAD_BATCH):
-        values = [
-            _typed(dict(zip(names, row, strict=True)), aware, dates, booleans) for row in batch
-        ]
-        writing.execute(table.insert(), values)
-        done += len(batch)
-        progress(table.name, done)
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            if flags:
+                row = list(row)
+                for i in flags:
+                    row[i] = None if row[i] is None else bool(row[i])
+            copy.write_row(row)
+            done += 1
+            if done % 100_000 == 0:
+                progress(table.name, done)
+    progress(table.name, done)
 
 
-def _typed(
-    row: dict[str, Any], aware: set[str], dates: set[str], booleans: set[str]
-) -> dict[str, Any]:
-    """SQLite text back into Python values (its datetimes are UTC, stored without a zone)."""
-    for name in aware:
-        if row[name] is not None:
-            row[name] = datetime.fromisoformat(row[name]).replace(tzinfo=UTC)
-    for name in dates:
-        if row[name] is not None:
-            row[name] = datetime.fromisoformat(row[name]).date()
-    for name in booleans:
-        if row[name] is not None:
-            row[name] = bool(row[name])
-    return row
-
-
-def _reset_sequences(writing: sa.Connection, tables: sa.MetaData) -> None:
-    for table in tables.sorted_tables:
+def _reset_sequences(cursor: Any, tables: list[sa.Table]) -> None:
+    for table in tables:
         if "id" in table.columns and isinstance(table.c.id.type, sa.Integer):
-            writing.execute(
-                sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                )
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
             )
 
 

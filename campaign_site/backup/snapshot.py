@@ -8,8 +8,6 @@ SQLite file with the same tables.
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -76,39 +74,33 @@ def _copy_postgresql(
 def _copy_table(
     source: sa.Connection, out: sqlite3.Connection, table: Any, progress: Progress
 ) -> None:
+    """One table, its values already in SQLite's text forms as PostgreSQL sends them, so
+    no Python touches a value on the way (converting each value tripled the time)."""
     names = [column.name for column in table.columns]
-    convert = [_to_sqlite(column.type) for column in table.columns]
     insert = (
         f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
     )
-    query = sa.select(*(sa.column(name) for name in names)).select_from(sa.table(table.name))
+    query = sa.select(*(_as_sqlite_stores_it(column) for column in table.columns)).select_from(
+        sa.table(table.name)
+    )
     rows = source.execution_options(stream_results=True, yield_per=BATCH).execute(query)
     done = 0
     for batch in rows.partitions(BATCH):
-        out.executemany(
-            insert, [[c(v) for c, v in zip(convert, row, strict=True)] for row in batch]
-        )
+        out.executemany(insert, batch)
         done += len(batch)
         progress(table.name, done)
 
 
-def _to_sqlite(kind: Any) -> Callable[[Any], Any]:
-    """How a value from PostgreSQL is stored as SQLAlchemy's SQLite dialect stores it."""
-    python = getattr(kind, "impl", kind)
-    if isinstance(python, sa.DateTime):
-        return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(python, sa.Date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(python, sa.Boolean):
-        return lambda v: None if v is None else int(v)
-    return _plain
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, memoryview):
-        return bytes(value)
-    if isinstance(value, (datetime, date)):  # a column typed loosely: keep it readable
-        return value.isoformat()
-    return value
+def _as_sqlite_stores_it(column: Any) -> Any:
+    """SQL for a column's value as SQLAlchemy's SQLite dialect stores it (UTC timestamps as
+    'YYYY-MM-DD HH:MM:SS.ffffff', dates as 'YYYY-MM-DD', booleans as 0/1)."""
+    kind = getattr(column.type, "impl", column.type)
+    name = column.name
+    if isinstance(kind, sa.DateTime):
+        utc = sa.literal_column(f"\"{name}\" AT TIME ZONE 'UTC'")
+        return sa.func.to_char(utc, "YYYY-MM-DD HH24:MI:SS.US").label(name)
+    if isinstance(kind, sa.Date):
+        return sa.func.to_char(sa.column(name), "YYYY-MM-DD").label(name)
+    if isinstance(kind, sa.Boolean):
+        return sa.cast(sa.column(name), sa.Integer).label(name)
+    return sa.column(name)
