@@ -191,12 +191,13 @@ def test_a_folder_that_cannot_be_written_is_refused(app, tmp_path):
 
 
 def test_a_full_disk_leaves_no_half_backup(app, tmp_path, monkeypatch):
-    import shutil as shutil_module
+    from campaign_site.backup import archive
 
-    def full(*_args, **_kwargs):
+    def disk_fills(source, out, digest):
+        out.write(source.read(4096))  # some bytes land, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(shutil_module, "copyfileobj", full)
+    monkeypatch.setattr(archive, "_copy_hashing", disk_fills)
     path = tmp_path / "full.backup"
     result = _cli(app, "backup", "create", str(path))
     assert result.exit_code != 0 and "No space left on device" in result.output

@@ -14,7 +14,6 @@ manifest too, so neither can be altered unnoticed. A file is written once, owner
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -63,9 +62,6 @@ def write_backup(path: Path, manifest: Manifest, payload: Path) -> None:
     manifest.payload_bytes = payload.stat().st_size
     line = manifest.to_line()
     digest = hashlib.sha256(line)
-    with payload.open("rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -74,8 +70,13 @@ def write_backup(path: Path, manifest: Manifest, payload: Path) -> None:
         raise BackupError(f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(descriptor, "wb") as out, payload.open("rb") as source:
-            out.write(MAGIC + line + digest.hexdigest().encode() + b"\n")
-            shutil.copyfileobj(source, out, CHUNK)
+            # One pass over the payload: a placeholder for the checksum, filled in at the end.
+            out.write(MAGIC + line)
+            checksum_at = out.tell()
+            out.write(b"0" * 64 + b"\n")
+            _copy_hashing(source, out, digest)
+            out.seek(checksum_at)
+            out.write(digest.hexdigest().encode())
             out.flush()
             os.fsync(out.fileno())
     except OSError as error:
@@ -83,6 +84,12 @@ def write_backup(path: Path, manifest: Manifest, payload: Path) -> None:
         raise BackupError(
             f"writing {path} failed: {error.strerror or error}; nothing was kept"
         ) from None
+
+
+def _copy_hashing(source: IO[bytes], out: IO[bytes], digest: Any) -> None:
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        out.write(chunk)
 
 
 @contextmanager

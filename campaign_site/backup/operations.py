@@ -176,9 +176,12 @@ def restore_backup(path: Path, progress: Progress = _quiet) -> Manifest:
         _check_payload(manifest, payload)
         engine = db.engine
         _refuse_unless_empty(engine)
-        _drop_everything(engine)
-        upgrade(revision=manifest.revision)
-        _load(payload, engine, progress)
+        if engine.dialect.name == "sqlite" and manifest.engine == "sqlite":
+            _copy_pages(payload, engine)  # the payload is this schema already: copy it whole
+        else:
+            _drop_everything(engine)
+            upgrade(revision=manifest.revision)
+            _load(payload, engine, progress)
         upgrade(revision="head")
     return manifest
 
@@ -207,6 +210,20 @@ def _drop_everything(engine: sa.Engine) -> None:
     reflected = sa.MetaData()
     reflected.reflect(engine)
     reflected.drop_all(engine)
+
+
+def _copy_pages(payload: Path, engine: sa.Engine) -> None:
+    """SQLite into SQLite: the payload was made by VACUUM INTO from a migrated database, so
+    its pages are the whole restored database; SQLite's backup API copies them in one step."""
+    engine.dispose()
+    source, target = sqlite3.connect(payload), sqlite3.connect(str(engine.url.database))
+    try:
+        source.backup(target)
+    except sqlite3.Error as error:
+        raise BackupError(f"the restore failed: {error}") from None
+    finally:
+        source.close()
+        target.close()
 
 
 def _load(payload: Path, engine: sa.Engine, progress: Progress) -> None:
