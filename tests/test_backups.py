@@ -397,3 +397,25 @@ def test_moving_from_sqlite_to_postgresql_as_the_readme_says(tmp_path, postgres_
     for each in (site, moving):
         with each.app_context():
             db.engine.dispose()
+
+
+def test_a_backup_from_older_code_is_restored_and_migrated_forward(app_factory, tmp_path):
+    """A backup taken at an earlier schema revision (by older code) comes back at this one."""
+    old_url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_app({"SQLALCHEMY_DATABASE_URI": old_url})
+    with old.app_context():
+        upgrade(revision="0009_review_marks")
+        db.engine.dispose()
+    payload = tmp_path / "payload.db"
+    with sqlite3.connect(tmp_path / "old.db") as connection:
+        connection.execute("VACUUM INTO ?", (str(payload),))
+    connection.close()
+    older = tmp_path / "older.backup"
+    write_backup(older, describe(payload, "sqlite"), payload)
+    target = app_factory()  # migrated to this code, and empty
+    result = _cli(target, "backup", "restore", str(older))
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        revision = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("signature")}
+    assert revision == "0010_token_nonce_index" and "ix_signature_token_nonce" in indexes
