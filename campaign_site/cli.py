@@ -246,6 +246,9 @@ def backup_create(path: Path | None, folder: Path | None, keep: int | None) -> N
     if folder is not None:
         path = folder / f"campaign-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"
     assert path is not None
+    click.echo(
+        f"backup: copying the {db.engine.dialect.name} database into {path} (the site keeps serving)"
+    )
     try:
         manifest = create_backup(path, progress=_backup_progress("backup"))
     except BackupError as error:
@@ -277,6 +280,9 @@ def backup_verify(path: Path) -> None:
 @with_appcontext
 def backup_restore(path: Path) -> None:
     """Restore a backup into the empty database DATABASE_URL names, then migrate it."""
+    click.echo(
+        f"restore: checking {path}, then loading it into the {db.engine.dialect.name} database"
+    )
     try:
         manifest = restore_backup(path, progress=_backup_progress("restore"))
     except BackupError as error:
