@@ -253,8 +253,9 @@ def backup_create(path: Path | None, folder: Path | None, keep: int | None) -> N
         manifest = create_backup(path, progress=_backup_progress("backup"))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    rows = ", ".join(f"{table} {n:,}" for table, n in sorted(manifest.tables.items()))
-    click.echo(f"backup: wrote {path} ({manifest.payload_bytes:,} bytes; {rows})")
+    click.echo(
+        f"backup: wrote {path} ({manifest.payload_bytes:,} bytes; {manifest.rows_summary()})"
+    )
     if folder is not None and keep is not None:
         for old in sorted(folder.glob("campaign-*.backup"))[:-keep]:
             old.unlink()
@@ -287,8 +288,7 @@ def backup_restore(path: Path) -> None:
         manifest = restore_backup(path, progress=_backup_progress("restore"))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    rows = ", ".join(f"{table} {n:,}" for table, n in sorted(manifest.tables.items()))
-    click.echo(f"restore: done ({rows}); the schema is at this code's revision.")
+    click.echo(f"restore: done ({manifest.rows_summary()}); the schema is at this code's revision.")
 
 
 def _backup_progress(command: str):

@@ -43,6 +43,10 @@ class Manifest:
     payload_bytes: int = 0
     format: int = 1
 
+    def rows_summary(self) -> str:
+        """'admin_user 1, signature 1,000, ...': what the backup holds, for people."""
+        return ", ".join(f"{table} {rows:,}" for table, rows in sorted(self.tables.items()))
+
     def to_line(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode() + b"\n"
 

@@ -115,11 +115,7 @@ def _check_payload(manifest: Manifest, payload: Path) -> list[str]:
         raise BackupError(
             "the contents do not match the manifest (rows per table or schema revision)"
         )
-    checked.append(
-        "manifest: matches the contents ("
-        + ", ".join(f"{t} {n:,}" for t, n in sorted(found.tables.items()))
-        + ")"
-    )
+    checked.append(f"manifest: matches the contents ({found.rows_summary()})")
     if manifest.revision not in _known_revisions():
         raise BackupError(
             f"schema revision {manifest.revision} is unknown to this code (a backup from newer code?)"
