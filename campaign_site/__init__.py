@@ -44,7 +44,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_template_filters(app)
     register_error_handlers(app)
     register_cli(app)
+    register_public_cache(app)
     return app
+
+
+def register_public_cache(app: Flask) -> None:
+    """Outermost: a repeat of a public page is answered before anything else runs."""
+    from campaign_site.web import public_cache
+
+    public_cache.register(app)
 
 
 def install_log_redaction() -> None:

@@ -157,8 +157,12 @@ class Config:
         # How many proxies in front of us may set X-Forwarded-For / -Proto (0: trust none).
         self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
-        # The public page and /api/count are re-rendered at most this often per process.
+        # Public pages and /api/count are re-rendered at most this often per process ...
         self.PUBLIC_CACHE_SECONDS = _int_env("PUBLIC_CACHE_SECONDS", 2)
+        # ... and kept this long by browsers (max-age) and shared caches: nginx, a CDN
+        # (s-maxage). A page's count is at most about s-maxage old; /api/count is live-ish.
+        self.PUBLIC_CACHE_MAX_AGE = _int_env("PUBLIC_CACHE_MAX_AGE", 30)
+        self.PUBLIC_CACHE_S_MAXAGE = _int_env("PUBLIC_CACHE_S_MAXAGE", 60)
 
         # Bots: a submission faster than this after the page was served is not a person.
         self.SIGNING_MIN_SECONDS = _int_env("SIGNING_MIN_SECONDS", 3)

@@ -47,6 +47,20 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
+def form_stamp(client: FlaskClient, prefix: str = "") -> str:
+    """The "form served at" stamp site.js fetches once a visitor starts on the form."""
+    response = client.get(f"{prefix}/api/form-stamp")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    return response.get_json()["stamp"]
+
+
+def form_fields(client: FlaskClient, prefix: str = "") -> dict[str, str]:
+    """The form's hidden fields as a browser running site.js sends them: the page's own,
+    and the stamp fetched when the visitor starts on the form."""
+    hidden = hidden_fields(client.get(f"{prefix}/").get_data(as_text=True))
+    return {**hidden, "started": form_stamp(client, prefix)}
+
+
 def sign(client: FlaskClient, **fields):
     """Open the page and submit the petition form as a supporter would.
 
@@ -55,8 +69,7 @@ def sign(client: FlaskClient, **fields):
     if "name" in fields:
         given, _, family = (fields.pop("name") or "").partition(" ")
         fields = {"given_name": given, "family_name": family, **fields}
-    hidden = hidden_fields(client.get("/").get_data(as_text=True))
-    form = {**VALID_SIGNATURE, **hidden, **fields}
+    form = {**VALID_SIGNATURE, **form_fields(client), **fields}
     form = {key: value for key, value in form.items() if value is not None}
     return client.post("/sign", data=form)
 

@@ -5,7 +5,14 @@ import re
 import time
 
 import pytest
-from support import blind_index_of, csrf_token_from, hidden_fields, log_in, sign, stored_signatures
+from support import (
+    blind_index_of,
+    csrf_token_from,
+    form_fields,
+    log_in,
+    sign,
+    stored_signatures,
+)
 
 
 def test_a_filled_honeypot_gets_the_thank_you_and_stores_nothing(app, client):
@@ -34,7 +41,7 @@ def test_a_form_sent_back_fast_is_stored_and_marked_never_dropped(app_factory):
 def test_a_person_taking_their_time_is_stored_unmarked(app_factory, monkeypatch):
     app = app_factory(SIGNING_MIN_SECONDS=3)
     client = app.test_client()
-    hidden = hidden_fields(client.get("/").get_data(as_text=True))
+    hidden = form_fields(client)
     later = time.time() + 4
     monkeypatch.setattr("campaign_site.public.bots.time.time", lambda: later)
     response = client.post(
@@ -150,7 +157,7 @@ def test_an_admin_pauses_and_resumes_signing_from_the_dashboard(app, client, adm
 def test_pausing_needs_a_logged_in_admin_and_a_csrf_token(app, client, admin_client):
     assert admin_client.post("/admin/signing", data={"action": "pause"}).status_code == 400
     anonymous = app.test_client()
-    token = csrf_token_from(anonymous.get("/").get_data(as_text=True))
+    token = csrf_token_from(anonymous.get("/admin/login").get_data(as_text=True))
     assert (
         anonymous.post("/admin/signing", data={"action": "pause", "csrf_token": token}).status_code
         == 302

@@ -265,10 +265,10 @@ def test_a_link_for_one_purpose_cannot_be_used_for_another(app, client):
     assert count(client) == 0
 
 
-def _withdraw_page(client, link):
+def _open_withdraw_page(client, link):
     page = client.get(link)
     assert page.status_code == 200
-    return csrf_token_from(page.get_data(as_text=True))
+    assert 'name="csrf_token"' not in page.text and "Set-Cookie" not in page.headers
 
 
 def test_withdrawing_erases_the_signature_and_the_count_drops(mail_app, mail_server):
@@ -281,16 +281,16 @@ def test_withdrawing_erases_the_signature_and_the_count_drops(mail_app, mail_ser
     client.get(links_in(mail_server.inbox.to("staying@example.org")[0])["confirm"])
     assert count(client) == 2
 
-    token = _withdraw_page(client, leaving["withdraw"])
+    _open_withdraw_page(client, leaving["withdraw"])
     assert count(client) == 2  # opening the page changes nothing
-    response = client.post(leaving["withdraw"], data={"csrf_token": token})
+    response = client.post(leaving["withdraw"], headers={"Sec-Fetch-Site": "same-origin"})
 
     assert response.status_code == 200
     assert "Your signature has been withdrawn" in response.get_data(as_text=True)
     assert count(client) == 1
     assert [s.name for s in stored_signatures(mail_app)] == ["Staying Person"]
     assert len(outbox_rows(mail_app)) == 1  # the leaver's email record went with them
-    again = client.post(leaving["withdraw"], data={"csrf_token": token})
+    again = client.post(leaving["withdraw"], headers={"Sec-Fetch-Site": "same-origin"})
     assert again.status_code == 404
     assert client.get(leaving["confirm"]).status_code == 404
 
@@ -298,24 +298,35 @@ def test_withdrawing_erases_the_signature_and_the_count_drops(mail_app, mail_ser
 def test_withdrawing_a_pending_signature_leaves_the_count_alone(app, client):
     sign(client)
     link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
-    client.post(link, data={"csrf_token": _withdraw_page(client, link)})
+    _open_withdraw_page(client, link)
+    client.post(link)
     assert stored_signatures(app) == []
     assert count(client) == 0
 
 
-def test_withdrawal_needs_the_button_not_just_a_post(app, client):
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+    ],
+)
+def test_another_site_cannot_press_the_withdraw_button(app, client, headers):
     sign(client)
     link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
-    assert client.post(link).status_code == 400  # no CSRF token: not from our page
+    response = client.post(link, headers=headers)
+    assert response.status_code == 403
+    assert "This form can only be sent from our own page" in response.text
     assert len(stored_signatures(app)) == 1
 
 
 def test_unsubscribe_page_asks_first_and_then_stops_updates(app, client):
     sign(client, keep_informed="y")
     link = f"/unsubscribe/{_old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
-    page = client.get(link)
+    assert client.get(link).status_code == 200
     assert stored_signatures(app)[0].keep_informed is True
-    response = client.post(link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    response = client.post(link, headers={"Sec-Fetch-Site": "same-origin"})
     assert "You will not receive campaign updates" in response.get_data(as_text=True)
     [signature] = stored_signatures(app)
     assert signature.keep_informed is False

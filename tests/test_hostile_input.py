@@ -9,7 +9,7 @@ import pytest
 from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import csrf_token_from, hidden_fields, sign, stored_signatures
+from support import csrf_token_from, form_fields, sign, stored_signatures
 
 REJECTED, STORED, TOO_LARGE = "rejected", "stored", "too-large"
 
@@ -171,7 +171,7 @@ def test_markup_is_shown_as_text_on_the_page(app, client, payload):
 
 
 def _raw_form(client, **fields) -> bytes:
-    hidden = hidden_fields(client.get("/").get_data(as_text=True))
+    hidden = form_fields(client)
     pairs = {**hidden, "email": "x%40example.org", "country": "DE", **fields}
     return b"&".join(
         k.encode() + b"=" + (v if isinstance(v, bytes) else v.encode()) for k, v in pairs.items()
@@ -179,11 +179,11 @@ def _raw_form(client, **fields) -> bytes:
 
 
 def test_raw_invalid_utf8_is_refused_with_the_form_shown_again(app, client):
-    """Werkzeug drops an undecodable form entirely, so the CSRF check refuses it."""
+    """Werkzeug drops an undecodable form entirely: the form comes back saying why."""
     body = _raw_form(client, given_name=b"\xff\xfeAnn", family_name=b"Lee\xff")
     response = client.post("/sign", data=body, content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 400
-    assert "press Sign again" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Some characters could not be read" in response.get_data(as_text=True)
     assert stored_signatures(app) == []
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ports import listening_socket, port_of
 from sqlalchemy import delete
-from support import csrf_token_from, sign, stored_signatures
+from support import sign, stored_signatures
 from test_confirmation import _old_token, links_in, run_worker
 
 from campaign_site.crypto.keyrings import new_key
@@ -44,8 +44,8 @@ def test_a_withdraw_link_works_until_it_expires(app, client):
 def test_an_expired_withdraw_link_erases_nothing(app, client):
     sign(client)
     stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
-    csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
-    response = client.post(f"/withdraw/{stale}", data={"csrf_token": csrf})
+    client.get(f"/withdraw/{stale}")
+    response = client.post(f"/withdraw/{stale}")
     assert response.status_code == 410
     assert len(stored_signatures(app)) == 1
 
@@ -57,8 +57,8 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
     client.get(links_in(mail_server.inbox.messages[0])["confirm"])
     stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
 
-    csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
-    answer = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
+    client.get(f"/withdraw/{stale}")
+    answer = client.post(f"/withdraw/{stale}/renew")
     assert answer.status_code == 200
     assert "Please look for our email" in answer.get_data(as_text=True)
     run_worker(mail_app)
@@ -68,8 +68,8 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
     assert renewal["Subject"] == "Your new link to withdraw your signature for Justice for Sergei"
     fresh = links_in(renewal)["withdraw"]
     assert fresh != f"/withdraw/{stale}"
-    csrf = csrf_token_from(client.get(fresh).get_data(as_text=True))
-    assert client.post(fresh, data={"csrf_token": csrf}).status_code == 200
+    client.get(fresh)
+    assert client.post(fresh).status_code == 200
     assert stored_signatures(mail_app) == []
 
 
@@ -77,13 +77,13 @@ def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app,
     client = mail_app.test_client()
     sign(client)
     stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
-    csrf = csrf_token_from(client.get(f"/withdraw/{stale}").get_data(as_text=True))
-    held = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
+    client.get(f"/withdraw/{stale}")
+    held = client.post(f"/withdraw/{stale}/renew")
     with mail_app.app_context():
         db.session.execute(delete(Signature))
         db.session.commit()
-    gone = client.post(f"/withdraw/{stale}/renew", data={"csrf_token": csrf})
-    forged = client.post("/withdraw/forged-token/renew", data={"csrf_token": csrf})
+    gone = client.post(f"/withdraw/{stale}/renew")
+    forged = client.post("/withdraw/forged-token/renew")
     assert held.status_code == gone.status_code == forged.status_code == 200
     pages = [
         r.get_data(as_text=True).replace(stale, "T").replace("forged-token", "T")
@@ -92,10 +92,11 @@ def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app,
     assert pages[0] == pages[1] == pages[2]
 
 
-def test_renewing_needs_the_form_token(app, client):
+def test_another_site_cannot_ask_for_a_fresh_link(app, client):
     sign(client)
     stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
-    assert client.post(f"/withdraw/{stale}/renew").status_code == 400
+    refused = client.post(f"/withdraw/{stale}/renew", headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
 
 
 def test_renewals_are_mailed_at_most_once_an_interval(app_factory, mail_server):

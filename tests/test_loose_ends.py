@@ -5,27 +5,27 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import VALID_SIGNATURE, hidden_fields, sign
+from support import VALID_SIGNATURE, form_fields, sign, stored_signatures
 from test_confirmation import run_worker
 
-EXPIRED_FORM = {
-    "": "For your security this form expired",
-    "/de": "Zu Ihrer Sicherheit ist dieses Formular abgelaufen",
-    "/ru": "В целях вашей безопасности срок действия этой формы истёк",
-    "/uk": "З міркувань вашої безпеки термін дії цієї форми минув",
+CROSS_SITE_REFUSAL = {
+    "": "This form can only be sent from our own page",
+    "/de": "Dieses Formular kann nur von unserer eigenen Seite gesendet werden",
+    "/ru": "Эту форму можно отправить только с нашей собственной страницы",
+    "/uk": "Цю форму можна надіслати лише з нашої власної сторінки",
 }
 
 
-@pytest.mark.parametrize("language", list(EXPIRED_FORM))
-def test_the_expired_form_message_is_in_the_visitors_language(app, language):
+@pytest.mark.parametrize("language", list(CROSS_SITE_REFUSAL))
+def test_the_cross_site_refusal_is_in_the_visitors_language(app, language):
     client = app.test_client()
-    fields = {**hidden_fields(client.get(language + "/").get_data(as_text=True)), **VALID_SIGNATURE}
-    fields["csrf_token"] = "stale"
-    response = client.post(language + "/sign", data=fields)
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert EXPIRED_FORM[language] in html
-    assert 'value="Ada"' in html and 'value="Lovelace"' in html  # what was typed is kept
+    fields = {**form_fields(client, language), **VALID_SIGNATURE}
+    response = client.post(
+        language + "/sign", data=fields, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    assert CROSS_SITE_REFUSAL[language] in response.get_data(as_text=True)
+    assert stored_signatures(app) == []
 
 
 def test_favicon_ico_leads_to_the_icon(client):
@@ -49,7 +49,7 @@ def test_the_emails_from_name_is_in_the_supporters_language(
     mail_app, mail_server, language, sender
 ):
     client = mail_app.test_client()
-    hidden = hidden_fields(client.get(language + "/").get_data(as_text=True))
+    hidden = form_fields(client, language)
     client.post(language + "/sign", data={**VALID_SIGNATURE, **hidden})
     run_worker(mail_app)
     [message] = mail_server.inbox.messages

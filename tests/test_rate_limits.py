@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from ports import refusing_port
-from support import VALID_SIGNATURE, hidden_fields, log_in, sign, stored_signatures
+from support import VALID_SIGNATURE, form_fields, log_in, sign, stored_signatures
 
 
 def limited_app(app_factory, **settings):
@@ -35,7 +35,7 @@ def test_the_ceiling_message_is_in_the_visitors_language(app_factory):
     app = limited_app(app_factory, SIGN_RATE_LIMIT="1 per minute")
     client = app.test_client()
     sign(client, email="first@example.org")
-    hidden = hidden_fields(client.get("/ru/").get_data(as_text=True))
+    hidden = form_fields(client, "/ru")
     refused = client.post(
         "/ru/sign", data={**VALID_SIGNATURE, **hidden, "email": "second@example.org"}
     )
@@ -72,7 +72,7 @@ def test_thirty_people_behind_one_address_all_sign_and_count(app_factory, mail_s
     hall = {"X-Forwarded-For": "203.0.113.50"}
     for person in range(30):
         client = app.test_client()
-        hidden = hidden_fields(client.get("/").get_data(as_text=True))
+        hidden = form_fields(client)
         form = {
             **VALID_SIGNATURE,
             **hidden,
@@ -105,7 +105,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(app_factory):
     client = app.test_client()
 
     def post_claiming(ip, email):
-        hidden = hidden_fields(client.get("/").get_data(as_text=True))
+        hidden = form_fields(client)
         return client.post(
             "/sign",
             data={**VALID_SIGNATURE, **hidden, "email": email},
@@ -120,7 +120,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
     client = app.test_client()
 
     def post_from(ip, email):
-        hidden = hidden_fields(client.get("/").get_data(as_text=True))
+        hidden = form_fields(client)
         return client.post(
             "/sign",
             data={**VALID_SIGNATURE, **hidden, "email": email},

@@ -1,7 +1,6 @@
 """Each speed trick leans on a library's behaviour; these fail if that behaviour changes.
 
-The tricks (and their measured gains, benchmarks/RESULTS.md): the campaign page cached with
-placeholders (public/page_cache.py), Flask-Limiter's before-request hook removed
+The tricks (and their measured gains, benchmarks/RESULTS.md): Flask-Limiter's before-request hook removed
 (web/rate_limits.py), the session serializer built once (web/sessions.py), and the export
 reading plain rows from the DB-API cursor (database.raw_rows).
 """
@@ -9,34 +8,12 @@ reading plain rows from the DB-API cursor (database.raw_rows).
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from sqlalchemy import select
-from support import hidden_fields, sign, stored_signatures
+from support import sign
 
 from campaign_site.database import raw_rows
 from campaign_site.export import utc_text
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus
-from campaign_site.public import page_cache, views
-
-
-def test_the_cached_page_holds_each_placeholder_once_and_serves_none(app):
-    with app.test_request_context("/"):
-        html = views._render_blank_campaign_page(page_cache.CSRF_SLOT, page_cache.STAMP_SLOT)
-    assert html.count(page_cache.CSRF_SLOT) == 1
-    assert html.count(page_cache.STAMP_SLOT) == 1
-    served = app.test_client().get("/").get_data(as_text=True)
-    assert page_cache.CSRF_SLOT not in served and page_cache.STAMP_SLOT not in served
-
-
-def test_two_visitors_of_one_cached_page_get_their_own_working_tokens(app_factory):
-    app = app_factory(PUBLIC_CACHE_SECONDS=60)
-    first, second = app.test_client(), app.test_client()
-    tokens = [
-        hidden_fields(c.get("/").get_data(as_text=True))["csrf_token"] for c in (first, second)
-    ]
-    assert tokens[0] != tokens[1]
-    assert sign(first, email="first@example.org").status_code == 303
-    assert sign(second, email="second@example.org").status_code == 303
-    assert len(stored_signatures(app)) == 2
 
 
 def test_flask_limiters_request_hook_is_gone_and_view_limits_still_hold(app_factory):

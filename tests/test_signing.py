@@ -7,7 +7,7 @@ import pytest
 from support import (
     VALID_SIGNATURE,
     blind_index_of,
-    csrf_token_from,
+    form_fields,
     hidden_fields,
     sign,
     sign_and_confirm,
@@ -265,22 +265,19 @@ def test_form_keeps_what_the_supporter_typed_after_an_error(client):
     assert 'value="Київ"' in html
 
 
-def test_missing_csrf_token_is_refused_politely_keeping_the_input(app, client):
-    response = client.post("/sign", data={**VALID_SIGNATURE})
-
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert "this form expired before it was sent" in html
-    assert 'value="Ada"' in html and 'value="Lovelace"' in html
-    assert csrf_token_from(html)  # a fresh token, so pressing Sign again works
-    assert stored_signatures(app) == []
-
-
-def test_forged_csrf_token_is_refused(app, client):
-    client.get("/")
-    response = client.post("/sign", data={**VALID_SIGNATURE, "csrf_token": "forged"})
-    assert response.status_code == 400
-    assert stored_signatures(app) == []
+def test_the_form_needs_no_token_and_no_cookie(app):
+    """What a browser with every cookie blocked sends from our own page is stored."""
+    client = app.test_client(use_cookies=False)
+    page = client.get("/")
+    assert "Set-Cookie" not in page.headers and 'name="csrf_token"' not in page.text
+    response = client.post(
+        "/sign",
+        data={**VALID_SIGNATURE, **form_fields(client)},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+    )
+    assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    [signature] = stored_signatures(app)
+    assert signature.review_marks == ""
 
 
 def test_text_is_tidied_before_it_is_stored(app, client):
@@ -358,7 +355,7 @@ def test_an_unexpected_failure_shows_a_calm_page_and_stores_nothing(app, client,
 
 
 def test_an_oversized_submission_is_refused(app, client):
-    hidden = hidden_fields(client.get("/").get_data(as_text=True))
+    hidden = form_fields(client)
     response = client.post("/sign", data={**VALID_SIGNATURE, **hidden, "given_name": "x" * 100_000})
     assert response.status_code == 413
     assert "Too much data" in response.get_data(as_text=True)

@@ -3,6 +3,9 @@ pages behind emailed links (email_links.py: blueprint `links`, templates/links/)
 
 from flask import Blueprint
 
-bp = Blueprint("public", __name__)
+from campaign_site.web.fetch_metadata import protect
+
+# No per-visitor token on its forms: cross-site posts are refused by Fetch Metadata.
+bp = protect(Blueprint("public", __name__))
 
 from campaign_site.public import seo, views  # noqa: E402,F401  (routes register themselves on bp)

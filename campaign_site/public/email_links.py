@@ -10,11 +10,12 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from campaign_site.database import read_transaction
-from campaign_site.extensions import csrf, db
+from campaign_site.extensions import db
 from campaign_site.petition import link_tokens, signing
+from campaign_site.web.fetch_metadata import protect
 
 # Its own blueprint (endpoint names links.*) beside the campaign page's.
-bp = Blueprint("links", __name__)
+bp = protect(Blueprint("links", __name__))
 
 
 def _result(title: str, message: str, status: int = 200):
@@ -105,11 +106,11 @@ def unsubscribe(token: str):
     return _ask(token, link_tokens.UNSUBSCRIBE, "links/unsubscribe.html")
 
 
-# RFC 8058 one-click unsubscribe: mail clients POST here with no page and no CSRF token.
-# The signed token in the URL is what authorizes the change, so CSRF adds nothing; and
-# many users' providers post from a few addresses, so no per-IP limit either.
+# RFC 8058 one-click unsubscribe: mail providers POST here from their servers, with no
+# page and no Sec-Fetch-Site or Origin (so web/fetch_metadata.py lets them through); the
+# signed token in the URL authorizes the change. Many users' providers post from a few
+# addresses, so no per-IP limit either.
 @bp.post("/unsubscribe/<token>")
-@csrf.exempt
 def unsubscribe_confirmed(token: str):
     """Stop campaign updates; the signature stays."""
     try:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from campaign_site.public import bp
 from campaign_site.web.assets import asset_url
 from campaign_site.web.i18n import LANGUAGES, current_language, public_url_in
+from campaign_site.web.public_cache import public_page
 
 SHARE_IMAGE = "img/share-card.png"
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -97,20 +98,16 @@ def structured_data() -> dict:
 
 
 @bp.get("/robots.txt")
+@public_page
 def robots_txt():
     """Crawl the public pages; stay out of the admin area and the pages behind email links."""
     body = render_template("seo/robots.txt", sitemap=absolute(url_for("public.sitemap_xml")))
-    return _cacheable(Response(body, mimetype="text/plain"))
+    return Response(body, mimetype="text/plain")
 
 
 @bp.get("/sitemap.xml")
+@public_page
 def sitemap_xml():
     pages = [public_url_in(language, path) for path in ("/", "/privacy") for language in LANGUAGES]
     body = render_template("seo/sitemap.xml", pages=pages)
-    return _cacheable(Response(body, mimetype="application/xml"))
-
-
-def _cacheable(response: Response) -> Response:
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    return Response(body, mimetype="application/xml")

@@ -1,43 +1,36 @@
 """Public routes: the campaign page, /sign, thank-you, privacy, /api/count, /healthz. Each
-parses the request, calls the petition's rules and picks a response."""
+parses the request, calls the petition's rules and picks a response.
+
+No route here reads or writes a cookie: the pages are the same for everyone (so shared
+caches may keep them) and signing works where a browser blocks every cookie. Cross-site
+form posts are refused by web/fetch_metadata.py instead of a per-visitor token.
+"""
 
 from urllib.parse import quote
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
-from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
 
 from campaign_site.backup import status as backup_status
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, short_cache, signing, signing_state
-from campaign_site.public import bots, bp, page_cache, seo
+from campaign_site.public import bots, bp, seo
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits
+from campaign_site.web.public_cache import public_page
 
 
 @bp.get("/")
+@public_page
 def index():
-    """The campaign page with an empty form: the same for everyone but two values, so cached.
-
-    The page costs the same with a million signatures as with none; its count is at most
-    PUBLIC_CACHE_SECONDS old.
-    """
-    first_visit = i18n.first_visit_redirect()
-    if first_visit is not None:
-        return first_visit
-    html = page_cache.blank_campaign_page(i18n.current_language(), _render_blank_campaign_page)
-    response = make_response(html)
-    i18n.remember_choice(response)
-    return response
-
-
-def _render_blank_campaign_page(csrf_slot: str, stamp_slot: str) -> str:
-    form = SignatureForm(formdata=None, started=stamp_slot)
-    return render_campaign_page(form, csrf_token=csrf_slot)
+    """The campaign page with an empty form: the same bytes for everyone in a language, so
+    browsers, nginx and a CDN may keep it (web/public_cache.py). Its count is at most the
+    cache period old; site.js fetches the live one from /api/count."""
+    return render_campaign_page(SignatureForm(formdata=None))
 
 
 @bp.post("/sign")
@@ -52,6 +45,10 @@ def sign():
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
         return redirect(url_for("public.thanks"), code=303)
     if not form.validate():
+        if request.content_length and not request.form:  # Werkzeug drops undecodable bodies whole
+            form.form_errors.append(
+                gettext("Some characters could not be read. Please type this again.")
+            )
         retry_after = rate_limits.invalid_form_allowed()
         if retry_after is not None:  # a flood of junk: slowed, and never stored anyway
             return render_rate_limited_form(retry_after)
@@ -65,6 +62,7 @@ def sign():
 
 
 @bp.get("/thank-you")
+@public_page
 def thanks():
     """Thanks and share links; says nothing about who signed."""
     return render_template(
@@ -75,18 +73,26 @@ def thanks():
 
 
 @bp.get("/privacy")
+@public_page
 def privacy():
     """What we store, why, for how long, and how to erase it."""
     return render_template("privacy.html", config=current_app.config)
 
 
 @bp.get("/api/count")
+@public_page
 def api_count():
-    """The count, for scripts and embeds; a CDN may keep it as long as the page cache does."""
+    """The count, for scripts and embeds; a CDN may keep it as long as the pages."""
     count = short_cache.cached("count", counting.signature_count)
-    response = jsonify(count=count, goal=current_app.config["SIGNATURE_GOAL"])
-    response.cache_control.public = True
-    response.cache_control.max_age = max(current_app.config["PUBLIC_CACHE_SECONDS"], 1)
+    return jsonify(count=count, goal=current_app.config["SIGNATURE_GOAL"])
+
+
+@bp.get("/api/form-stamp")
+def form_stamp():
+    """A signed "form served at" time, fetched by site.js when a visitor starts on the form:
+    the page itself is the same for everyone, so it cannot carry one (public/bots.py)."""
+    response = jsonify(stamp=bots.form_started_stamp())
+    response.cache_control.no_store = True
     return response
 
 
@@ -114,12 +120,11 @@ def healthz():
     return jsonify(status="ok", details={**details, "database": "ok"})
 
 
-def render_campaign_page(form: SignatureForm, csrf_token: str | None = None) -> str:
+def render_campaign_page(form: SignatureForm) -> str:
     """The one public page, with the form as submitted (errors and typed values kept)."""
     return render_template(
         "index.html",
         form=form,
-        form_csrf_token=csrf_token or generate_csrf(),
         count=counting.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
         recent_signers=counting.recent_signers(),
@@ -145,14 +150,6 @@ def rate_limited(error: RateLimitExceeded):
     return render_rate_limited_form(error.limit.limit.get_expiry())
 
 
-@bp.errorhandler(CSRFError)
-def form_expired(error: CSRFError):
-    """An expired or missing form token: on the petition, keep what was typed."""
-    if request.endpoint != "public.sign":
-        return errors.handle_csrf_error(error)
-    return render_expired_form()
-
-
 def render_rate_limited_form(retry_after: int):
     """Over the signing ceiling: the form again with what was typed, and when to try again."""
     form = SignatureForm()
@@ -167,18 +164,6 @@ def render_rate_limited_form(retry_after: int):
         )
     )
     return render_campaign_page(form), 429, {"Retry-After": str(retry_after)}
-
-
-def render_expired_form():
-    """The form token was missing or stale: show the form again with what was typed."""
-    form = SignatureForm()
-    form.form_errors.append(
-        gettext(
-            "For your security this form expired before it was sent. "
-            "Please check your details and press Sign again."
-        )
-    )
-    return render_campaign_page(form), 400
 
 
 SHARE_TEXT = _l("I signed the petition for justice for Sergei Magnitsky. Will you?")

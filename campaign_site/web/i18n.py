@@ -2,19 +2,25 @@
 
 /de/..., /ru/... and /uk/... serve those languages and / is English, so a shared link keeps
 its language. A small WSGI middleware moves the prefix into SCRIPT_NAME: Flask then builds
-every URL with it, and no view needs to know. Accept-Language is consulted once only, for
-a first visit to / (see public.views.index).
+every URL with it, and no view needs to know. Pages never depend on Accept-Language or a
+cookie (shared caches keep one copy per URL): English pages carry LANGUAGE_SUGGESTIONS.
 """
 
 from babel import Locale
-from flask import Flask, current_app, has_app_context, has_request_context, redirect, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, ngettext
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский", "uk": "Українська"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "campaign_site.language"  # in the WSGI environ
 BASE_KEY = "campaign_site.base"  # SCRIPT_NAME before the language prefix
-CHOICE_COOKIE = "lang"  # set once a language was chosen or negotiated
+# The English pages offer the visitor's own language in that language (site.js shows the
+# one their browser prefers): a suggestion, not a redirect, so / is the same for everyone.
+LANGUAGE_SUGGESTIONS = {
+    "de": ("Diese Seite auf Deutsch lesen", "Nein, danke"),
+    "ru": ("Читать эту страницу по-русски", "Нет, спасибо"),
+    "uk": ("Читати цю сторінку українською", "Ні, дякую"),
+}
 
 
 class LanguagePrefix:
@@ -79,6 +85,7 @@ def register(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
+        LANGUAGE_SUGGESTIONS=LANGUAGE_SUGGESTIONS,
         current_language=current_language,
         url_in=url_in,
         public_url_in=public_url_in,
@@ -111,61 +118,3 @@ def plural_phrases(singular: str, plural: str) -> dict[str, str]:
     for sample in (0, 1, 2, 5, 21, 1_000_000):  # between them, every category of our languages
         phrases.setdefault(locale.plural_form(sample), ngettext(singular, plural, sample))
     return phrases
-
-
-def first_visit_redirect():
-    """On a first visit to /, send a browser that prefers German, Russian or Ukrainian there.
-
-    Only once: a visitor who has been here (the choice cookie) or asked for English
-    (/?hl=en, the switcher's link) always gets the page they asked for.
-    """
-    if (
-        current_language() != DEFAULT_LANGUAGE
-        or "Accept-Language" not in request.headers
-        or request.args.get("hl")
-        or request.cookies.get(CHOICE_COOKIE)
-    ):
-        return None
-    best = preferred_language()
-    if best == DEFAULT_LANGUAGE:
-        return None
-    response = redirect(url_in(best), code=302)
-    _set_choice(response, best)
-    response.vary.add("Accept-Language")
-    return response
-
-
-def preferred_language() -> str:
-    """The browser's most preferred language we have, by primary subtag ("en-GB" is English).
-
-    Werkzeug's best_match prefers any exact match, so "en-GB, de;q=0.5" would give German.
-    """
-    for value, _quality in request.accept_languages:  # sorted by quality, best first
-        primary = value.split("-")[0].split("_")[0].lower()
-        if primary in LANGUAGES:
-            return primary
-    return DEFAULT_LANGUAGE
-
-
-def remember_choice(response) -> None:
-    """Once English was asked for (/?hl=en, the switcher), / never negotiates it away again.
-
-    (A first-visit redirect remembers its own choice; pages under /de/ etc. need no cookie.)
-    """
-    response.vary.add("Accept-Language")
-    if (
-        request.args.get("hl") == DEFAULT_LANGUAGE
-        and request.cookies.get(CHOICE_COOKIE) != DEFAULT_LANGUAGE
-    ):
-        _set_choice(response, DEFAULT_LANGUAGE)
-
-
-def _set_choice(response, language: str) -> None:
-    response.set_cookie(
-        CHOICE_COOKIE,
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-    )

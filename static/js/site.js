@@ -40,6 +40,7 @@
         })
         .catch(function () { /* offline for a moment: try again next time */ });
     }
+    refresh();  // the page may come from a cache: its count can be a minute old
     window.setInterval(refresh, REFRESH_MS);
     document.addEventListener("visibilitychange", refresh);
   }
@@ -114,7 +115,49 @@
     }).observe(form);
   }
 
+  /* The page is the same for everyone, so it cannot carry a "form served at" stamp: fetch
+     one when the visitor starts on the form (public/bots.py). Without it a signature is
+     still stored, only marked for review. */
+  function startFormStamp() {
+    var field = document.querySelector("input[name=started]");
+    if (!field || field.value || !window.fetch) return;
+    var form = field.form;
+    function fetchStamp() {
+      form.removeEventListener("focusin", fetchStamp);
+      fetch(field.getAttribute("data-stamp-url"), { credentials: "omit", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data && data.stamp && !field.value) field.value = data.stamp; })
+        .catch(function () { /* offline: the signature is only marked for review */ });
+    }
+    form.addEventListener("focusin", fetchStamp);
+  }
+
+  /* On an English page, offer the visitor's own language if the browser prefers one of ours. */
+  function startLanguageSuggestion() {
+    var box = document.querySelector("[data-lang-suggest]");
+    if (!box) return;
+    try {
+      if (window.localStorage.getItem("lang-suggest-dismissed")) return;
+    } catch (e) { /* storage blocked (an embed, private mode): offer anyway */ }
+    var wanted = navigator.languages || [navigator.language || ""];
+    for (var i = 0; i < wanted.length; i++) {
+      var primary = String(wanted[i]).split(/[-_]/)[0].toLowerCase();
+      if (primary === "en") return;
+      var offer = box.querySelector('[data-suggest="' + primary + '"]');
+      if (!offer) continue;
+      offer.hidden = false;
+      box.hidden = false;
+      offer.querySelector("[data-suggest-dismiss]").addEventListener("click", function () {
+        box.hidden = true;
+        try { window.localStorage.setItem("lang-suggest-dismissed", "1"); } catch (e) { /* ignore */ }
+      });
+      return;
+    }
+  }
+
   startCountRefresh();
   startSignBar();
   startEmailCheck();
+  startFormStamp();
+  startLanguageSuggestion();
 })();

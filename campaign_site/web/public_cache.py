@@ -1,0 +1,131 @@
+"""Public pages as a shared cache may keep them: the same bytes for everyone in a language.
+
+A view decorated with @public_page gets `Cache-Control: public` with PUBLIC_CACHE_MAX_AGE
+for browsers and PUBLIC_CACHE_S_MAXAGE for shared caches (nginx, a CDN), a strong ETag and
+304 answers to If-None-Match. Such a view must not touch the session or anything else
+about the visitor: a page with a Set-Cookie is never marked public (and a test fails).
+
+The origin keeps its own copy too: `ResponseCache`, a WSGI middleware in front of Flask,
+answers a repeat of a public page from memory for PUBLIC_CACHE_SECONDS without entering
+Flask at all (benchmarks/RESULTS.md: this is what brings GET / level with hello world).
+Only responses of decorated views (routes without URL variables) are kept, and only for a
+request without a query string, so the cache never grows with what clients send.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, current_app, request
+from werkzeug.http import parse_etags
+from werkzeug.sansio.utils import host_is_trusted
+
+PUBLIC_PAGE_KEY = "campaign_site.public_page"  # in the WSGI environ: "this response may be kept"
+STORE_KEY = (
+    "campaign_site.short_cache"  # shared with petition/short_cache.py: forget_all() clears both
+)
+
+
+def public_page(view: Callable) -> Callable:
+    """Mark a view's 200 answer as the same for everyone: shared caches may keep it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code != 200 or "Set-Cookie" in response.headers:
+            return response
+        config = current_app.config
+        response.cache_control.public = True
+        response.cache_control.max_age = config["PUBLIC_CACHE_MAX_AGE"]
+        response.cache_control.s_maxage = config["PUBLIC_CACHE_S_MAXAGE"]
+        response.set_etag(_etag(response.get_data()))
+        request.environ[PUBLIC_PAGE_KEY] = True
+        return response.make_conditional(request)
+
+    return wrapper
+
+
+def _etag(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str
+    expires: float
+
+
+class ResponseCache:
+    """WSGI middleware: repeats of public pages straight from memory, 304s included."""
+
+    def __init__(self, wsgi_app, flask_app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        store = self.flask_app.extensions.setdefault(STORE_KEY, {})
+        entry = store.get(key)
+        if entry is not None and entry.expires > time.monotonic() and self._host_ok(environ):
+            return self._answer(entry, environ, start_response)
+        return self._fill(key, store, environ, start_response)
+
+    def _key(self, environ) -> tuple[str, str] | None:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+            return None
+        if self.flask_app.config["PUBLIC_CACHE_SECONDS"] <= 0:
+            return None
+        return ("page", environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+
+    def _host_ok(self, environ) -> bool:
+        """The trusted-host check Flask would make, so a hit is refused where a miss would be."""
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        return host_is_trusted(host, self.flask_app.config["TRUSTED_HOSTS"])
+
+    def _answer(self, entry: _Entry, environ, start_response) -> Iterable[bytes]:
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains(entry.etag):
+            headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
+            start_response("304 NOT MODIFIED", headers)
+            return []
+        start_response(entry.status, entry.headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+
+    def _fill(self, key, store, environ, start_response) -> Iterable[bytes]:
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        if not environ.get(PUBLIC_PAGE_KEY) or environ["REQUEST_METHOD"] != "GET":
+            return body
+        if not captured["status"].startswith("200"):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        headers = dict((k.lower(), v) for k, v in captured["headers"])
+        store[key] = _Entry(
+            captured["status"],
+            list(captured["headers"]),
+            data,
+            headers.get("etag", "").strip('"'),
+            time.monotonic() + self.flask_app.config["PUBLIC_CACHE_SECONDS"],
+        )
+        return [data]
+
+
+def register(app: Flask) -> None:
+    """Outermost middleware: a hit costs no routing, no hooks, no template."""
+    app.wsgi_app = ResponseCache(app.wsgi_app, app)

@@ -1,0 +1,179 @@
+"""Public pages a shared cache may keep (the same bytes for everyone), and the public forms
+guarded by Fetch Metadata instead of a per-visitor token (issue 16)."""
+
+import re
+
+import pytest
+from support import VALID_SIGNATURE, csrf_token_from, form_fields, sign, stored_signatures
+
+PUBLIC_PAGES = [
+    "/",
+    "/de/",
+    "/ru/",
+    "/uk/",
+    "/privacy",
+    "/de/privacy",
+    "/thank-you",
+    "/uk/thank-you",
+    "/api/count",
+    "/robots.txt",
+    "/sitemap.xml",
+]
+
+
+@pytest.fixture
+def cached_app(app_factory):
+    """The origin's own memory cache switched on, as in production."""
+    return app_factory(PUBLIC_CACHE_SECONDS=60, PUBLIC_CACHE_MAX_AGE=30, PUBLIC_CACHE_S_MAXAGE=90)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_two_fresh_visitors_get_the_same_bytes_and_no_cookie(app_factory, path):
+    app = app_factory(PUBLIC_CACHE_MAX_AGE=30, PUBLIC_CACHE_S_MAXAGE=90)
+    first = app.test_client().get(path, headers={"Accept-Language": "ru"})
+    second = app.test_client().get(path, headers={"Accept-Language": "de-DE"})
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data
+    for response in (first, second):
+        assert "Set-Cookie" not in response.headers
+        assert response.headers.get("Vary", "Accept-Encoding") == "Accept-Encoding"
+    cache_control = first.headers["Cache-Control"]
+    assert "public" in cache_control
+    assert "max-age=30" in cache_control and "s-maxage=90" in cache_control
+    etag = first.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]+"', etag), "a strong ETag"
+    assert etag == second.headers["ETag"]
+
+
+@pytest.mark.parametrize("memory_cache", [False, True])
+def test_a_matching_if_none_match_gets_304(app_factory, memory_cache):
+    app = app_factory(PUBLIC_CACHE_SECONDS=60 if memory_cache else 0)
+    client = app.test_client()
+    etag = client.get("/de/").headers["ETag"]
+    again = client.get("/de/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag and "public" in again.headers["Cache-Control"]
+    changed = client.get("/de/", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200 and changed.data
+
+
+def test_a_repeat_is_answered_from_memory_without_entering_flask(cached_app):
+    views = []
+    cached_app.before_request(lambda: views.append(1))
+    client = cached_app.test_client()
+    first = client.get("/")
+    for _ in range(5):
+        repeat = client.get("/")
+        assert repeat.data == first.data and repeat.headers == first.headers
+    head = client.head("/")
+    assert head.status_code == 200 and head.data == b""
+    assert len(views) == 1  # the first GET only: the repeats and the HEAD come from memory
+
+
+def test_the_memory_cache_never_grows_with_what_clients_send(cached_app):
+    client = cached_app.test_client()
+    for n in range(50):
+        client.get(f"/?utm_source=x{n}")
+        client.get(f"/no-such-page-{n}")
+        client.get(f"/static/nothing-{n}.css")
+        client.get(f"/confirm/token-{n}")
+    client.get("/")
+    store = cached_app.extensions["campaign_site.short_cache"]
+    assert [key for key in store if isinstance(key, tuple)] == [("page", "/")]
+
+
+def test_a_hit_is_refused_for_a_host_we_do_not_serve(cached_app):
+    client = cached_app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_changing_the_signing_state_shows_at_once_on_the_admins_own_process(cached_app):
+    from campaign_site.petition import signing_state
+
+    client = cached_app.test_client()
+    assert 'class="sign__form"' in client.get("/").text
+    with cached_app.test_request_context():
+        signing_state.set_signing_paused(True)
+    assert 'class="sign__form"' not in client.get("/").text
+
+
+def test_the_form_stamp_is_fresh_for_each_request_and_never_kept(cached_app):
+    client = cached_app.test_client()
+    first, second = client.get("/api/form-stamp"), client.get("/api/form-stamp")
+    assert "no-store" in first.headers["Cache-Control"] and "Set-Cookie" not in first.headers
+    assert first.get_json()["stamp"]
+    assert second.status_code == 200
+
+
+def test_a_signature_without_the_script_stamp_is_stored_and_marked(app):
+    client = app.test_client(use_cookies=False)
+    hidden = {k: v for k, v in form_fields(client).items() if k != "started"}
+    response = client.post("/sign", data={**VALID_SIGNATURE, **hidden})
+    assert response.status_code == 303
+    [signature] = stored_signatures(app)
+    assert signature.review_marks == "no_form_stamp"
+
+
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},  # the browser's word wins
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},  # a sandboxed frame or a data: page
+]
+SAME_ORIGIN = [
+    {"Sec-Fetch-Site": "same-origin"},
+    {"Sec-Fetch-Site": "none"},  # typed or bookmarked
+    {"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"},
+    {"Origin": "http://localhost"},
+    {},  # no browser at all: nothing a token would stop either
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_a_cross_site_post_is_refused_and_nothing_is_stored(app, headers):
+    client = app.test_client()
+    response = client.post(
+        "/sign", data={**VALID_SIGNATURE, **form_fields(client)}, headers=headers
+    )
+    assert response.status_code == 403
+    assert "This form can only be sent from our own page" in response.text
+    assert "nothing was saved" in response.text
+    assert stored_signatures(app) == []
+
+
+@pytest.mark.parametrize("headers", SAME_ORIGIN)
+def test_a_same_origin_post_without_a_cookie_is_stored(app, headers):
+    client = app.test_client(use_cookies=False)
+    response = client.post(
+        "/sign", data={**VALID_SIGNATURE, **form_fields(client)}, headers=headers
+    )
+    assert response.status_code == 303
+    assert len(stored_signatures(app)) == 1
+
+
+def test_the_public_origin_is_accepted_behind_a_proxy(app_factory):
+    app = app_factory(PUBLIC_URL="https://petition.example.org")
+    client = app.test_client()
+    response = client.post(
+        "/sign",
+        data={**VALID_SIGNATURE, **form_fields(client)},
+        headers={"Origin": "https://petition.example.org"},
+    )
+    assert response.status_code == 303
+
+
+def test_the_admin_login_still_needs_its_csrf_token(app, admin_credentials):
+    client = app.test_client()
+    email, password = admin_credentials
+    page = client.get("/admin/login")
+    assert csrf_token_from(page.text)
+    refused = client.post(
+        "/admin/login",
+        data={"email": email, "password": password},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert refused.status_code == 400
+    assert client.get("/admin/").status_code == 302  # still logged out
+    assert sign(client).status_code == 303  # the public form needs no token
