@@ -9,7 +9,7 @@ export FLASK_APP := campaign_site
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_URL
 
-.PHONY: run test test-fast checks bench serve-prod tools migrate install install-dev clean translations-extract translations-update translations
+.PHONY: run test test-fast checks bench serve-prod static tools migrate install install-dev clean translations-extract translations-update translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,12 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium), axe-core from npm
+## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx), axe-core from npm
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver
+DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 tools: $(AXE)
-	@missing=$$(for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null || echo $$tool; done); \
+	@missing=$$(for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null || test -x /usr/sbin/$$tool || echo $$tool; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian: $$missing"; \
 		$(SUDO) apt-get update -qq && \
@@ -93,8 +93,12 @@ test-fast: checks translations
 bench: install-dev tools
 	$(BIN)/python -m benchmarks.bench
 
+## static: pre-compressed copies (.gz) of static/ for nginx's gzip_static (deploy/nginx/)
+static: install
+	$(BIN)/python -m scripts.compress_static static
+
 ## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (README, Deploying)
-serve-prod: install translations
+serve-prod: install translations static
 	APP_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'campaign_site:create_app()'
 
 clean:

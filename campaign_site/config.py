@@ -159,9 +159,10 @@ class Config:
 
         # Public pages and /api/count are re-rendered at most this often per process ...
         self.PUBLIC_CACHE_SECONDS = _int_env("PUBLIC_CACHE_SECONDS", 2)
-        # ... and kept this long by browsers (max-age) and shared caches: nginx, a CDN
-        # (s-maxage). A page's count is at most about s-maxage old; /api/count is live-ish.
-        self.PUBLIC_CACHE_MAX_AGE = _int_env("PUBLIC_CACHE_MAX_AGE", 30)
+        # ... and kept this long by browsers (max-age: short, so a supporter who comes back
+        # after confirming sees their signature) and by shared caches, nginx or a CDN
+        # (s-maxage). A page's count is at most about s-maxage old; site.js asks /api/count.
+        self.PUBLIC_CACHE_MAX_AGE = _int_env("PUBLIC_CACHE_MAX_AGE", 5)
         self.PUBLIC_CACHE_S_MAXAGE = _int_env("PUBLIC_CACHE_S_MAXAGE", 60)
 
         # Bots: a submission faster than this after the page was served is not a person.

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from ports import listening_socket, port_of
-
-from campaign_site.crypto.keyrings import new_key
+from servers import production_env, wait_until_serving
 
 pytestmark = pytest.mark.slow  # each starts gunicorn or a fresh clone
 
@@ -46,22 +45,6 @@ def fresh_clone(tmp_path) -> Path:
     return clone
 
 
-def production_env(database_url: str, redis_url: str, **extra) -> dict:
-    return {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": "s" * 48,
-        "DATABASE_URL": database_url,
-        "PUBLIC_URL": "https://petition.example.org",
-        "TRUSTED_HOSTS": "127.0.0.1",
-        "MAIL_SMTP_HOST": "127.0.0.1",
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "DATA_ENCRYPTION_KEY": new_key(),
-        "BLIND_INDEX_KEY": new_key(),
-        **extra,
-    }
-
-
 def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(
     fresh_clone, migrated_database_url, redis_url
 ):
@@ -87,7 +70,7 @@ def _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url):
         pass_fds=[sock.fileno()],
     )
     try:
-        _wait_until_serving(port, server)
+        wait_until_serving(port, server)
         for path, title in GREETINGS.items():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
                 assert title in response.read().decode()
@@ -124,16 +107,3 @@ def test_a_production_start_with_a_bad_catalog_fails_loudly(
     assert "Translation catalogs missing or older than their .po files" in result.stderr
     assert "translations/ru/LC_MESSAGES/messages.mo" in result.stderr
     assert "make translations" in result.stderr
-
-
-def _wait_until_serving(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(server.stdout.read().decode())
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("gunicorn did not start")

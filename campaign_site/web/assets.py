@@ -38,7 +38,7 @@ def build_manifest(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashed_name(path, str(path.relative_to(folder)))
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.suffix != ".gz"  # make static's copies for nginx
     }
 
 

@@ -26,7 +26,8 @@
 
     function refresh() {
       if (document.hidden) return;
-      fetch(tally.getAttribute("data-count-url"), { credentials: "omit" })
+      // no-cache: asks again (a cheap 304 when unchanged) rather than trust the browser's copy
+      fetch(tally.getAttribute("data-count-url"), { credentials: "omit", cache: "no-cache" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
           if (!data || typeof data.count !== "number") return;

@@ -1,0 +1,229 @@
+"""deploy/nginx/campaign_site.conf, run by Debian's nginx on loopback in front of gunicorn:
+public pages micro-cached, signing and links straight through, static files from disk
+pre-compressed, bodies limited, and no link token in the access log."""
+
+import gzip
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from ports import listening_socket, port_of
+from servers import production_env, wait_until_serving
+from sqlalchemy import create_engine, func, select
+
+from campaign_site.models import Signature
+from scripts.compress_static import compress
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CONFIG = ROOT / "deploy/nginx/campaign_site.conf"
+SECRET_TOKEN = "TOKEN-THAT-MUST-NOT-BE-LOGGED"
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is not installed: `make tools` installs Debian's")
+        pytest.skip("nginx is not installed (make tools)")
+    return found
+
+
+def site_config(tmp: Path, app_port: int, nginx_port: int, static: Path) -> str:
+    """The repository's file with only its "(test)" values changed, each exactly once."""
+    text = CONFIG.read_text()
+    for production, here in [
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+        ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
+        ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
+        ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
+        ("/var/log/nginx/campaign_site.error.log", str(tmp / "site-error.log")),
+        ("/srv/campaign_site/static/", f"{static}/"),
+    ]:
+        assert text.count(production) == 1, production
+        text = text.replace(production, here)
+    return text
+
+
+def main_config(tmp: Path, site: Path) -> str:
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's files
+    temp = " ".join(
+        f"{kind}_temp_path {tmp / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""{user}
+worker_processes 1;
+daemon off;
+pid {tmp / "nginx.pid"};
+error_log {tmp / "error.log"} warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    {temp}
+    include {site};
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def stack(tmp_path, migrated_database_url, redis_url):
+    """gunicorn (production settings) with nginx in front; yields (nginx port, tmp folder)."""
+    binary = nginx_binary()
+    static = tmp_path / "static"
+    shutil.copytree(ROOT / "static", static, ignore=shutil.ignore_patterns("*.gz"))
+    assert compress(static) > 0
+    with listening_socket() as sock:
+        app_port = port_of(sock)
+        env = production_env(
+            migrated_database_url,
+            redis_url,
+            GUNICORN_BIND=f"fd://{sock.fileno()}",
+            GUNICORN_WORKERS="2",
+            GUNICORN_ACCESS_LOG="",
+            PUBLIC_URL="http://127.0.0.1",
+            TRUSTED_PROXIES="1",
+        )
+        app = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=[sock.fileno()],
+        )
+        nginx = None
+        try:
+            wait_until_serving(app_port, app)
+            nginx_port = free_port()
+            site = tmp_path / "campaign_site.conf"
+            site.write_text(site_config(tmp_path, app_port, nginx_port, static))
+            conf = tmp_path / "nginx.conf"
+            conf.write_text(main_config(tmp_path, site))
+            command = [binary, "-p", str(tmp_path), "-c", str(conf)]
+            checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+            assert checked.returncode == 0, checked.stderr
+            nginx = subprocess.Popen(command, stderr=subprocess.PIPE)
+            wait_until_serving(nginx_port, nginx)
+            yield nginx_port, tmp_path, static
+        finally:
+            if nginx is not None:
+                nginx.terminate()
+                nginx.communicate(timeout=10)
+            app.terminate()
+            app.communicate(timeout=30)
+
+
+def fetch(port: int, method: str, path: str, body: bytes | None = None, headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def signing_form(email: str) -> bytes:
+    return urlencode(
+        {"given_name": "Ada", "family_name": "Lovelace", "email": email, "country": "GB"}
+    ).encode()
+
+
+def test_nginx_caches_public_pages_and_passes_signing_straight_through(
+    stack, migrated_database_url
+):
+    port = stack[0]
+
+    statuses = []
+    for _ in range(3):
+        status, headers, body = fetch(port, "GET", "/de/")
+        assert status == 200 and "Set-Cookie" not in headers
+        statuses.append(headers["X-Cache-Status"])
+    assert statuses[0] in {"MISS", "EXPIRED"} and statuses[1:] == ["HIT", "HIT"]
+    assert "s-maxage=" in headers["Cache-Control"]  # the app's period still goes out
+    status, headers, packed = fetch(port, "GET", "/de/", headers={"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == body
+    assert headers["Vary"] == "Accept-Encoding"
+
+    sign_headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": f"http://127.0.0.1:{port}",
+    }
+    for email in ("first@example.org", "second@example.org"):
+        status, headers, _ = fetch(port, "POST", "/sign", signing_form(email), sign_headers)
+        assert status == 303 and "X-Cache-Status" not in headers
+    refused, _, _ = fetch(
+        port,
+        "POST",
+        "/sign",
+        signing_form("third@example.org"),
+        {**sign_headers, "Sec-Fetch-Site": "cross-site"},
+    )
+    assert refused == 403
+    engine = create_engine(migrated_database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(Signature)).scalar() == 2
+    finally:
+        engine.dispose()
+
+    status, headers, _ = fetch(port, "GET", "/admin/login")
+    assert status == 200 and "X-Cache-Status" not in headers and "Set-Cookie" in headers
+
+
+def test_nginx_serves_static_files_precompressed_and_immutable(stack):
+    port, _, static = stack
+    _, _, page = fetch(port, "GET", "/")
+    css_path = next(
+        line.split('href="')[1].split('"')[0]
+        for line in page.decode().splitlines()
+        if "stylesheet" in line
+    )
+    status, headers, body = fetch(port, "GET", css_path)
+    assert status == 200 and body == (static / "css/site.css").read_bytes()
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    status, headers, packed = fetch(port, "GET", css_path, headers={"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip"
+    assert packed == (static / "css/site.css.gz").read_bytes()  # the file made at build time
+    assert fetch(port, "GET", "/static/css/nothing.0000000000.css")[0] == 404
+
+
+def test_nginx_limits_bodies_and_keeps_tokens_and_queries_out_of_its_log(stack):
+    port, tmp, _ = stack
+    big = b"given_name=" + b"x" * 20_000
+    status, _, _ = fetch(
+        port, "POST", "/sign", big, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 413
+    for path in (
+        f"/confirm/{SECRET_TOKEN}",
+        f"/ru/withdraw/{SECRET_TOKEN}",
+        "/?email=secret@example.org",
+    ):
+        fetch(port, "GET", path)
+    deadline = time.monotonic() + 5
+    log = ""
+    while "/ru/withdraw/" not in log and time.monotonic() < deadline:
+        time.sleep(0.1)
+        log = (tmp / "access.log").read_text()
+    assert '"GET /confirm/[token]"' in log and '"GET /ru/withdraw/[token]"' in log
+    assert SECRET_TOKEN not in log and "secret@example.org" not in log
+    assert "127.0.0.1 " not in log  # no client address
