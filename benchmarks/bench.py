@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import gzip
 import http.client
+import json
 import os
 import platform
 import re
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,6 +36,8 @@ from benchmarks.loadgen import run_signing_load
 from campaign_site.crypto.keyrings import BLIND_KEY, DATA_KEY, Keyring, new_key, parse_keys
 from campaign_site.crypto.mailbox_index import blind_index
 from campaign_site.crypto.sealed_box import Person, open_box, seal
+from scripts.compress_static import compress
+from scripts.nginx_loopback import nginx_in_front
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,6 +60,7 @@ class Settings:
     page_seconds: int
     page_rounds: int
     sign_seconds: int
+    sign_rounds: int
     sign_clients: int
     export_rows: int
     flat_rows: int
@@ -65,7 +71,8 @@ class Settings:
         return cls(
             page_seconds=5,
             page_rounds=3,
-            sign_seconds=60,
+            sign_seconds=30,
+            sign_rounds=3,
             sign_clients=50,
             export_rows=1_000_000,
             flat_rows=1_000_000,
@@ -78,6 +85,7 @@ class Settings:
             page_seconds=1,
             page_rounds=1,
             sign_seconds=2,
+            sign_rounds=1,
             sign_clients=4,
             export_rows=2_000,
             flat_rows=2_000,
@@ -224,6 +232,12 @@ class Browser:
         )
         self._keep_cookie(headers)
         return status, headers, reply
+
+    def signing_form(self) -> dict:
+        """What a browser sends besides the typed fields: the page's hidden fields (none but
+        the empty stamp now) and the stamp site.js fetches as the visitor starts."""
+        _, _, body = self.get("/api/form-stamp")
+        return {**self.hidden_fields("/"), "started": json.loads(body)["stamp"]}
 
     def hidden_fields(self, path: str) -> dict:
         _, _, body = self.get(path)
@@ -439,15 +453,17 @@ def _wrk_latency_ms(value: str) -> float:
 
 
 def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
-    """GET / against a hello-world app under the same gunicorn settings, per worker class.
+    """GET / against a hello-world app under the same gunicorn settings, per worker class,
+    and through nginx's micro-cache (deploy/nginx/) in front of the site.
 
-    Both servers stay up and are loaded in turn, several rounds, medians kept: on a shared
+    Servers stay up and are loaded in turn, several rounds, medians kept: on a shared
     2-core machine a single pair of runs can differ by 2x from one minute to the next.
     """
     database = Database("sqlite", workdir)
     try:
         for worker_class in ("sync", "gthread"):
-            runs = {"hello": [], "new": [], "returning": []}
+            default = worker_class == DEFAULT_WORKER_CLASS
+            runs: dict[str, list[float]] = {"hello": [], "site": [], "nginx": []}
             with (
                 Server(
                     "benchmarks.hello:app",
@@ -461,39 +477,58 @@ def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
                     workdir / "page-site.log",
                     worker_class=worker_class,
                 ) as site,
+                _nginx_for(site.port, workdir / f"nginx-{worker_class}", default) as nginx_port,
             ):
-                returning = Browser(site.port)
-                returning.get("/")  # a visitor who already holds a session cookie
-                loads = [
-                    ("hello", hello.port, None),
-                    ("new", site.port, None),
-                    ("returning", site.port, {"Cookie": returning.cookie}),
-                ]
-                for _, port, headers in loads:
-                    warm_up(port, headers)
+                loads = [("hello", hello.port), ("site", site.port)]
+                loads += [("nginx", nginx_port)] if nginx_port else []
+                for _, port in loads:
+                    warm_up(port)
                 for _ in range(settings.page_rounds):
-                    for name, port, headers in loads:
-                        runs[name].append(
-                            wrk(port, "/", settings.page_seconds, 2, 32, headers=headers)["rps"]
-                        )
-            rps = {name: statistics.median(values) for name, values in runs.items()}
-            ratio = rps["new"] / rps["hello"]
+                    for name, port in loads:
+                        runs[name].append(wrk(port, "/", settings.page_seconds, 2, 32)["rps"])
+            rps = {name: statistics.median(values) for name, values in runs.items() if values}
+            ratio = rps["site"] / rps["hello"]
             report.add(
                 f"GET / req/s, {worker_class} (hello world: {rps['hello']:.0f})",
-                f"{rps['new']:.0f}",
+                f"{rps['site']:.0f}",
             )
             report.add(
-                f"GET / vs hello world, {worker_class}, new visitors",
+                f"GET / vs hello world, {worker_class}, origin (no cookie, memory cache)",
                 f"{ratio:.2f}x",
-                ">= 0.70x",
-                ratio >= 0.7 if worker_class == DEFAULT_WORKER_CLASS else None,
+                ">= 0.90x",
+                ratio >= 0.9 if default else None,
             )
-            report.add(
-                f"GET / vs hello world, {worker_class}, returning visitors",
-                f"{rps['returning'] / rps['hello']:.2f}x",
-            )
+            if "nginx" in rps:
+                through = rps["nginx"] / rps["hello"]
+                report.add(
+                    f"GET / through nginx's cache: {rps['nginx']:.0f} req/s, vs origin hello world",
+                    f"{through:.2f}x",
+                    ">= 3.00x",
+                    through >= 3.0,
+                )
     finally:
         database.drop()
+
+
+@contextmanager
+def _nginx_for(app_port: int, folder: Path, wanted: bool) -> Iterator[int | None]:
+    """deploy/nginx/campaign_site.conf on loopback in front of app_port (2 workers, as cores)."""
+    if not wanted:
+        yield None
+        return
+    static = folder / "static"
+    shutil.copytree(ROOT / "static", static, ignore=shutil.ignore_patterns("*.gz"))
+    compress(static)
+    port = free_port()
+    with nginx_in_front(folder, app_port, port, static, workers=os.cpu_count() or 1):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                request("GET", port, "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
 
 
 def bench_flat_page(report: Report, settings: Settings, workdir: Path) -> None:
@@ -522,47 +557,82 @@ def bench_flat_page(report: Report, settings: Settings, workdir: Path) -> None:
 
 
 def bench_signing(report: Report, settings: Settings, workdir: Path, kind: str) -> None:
-    """Sustained signing with unique addresses; then every acknowledgement checked in the database."""
+    """Sustained signing with unique addresses, several rounds; every acknowledgement checked
+    in the database; then the naive reference endpoint on the same database."""
     database = Database(kind, workdir)
-    run = f"run{secrets.token_hex(3)}"
+    seconds, clients = settings.sign_seconds, settings.sign_clients
     try:
+        rates, acknowledged, lost, doubled, server_errors, p50s, cpu = [], 0, 0, 0, 0, [], []
         with Server(
             "campaign_site:create_app()", production_env(database.url), workdir / f"sign-{kind}.log"
         ) as server:
-            browser = Browser(server.port)
-            form = browser.hidden_fields("/")
-            result = run_signing_load(
-                server.port, form, browser.cookie, run, settings.sign_clients, settings.sign_seconds
-            )
-        acknowledged = result["acked"]
-        stored = database.emails_like(run + "-")
-        lost = set(acknowledged) - set(stored)
-        doubled = len(stored) - len(set(stored))
-        server_errors = [f for f in result["failures"] if not isinstance(f[1], int) or f[1] >= 500]
-        rate = len(acknowledged) / settings.sign_seconds
-        clients = settings.sign_clients
+            form = Browser(server.port).signing_form()
+            for _ in range(settings.sign_rounds):
+                run = f"run{secrets.token_hex(3)}"
+                result = run_signing_load(server.port, form, "", run, clients, seconds)
+                stored = database.emails_like(run + "-")
+                acknowledged += len(result["acked"])
+                lost += len(set(result["acked"]) - set(stored))
+                doubled += len(stored) - len(set(stored))
+                server_errors += len(
+                    [f for f in result["failures"] if not isinstance(f[1], int) or f[1] >= 500]
+                )
+                rates.append(len(result["acked"]) / seconds)
+                p50s.append(result["p50_ms"])
+                cpu.append(100 * result["client_cpu_seconds"] / seconds)
+        naive = _naive_signing_rate(settings, workdir, database)
+        median = statistics.median(rates)
+        runs = " / ".join(f"{rate:.0f}" for rate in rates)
         report.add(
-            f"signing ({kind}), {clients} clients, {settings.sign_seconds} s",
-            f"{rate:.0f} sig/s",
-            ">= 500/s",
-            rate >= 500,
+            f"signing ({kind}), {clients} clients, {len(rates)} x {seconds} s: median (runs {runs})",
+            f"{median:.0f} sig/s",
+            ">= 500/s, none < 450",
+            median >= 500 and min(rates) >= 450,
+        )
+        report.add(
+            f"signing ({kind}) vs the naive Flask+WTForms+SQLAlchemy insert ({naive:.0f}/s)",
+            f"{median / naive:.2f}x",
+            ">= 0.50x",
+            median / naive >= 0.5,
         )
         report.add(
             f"signing ({kind}): acknowledged / lost / doubled / 5xx",
-            f"{len(acknowledged)} / {len(lost)} / {doubled} / {len(server_errors)}",
+            f"{acknowledged} / {lost} / {doubled} / {server_errors}",
             "0 lost, 0 doubled, 0 5xx",
             not lost and not doubled and not server_errors,
         )
-        cpu = 100 * result["client_cpu_seconds"] / settings.sign_seconds
         report.add(
             f"signing ({kind}): p50 latency; load generator CPU",
-            f"{result['p50_ms']:.1f} ms; {cpu:.0f}% of a core",
+            f"{statistics.median(p50s):.1f} ms; {statistics.median(cpu):.0f}% of a core",
         )
         bench_race(report, settings, workdir, database, kind)
         if kind == "sqlite":
             bench_signing_other_class(report, settings, workdir, database)
     finally:
         database.drop()
+
+
+def _naive_signing_rate(settings: Settings, workdir: Path, database: Database) -> float:
+    """The same load against benchmarks/naive_sign.py (its own table, same database)."""
+    from benchmarks.naive_sign import create_schema
+
+    create_schema(database.url)
+    with Server(
+        "benchmarks.naive_sign:app",
+        {"NAIVE_DATABASE_URL": database.url},
+        workdir / f"naive-{database.kind}.log",
+    ) as server:
+        result = run_signing_load(
+            server.port,
+            {},
+            "",
+            f"naive{secrets.token_hex(3)}",
+            settings.sign_clients,
+            settings.sign_seconds,
+        )
+    if result["failures"]:
+        raise RuntimeError(f"the naive endpoint failed: {result['failures'][:3]}")
+    return len(result["acked"]) / settings.sign_seconds
 
 
 def bench_signing_other_class(
@@ -581,8 +651,8 @@ def bench_signing_other_class(
         browser = Browser(server.port)
         result = run_signing_load(
             server.port,
-            browser.hidden_fields("/"),
-            browser.cookie,
+            browser.signing_form(),
+            "",
             f"gthread{secrets.token_hex(3)}",
             settings.sign_clients,
             seconds,
@@ -606,7 +676,7 @@ def bench_race(
             Browser(server.port, ip=f"10.9.{n // 250}.{n % 250 + 1}")
             for n in range(settings.race_clients)
         ]
-        forms = [b.hidden_fields("/") for b in browsers]
+        forms = [b.signing_form() for b in browsers]
         start = threading.Barrier(len(browsers))
         statuses = []
 
@@ -745,13 +815,11 @@ def _signing_during_backup(
         workdir / f"backup-sign-{kind}.log",
     ) as server:
         browser = Browser(server.port)
-        form = browser.hidden_fields("/")
+        form = browser.signing_form()
         outcome: dict = {}
         load = threading.Thread(
             target=lambda: outcome.update(
-                run_signing_load(
-                    server.port, form, browser.cookie, run, settings.sign_clients // 2, seconds
-                )
+                run_signing_load(server.port, form, "", run, settings.sign_clients // 2, seconds)
             )
         )
         load.start()

@@ -33,9 +33,9 @@ def _client(port, form, cookie, run, worker_id, deadline, acked, failures, laten
         ).encode()
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": cookie,
             # a different client address per request, as from many supporters behind one proxy
             "X-Forwarded-For": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            **({"Cookie": cookie} if cookie else {}),
         }
         started = time.perf_counter()
         try:

@@ -44,7 +44,7 @@ def measure(kind: str, rounds: int, workdir: Path) -> dict[str, float]:
             "campaign_site:create_app()", env, workdir / f"timing-{kind}.log", workers=1
         ) as server:
             browser = Browser(server.port)
-            form = browser.hidden_fields("/")
+            form = browser.signing_form()
 
             def body(email: str) -> bytes:
                 return urlencode(

@@ -415,7 +415,7 @@ def test_nothing_is_wider_than_a_phone_in_any_language(site: LiveSite, page: Pag
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_sign_with_every_cookie_blocked(site: LiveSite, tmp_path):
+def test_sign_with_every_cookie_blocked(site: LiveSite, browser: Browser, tmp_path):
     """As inside a partner's iframe where third-party cookies are blocked: Chromium with its
     "block all cookies" setting signs, and site.js's form stamp still arrives."""
     profile = tmp_path / "profile"
@@ -423,26 +423,26 @@ def test_sign_with_every_cookie_blocked(site: LiveSite, tmp_path):
     (profile / "Default" / "Preferences").write_text(
         json.dumps({"profile": {"default_content_setting_values": {"cookies": 2}}})
     )
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage"],
-            viewport=PHONE,
-        )
-        try:
-            page = context.new_page()
-            page.goto(site.url + "/de/")
-            # The setting holds: a cookie written by script does not stick.
-            assert page.evaluate("document.cookie = 'probe=1'; document.cookie") == ""
-            fill_petition(page, "Keks Los", "nocookies@example.org")
-            expect(page.locator("input[name=started]")).not_to_have_value("")
-            page.click("button[type=submit]")
-            expect(page).to_have_url(re.compile(re.escape(site.url) + r"/de/thank-you(#sign)?$"))
-            assert context.cookies() == []
-        finally:
-            context.close()
+    # The module's Playwright (one per process) launches a second, persistent Chromium.
+    context = browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-dev-shm-usage"],
+        viewport=PHONE,
+    )
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/de/")
+        # The setting holds: a cookie written by script does not stick.
+        assert page.evaluate("document.cookie = 'probe=1'; document.cookie") == ""
+        fill_petition(page, "Keks Los", "nocookies@example.org")
+        expect(page.locator("input[name=started]")).not_to_have_value("")
+        page.click("button[type=submit]")
+        expect(page).to_have_url(re.compile(re.escape(site.url) + r"/de/thank-you(#sign)?$"))
+        assert context.cookies() == []
+    finally:
+        context.close()
     assert site.link_sent_to("nocookies@example.org", "/de/confirm/")
     with site.app.app_context():
         from support import stored_signatures

@@ -20,61 +20,20 @@ from sqlalchemy import create_engine, func, select
 
 from campaign_site.models import Signature
 from scripts.compress_static import compress
+from scripts.nginx_loopback import nginx_binary, nginx_in_front
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-CONFIG = ROOT / "deploy/nginx/campaign_site.conf"
 SECRET_TOKEN = "TOKEN-THAT-MUST-NOT-BE-LOGGED"
 
 
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
-    )
-    if found is None:
+def require_nginx() -> None:
+    if nginx_binary() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("nginx is not installed: `make tools` installs Debian's")
         pytest.skip("nginx is not installed (make tools)")
-    return found
-
-
-def site_config(tmp: Path, app_port: int, nginx_port: int, static: Path) -> str:
-    """The repository's file with only its "(test)" values changed, each exactly once."""
-    text = CONFIG.read_text()
-    for production, here in [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-        ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
-        ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
-        ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
-        ("/var/log/nginx/campaign_site.error.log", str(tmp / "site-error.log")),
-        ("/srv/campaign_site/static/", f"{static}/"),
-    ]:
-        assert text.count(production) == 1, production
-        text = text.replace(production, here)
-    return text
-
-
-def main_config(tmp: Path, site: Path) -> str:
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's files
-    temp = " ".join(
-        f"{kind}_temp_path {tmp / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""{user}
-worker_processes 1;
-daemon off;
-pid {tmp / "nginx.pid"};
-error_log {tmp / "error.log"} warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    {temp}
-    include {site};
-}}
-"""
 
 
 def free_port() -> int:
@@ -86,7 +45,7 @@ def free_port() -> int:
 @pytest.fixture
 def stack(tmp_path, migrated_database_url, redis_url):
     """gunicorn (production settings) with nginx in front; yields (nginx port, tmp folder)."""
-    binary = nginx_binary()
+    require_nginx()
     static = tmp_path / "static"
     shutil.copytree(ROOT / "static", static, ignore=shutil.ignore_patterns("*.gz"))
     assert compress(static) > 0
@@ -109,24 +68,13 @@ def stack(tmp_path, migrated_database_url, redis_url):
             stderr=subprocess.STDOUT,
             pass_fds=[sock.fileno()],
         )
-        nginx = None
         try:
             wait_until_serving(app_port, app)
             nginx_port = free_port()
-            site = tmp_path / "campaign_site.conf"
-            site.write_text(site_config(tmp_path, app_port, nginx_port, static))
-            conf = tmp_path / "nginx.conf"
-            conf.write_text(main_config(tmp_path, site))
-            command = [binary, "-p", str(tmp_path), "-c", str(conf)]
-            checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-            assert checked.returncode == 0, checked.stderr
-            nginx = subprocess.Popen(command, stderr=subprocess.PIPE)
-            wait_until_serving(nginx_port, nginx)
-            yield nginx_port, tmp_path, static
+            with nginx_in_front(tmp_path, app_port, nginx_port, static) as nginx:
+                wait_until_serving(nginx_port, nginx)
+                yield nginx_port, tmp_path, static
         finally:
-            if nginx is not None:
-                nginx.terminate()
-                nginx.communicate(timeout=10)
             app.terminate()
             app.communicate(timeout=30)
 

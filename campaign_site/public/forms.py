@@ -61,8 +61,8 @@ class SignatureForm(FlaskForm):
     """Given and family name, email, country, optional place, and two unticked consent boxes."""
 
     class Meta:
-        # CSRFProtect checks the token of every POST before the view runs; the form's own
-        # check would verify it a second time and mint a new one (benchmarks/RESULTS.md).
+        # No token: the page is the same for everyone and needs no cookie; cross-site posts
+        # are refused by Fetch Metadata before the view runs (web/fetch_metadata.py).
         csrf = False
 
     # Two fields (OSDI's given_name and family_name): only the given name is ever shown or

@@ -99,12 +99,23 @@ def _limiter() -> Limiter:
     return current_app.extensions["campaign_site.limiter"]
 
 
+# Each window's key: created at 0 with its expiry if new, then counted; the counts come back.
+COUNT_WINDOWS = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
+  counts[i] = redis.call('INCR', key)
+end
+return counts
+"""
+
+
 class SigningCounters:
     """Fixed-window counts of valid signatures per client address: the ceiling
     (SIGN_RATE_LIMIT) and the review threshold (SIGN_REVIEW_THRESHOLD).
 
-    Every window is counted in one Redis round trip (a pipeline of SET NX EX and INCR per
-    window), as these are checked on every signature. While Redis does not answer, each
+    Every window is counted in one Redis round trip (a Lua script doing SET NX EX and INCR
+    per window), as these are checked on every signature. While Redis does not answer, each
     process counts alone for a few seconds before trying it again, as Flask-Limiter does.
     """
 
@@ -118,6 +129,8 @@ class SigningCounters:
         self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
         self.fallback = MemoryStorage()
         self.store_down_until = 0.0
+        self.script = None
+        self.script_storage: Storage | None = None
 
     def count(self, address: str) -> tuple[int | None, bool]:
         """Count a signature from address: (seconds to wait when over the ceiling, else
@@ -152,15 +165,20 @@ class SigningCounters:
                 )
         return self._increment_in(self.fallback, keys)
 
-    @staticmethod
-    def _increment_in(storage: Storage, keys: list[tuple[str, int]]) -> list[int]:
+    def _increment_in(self, storage: Storage, keys: list[tuple[str, int]]) -> list[int]:
         if isinstance(storage, RedisStorage):
-            pipeline = storage.get_connection().pipeline(transaction=False)
-            for key, seconds in keys:
-                pipeline.set(key, 0, ex=seconds, nx=True)
-                pipeline.incr(key)
-            return pipeline.execute()[1::2]
+            script = self._count_script(storage)
+            counts = script(keys=[key for key, _ in keys], args=[seconds for _, seconds in keys])
+            return [int(count) for count in counts]
         return [storage.incr(key, seconds) for key, seconds in keys]
+
+    def _count_script(self, storage: RedisStorage):
+        """One EVALSHA for every window: a quarter of the pipeline's commands and replies
+        to build and parse on each signature (benchmarks/RESULTS.md, issue 16)."""
+        if self.script is None or self.script_storage is not storage:
+            self.script = storage.get_connection().register_script(COUNT_WINDOWS)
+            self.script_storage = storage
+        return self.script
 
 
 def count_signature() -> tuple[int | None, bool]:

@@ -117,20 +117,24 @@
   }
 
   /* The page is the same for everyone, so it cannot carry a "form served at" stamp: fetch
-     one when the visitor starts on the form (public/bots.py). Without it a signature is
-     still stored, only marked for review. */
+     one at the visitor's first sign of life (scrolling, a tap, a key, a field), so a person
+     who reads first and then lets the phone autofill is not taken for a bot
+     (benchmarks/bot_trap.py). Without it a signature is still stored, marked for review. */
+  var FIRST_SIGNS = ["scroll", "pointerdown", "keydown", "touchstart", "focusin"];
+
   function startFormStamp() {
     var field = document.querySelector("input[name=started]");
     if (!field || field.value || !window.fetch) return;
-    var form = field.form;
     function fetchStamp() {
-      form.removeEventListener("focusin", fetchStamp);
+      FIRST_SIGNS.forEach(function (type) { window.removeEventListener(type, fetchStamp, true); });
       fetch(field.getAttribute("data-stamp-url"), { credentials: "omit", cache: "no-store" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) { if (data && data.stamp && !field.value) field.value = data.stamp; })
         .catch(function () { /* offline: the signature is only marked for review */ });
     }
-    form.addEventListener("focusin", fetchStamp);
+    FIRST_SIGNS.forEach(function (type) {
+      window.addEventListener(type, fetchStamp, { capture: true, passive: true });
+    });
   }
 
   /* On an English page, offer the visitor's own language if the browser prefers one of ours. */

@@ -1,0 +1,83 @@
+"""Debian's nginx on loopback with deploy/nginx/campaign_site.conf, for tests/test_nginx.py
+and `make bench`: the repository's file with only its "(test)" values changed, each once."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "deploy/nginx/campaign_site.conf"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
+
+
+def site_config(tmp: Path, app_port: int, nginx_port: int, static: Path) -> str:
+    text = CONFIG.read_text()
+    for production, here in [
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+        ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
+        ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
+        ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
+        ("/var/log/nginx/campaign_site.error.log", str(tmp / "site-error.log")),
+        ("/srv/campaign_site/static/", f"{static}/"),
+    ]:
+        if text.count(production) != 1:
+            raise AssertionError(
+                f"deploy/nginx/campaign_site.conf no longer holds {production!r} once"
+            )
+        text = text.replace(production, here)
+    return text
+
+
+def main_config(tmp: Path, site: Path, workers: int = 1) -> str:
+    """A minimal nginx.conf around the site's file, everything under tmp."""
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read tmp's files
+    temp = " ".join(
+        f"{kind}_temp_path {tmp / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""{user}
+worker_processes {workers};
+daemon off;
+pid {tmp / "nginx.pid"};
+error_log {tmp / "error.log"} warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    {temp}
+    include {site};
+}}
+"""
+
+
+@contextmanager
+def nginx_in_front(
+    tmp: Path, app_port: int, nginx_port: int, static: Path, workers: int = 1
+) -> Iterator[subprocess.Popen]:
+    """Check the configuration, start nginx (foreground), stop it afterwards."""
+    binary = nginx_binary()
+    if binary is None:
+        raise FileNotFoundError("nginx is not installed: `make tools` installs Debian's")
+    tmp.mkdir(parents=True, exist_ok=True)
+    site = tmp / "campaign_site.conf"
+    site.write_text(site_config(tmp, app_port, nginx_port, static))
+    conf = tmp / "nginx.conf"
+    conf.write_text(main_config(tmp, site, workers))
+    command = [binary, "-p", str(tmp), "-c", str(conf)]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    if checked.returncode != 0:
+        raise AssertionError(checked.stderr)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
