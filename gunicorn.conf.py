@@ -6,11 +6,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# sync, measured against gthread by `make bench` (benchmarks/RESULTS.md): the work is
-# CPU-bound Python, so threads only add GIL hand-offs; sync served the page as fast and
-# signed faster. Sync workers need the buffering reverse proxy the README puts in
-# front (nginx or the like), so a slow client never holds a worker.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# gthread, 4 threads each. (Until issue 16 this said "sync", but gunicorn runs sync with
+# threads > 1 as gthread, so gthread is what was measured and served all along.) A signature
+# waits on Redis and the database several times, and threads fill those waits: true sync
+# workers signed about a fifth slower on PostgreSQL (benchmarks/RESULTS.md). Behind the
+# buffering proxy the README puts in front, a slow client never holds a thread.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # gunicorn's rule of thumb: 2 per core + 1 (one is always between requests).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))  # used by gthread only

@@ -43,7 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-DEFAULT_WORKER_CLASS = "sync"  # gunicorn.conf.py's; the page target is judged on it
+DEFAULT_WORKER_CLASS = "gthread"  # gunicorn.conf.py's; the page target is judged on it
+# gunicorn runs "sync" with threads > 1 as gthread: a true sync worker has one thread.
+WORKER_SETTINGS = {
+    "sync": {"worker_class": "sync", "threads": 1},
+    "gthread": {"worker_class": "gthread"},
+}
 # The database's own dump of the same rows: it cannot decrypt, so the sealed column goes out as is.
 COLUMNS = "id, status, signed_at, confirmed_at, personal, country, keep_informed, show_name, language, review_marks"
 RUN_ID = f"bench-{secrets.token_hex(4)}"
@@ -461,7 +466,7 @@ def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
     """
     database = Database("sqlite", workdir)
     try:
-        for worker_class in ("sync", "gthread"):
+        for worker_class in ("gthread", "sync"):
             default = worker_class == DEFAULT_WORKER_CLASS
             runs: dict[str, list[float]] = {"hello": [], "site": [], "nginx": []}
             with (
@@ -469,13 +474,13 @@ def bench_page(report: Report, settings: Settings, workdir: Path) -> None:
                     "benchmarks.hello:app",
                     {},
                     workdir / "page-hello.log",
-                    worker_class=worker_class,
+                    **WORKER_SETTINGS[worker_class],
                 ) as hello,
                 Server(
                     "campaign_site:create_app()",
                     production_env(database.url),
                     workdir / "page-site.log",
-                    worker_class=worker_class,
+                    **WORKER_SETTINGS[worker_class],
                 ) as site,
                 _nginx_for(site.port, workdir / f"nginx-{worker_class}", default) as nginx_port,
             ):
@@ -638,27 +643,26 @@ def _naive_signing_rate(settings: Settings, workdir: Path, database: Database) -
 def bench_signing_other_class(
     report: Report, settings: Settings, workdir: Path, database: Database
 ) -> None:
-    """The same signing load on gthread workers, for the worker-class choice (information only)."""
+    """The same signing load on true sync workers (one thread each), for the worker-class
+    choice (information only)."""
     seconds = max(settings.sign_seconds // 3, 1)
     with Server(
         "campaign_site:create_app()",
         production_env(database.url),
-        workdir / "sign-gthread.log",
-        worker_class="gthread",
-        workers=os.cpu_count() * 2,
-        threads=4,
+        workdir / "sign-sync.log",
+        **WORKER_SETTINGS["sync"],
     ) as server:
         browser = Browser(server.port)
         result = run_signing_load(
             server.port,
             browser.signing_form(),
             "",
-            f"gthread{secrets.token_hex(3)}",
+            f"sync{secrets.token_hex(3)}",
             settings.sign_clients,
             seconds,
         )
     report.add(
-        f"signing (sqlite) on gthread workers (2/core x 4 threads), {settings.sign_clients} clients, "
+        f"signing (sqlite) on sync workers (one thread each), {settings.sign_clients} clients, "
         f"{seconds} s",
         f"{len(result['acked']) / seconds:.0f} sig/s",
     )
@@ -890,6 +894,40 @@ def _tool_restore(target: Database, path: Path) -> float:
     return time.perf_counter() - started
 
 
+def bench_database_ceiling(report: Report, settings: Settings, workdir: Path) -> None:
+    """What PostgreSQL alone takes: the site's signing transaction (benchmarks/pg_signing.sql)
+    from pgbench's clients, no app in front: the part that gives out first at scale."""
+    database = Database("postgresql", workdir)
+    try:
+        output = subprocess.run(
+            [
+                "pgbench",
+                "-n",
+                "-M",
+                "prepared",
+                "-c",
+                "32",
+                "-j",
+                "2",
+                "-T",
+                str(max(settings.sign_seconds // 2, 2)),
+                "-f",
+                str(ROOT / "benchmarks/pg_signing.sql"),
+                database.url.replace("+psycopg", ""),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
+        report.add(
+            "PostgreSQL alone: signing transactions/s (pgbench, 32 clients, synchronous_commit on)",
+            f"{tps:.0f}/s",
+        )
+    finally:
+        database.drop()
+
+
 def bench_crypto(report: Report, settings: Settings) -> None:
     """What sealing costs each signature, and opening costs each exported row, in-process."""
     rounds = max(settings.export_rows // 10, 1000)
@@ -1062,6 +1100,8 @@ def main() -> int:
         for kind in kinds:
             if "sign" in wanted:
                 bench_signing(report, settings, workdir, kind)
+                if kind == "postgresql":
+                    bench_database_ceiling(report, settings, workdir)
             if "export" in wanted:
                 bench_export(report, settings, workdir, kind)
             if "backup" in wanted:

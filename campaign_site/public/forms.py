@@ -117,9 +117,7 @@ class SignatureForm(FlaskForm):
     # Bot traps (see bots.py): a field people never see, and when the form was served.
     # A name no autofill heuristic takes for an address, phone, URL or name field.
     leave_this_empty = StringField(_l("Leave this field empty"))
-    started = (
-        HiddenField()
-    )  # site.js fills it in from /api/form-stamp; a resubmission keeps its own
+    started = HiddenField()  # site.js fetches it (/api/form-stamp); a resubmission keeps its own
 
     def validate_email(self, field: EmailField) -> None:
         """Check the address's form (and its domain, when configured) and tidy it."""

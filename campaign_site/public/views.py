@@ -89,8 +89,8 @@ def api_count():
 
 @bp.get("/api/form-stamp")
 def form_stamp():
-    """A signed "form served at" time, fetched by site.js when a visitor starts on the form:
-    the page itself is the same for everyone, so it cannot carry one (public/bots.py)."""
+    """A signed "started at" time, fetched by site.js at the visitor's first scroll, tap or
+    key: the page is the same for everyone, so it cannot carry one (public/bots.py)."""
     response = jsonify(stamp=bots.form_started_stamp())
     response.cache_control.no_store = True
     return response
