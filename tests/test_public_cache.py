@@ -79,7 +79,22 @@ def test_the_memory_cache_never_grows_with_what_clients_send(cached_app):
         client.get(f"/confirm/token-{n}")
     client.get("/")
     store = cached_app.extensions["campaign_site.short_cache"]
-    assert [key for key in store if isinstance(key, tuple)] == [("page", "/")]
+    assert [key for key in store if isinstance(key, tuple)] == [("page", "/", False)]
+
+
+def test_https_and_http_copies_are_kept_apart(app_factory):
+    """HSTS goes out over HTTPS only: a copy made for one must not answer the other."""
+    app = app_factory(PUBLIC_CACHE_SECONDS=60, TRUSTED_PROXIES=1)
+    client = app.test_client()
+    plain = client.get("/")
+    secure = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Strict-Transport-Security" in secure.headers
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    for n in range(20):
+        client.get("/", headers={"X-Forwarded-Proto": f"junk{n}"})
+    store = app.extensions["campaign_site.short_cache"]
+    assert len([key for key in store if isinstance(key, tuple)]) == 2
 
 
 def test_a_hit_is_refused_for_a_host_we_do_not_serve(cached_app):

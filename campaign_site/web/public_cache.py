@@ -77,12 +77,13 @@ class ResponseCache:
             return self._answer(entry, environ, start_response)
         return self._fill(key, store, environ, start_response)
 
-    def _key(self, environ) -> tuple[str, str] | None:
+    def _key(self, environ) -> tuple[str, str, bool] | None:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
             return None
         if self.flask_app.config["PUBLIC_CACHE_SECONDS"] <= 0:
             return None
-        return ("page", environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        return ("page", path, _secure(environ))
 
     def _host_ok(self, environ) -> bool:
         """The trusted-host check Flask would make, so a hit is refused where a miss would be."""
@@ -124,6 +125,13 @@ class ResponseCache:
             time.monotonic() + self.flask_app.config["PUBLIC_CACHE_SECONDS"],
         )
         return [data]
+
+
+def _secure(environ) -> bool:
+    """Whether the client came over HTTPS (the response then carries HSTS): a yes or no, so
+    the key never grows with what a client writes in X-Forwarded-Proto."""
+    forwarded = environ.get("HTTP_X_FORWARDED_PROTO", "")
+    return (forwarded.rsplit(",", 1)[-1].strip() or environ.get("wsgi.url_scheme")) == "https"
 
 
 def register(app: Flask) -> None:
