@@ -106,6 +106,8 @@ def test_nginx_caches_public_pages_and_passes_signing_straight_through(
         assert status == 200 and "Set-Cookie" not in headers
         statuses.append(headers["X-Cache-Status"])
     assert statuses[0] in {"MISS", "EXPIRED"} and statuses[1:] == ["HIT", "HIT"]
+    _, tagged, tagged_body = fetch(port, "GET", "/de/?fbclid=IwAR0abc&utm_source=x")
+    assert tagged["X-Cache-Status"] == "HIT" and tagged_body == body  # tags share the copy
     assert "s-maxage=" in headers["Cache-Control"]  # the app's period still goes out
     status, headers, packed = fetch(port, "GET", "/de/", headers={"Accept-Encoding": "gzip"})
     assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == body
@@ -164,6 +166,8 @@ def test_nginx_limits_bodies_and_keeps_tokens_and_queries_out_of_its_log(stack):
     for path in (
         f"/confirm/{SECRET_TOKEN}",
         f"/ru/withdraw/{SECRET_TOKEN}",
+        f"//confirm/{SECRET_TOKEN}",
+        f"/%63onfirm/{SECRET_TOKEN}",
         "/?email=secret@example.org",
     ):
         fetch(port, "GET", path)

@@ -97,6 +97,56 @@ def test_https_and_http_copies_are_kept_apart(app_factory):
     assert len([key for key in store if isinstance(key, tuple)]) == 2
 
 
+def test_tracking_tags_share_the_cached_page(cached_app):
+    views = []
+    cached_app.before_request(lambda: views.append(1))
+    client = cached_app.test_client()
+    first = client.get("/")
+    for tag in ("?fbclid=IwAR0abc", "?utm_source=newsletter&utm_campaign=dec", "?x=1"):
+        assert client.get("/" + tag).data == first.data
+    assert len(views) == 1
+
+
+def test_a_page_that_gained_a_cookie_on_the_way_out_is_never_kept(app_factory):
+    """Should a later hook touch the session, the cookie must not be replayed to others."""
+    from flask import session
+
+    app = app_factory(PUBLIC_CACHE_SECONDS=60)
+
+    @app.after_request
+    def touch_session(response):
+        session["seen"] = True
+        return response
+
+    assert "Set-Cookie" in app.test_client().get("/privacy").headers
+    store = app.extensions["campaign_site.short_cache"]
+    assert not [key for key in store if isinstance(key, tuple)]
+
+
+def test_a_forged_forwarded_proto_does_not_poison_the_https_copy(app_factory):
+    app = app_factory(PUBLIC_CACHE_SECONDS=60, TRUSTED_PROXIES=0)
+    client = app.test_client()
+    client.get("/", headers={"X-Forwarded-Proto": "https"})  # plain HTTP, header not trusted
+    store = app.extensions["campaign_site.short_cache"]
+    assert ("page", "/", True) not in store
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("POST", "/sign", {"given_name": "", "email": "ada@example.org"}),
+        ("GET", "/confirm/not-a-token", None),
+        ("GET", "/withdraw/not-a-token", None),
+        ("GET", "/no-such-page", None),
+        ("GET", "/api/form-stamp", None),
+        ("GET", "/healthz", None),
+    ],
+)
+def test_everything_else_says_no_store(client, method, path, data):
+    response = client.open(path, method=method, data=data)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_a_hit_is_refused_for_a_host_we_do_not_serve(cached_app):
     client = cached_app.test_client()
     assert client.get("/").status_code == 200

@@ -8,8 +8,11 @@ about the visitor: a page with a Set-Cookie is never marked public (and a test f
 The origin keeps its own copy too: `ResponseCache`, a WSGI middleware in front of Flask,
 answers a repeat of a public page from memory for PUBLIC_CACHE_SECONDS without entering
 Flask at all (benchmarks/RESULTS.md: this is what brings GET / level with hello world).
-Only responses of decorated views (routes without URL variables) are kept, and only for a
-request without a query string, so the cache never grows with what clients send.
+Only responses of decorated views (routes without URL variables) are kept, keyed by path
+and scheme alone: no decorated view reads the query string (so ?fbclid=... and utm_* tags
+share the page), and the cache never grows with what clients send. A view that comes to
+read a query argument must add its validated value to the key. A response is kept only if
+it still says `public` and sets no cookie after every hook has run.
 """
 
 import hashlib
@@ -23,6 +26,7 @@ from werkzeug.http import parse_etags
 from werkzeug.sansio.utils import host_is_trusted
 
 PUBLIC_PAGE_KEY = "campaign_site.public_page"  # in the WSGI environ: "this response may be kept"
+SECURE_KEY = "campaign_site.public_page_secure"  # ... and whether Flask saw it as HTTPS
 STORE_KEY = (
     "campaign_site.short_cache"  # shared with petition/short_cache.py: forget_all() clears both
 )
@@ -42,6 +46,7 @@ def public_page(view: Callable) -> Callable:
         response.cache_control.s_maxage = config["PUBLIC_CACHE_S_MAXAGE"]
         response.set_etag(_etag(response.get_data()))
         request.environ[PUBLIC_PAGE_KEY] = True
+        request.environ[SECURE_KEY] = request.is_secure
         return response.make_conditional(request)
 
     return wrapper
@@ -78,7 +83,7 @@ class ResponseCache:
         return self._fill(key, store, environ, start_response)
 
     def _key(self, environ) -> tuple[str, str, bool] | None:
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         if self.flask_app.config["PUBLIC_CACHE_SECONDS"] <= 0:
             return None
@@ -89,6 +94,18 @@ class ResponseCache:
         """The trusted-host check Flask would make, so a hit is refused where a miss would be."""
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         return host_is_trusted(host, self.flask_app.config["TRUSTED_HOSTS"])
+
+    @staticmethod
+    def _shareable(captured: dict, environ) -> bool:
+        """The final headers, after every hook: public, no cookie, nothing that varies by
+        visitor; and the scheme Flask saw (TRUSTED_PROXIES) is the one the key says."""
+        headers = {k.lower(): v.lower() for k, v in captured["headers"]}
+        return (
+            "public" in headers.get("cache-control", "")
+            and "set-cookie" not in headers
+            and "cookie" not in headers.get("vary", "")
+            and environ.get(SECURE_KEY) == _secure(environ)
+        )
 
     def _answer(self, entry: _Entry, environ, start_response) -> Iterable[bytes]:
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
@@ -109,7 +126,7 @@ class ResponseCache:
         body = self.wsgi_app(environ, capture)
         if not environ.get(PUBLIC_PAGE_KEY) or environ["REQUEST_METHOD"] != "GET":
             return body
-        if not captured["status"].startswith("200"):
+        if not captured["status"].startswith("200") or not self._shareable(captured, environ):
             return body
         try:
             data = b"".join(body)

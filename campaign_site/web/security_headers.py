@@ -57,6 +57,9 @@ def add_security_headers(response: Response) -> Response:
     """Set the policy headers; HSTS only where the request came over HTTPS."""
     response.headers.extend(HEADERS)  # nothing else sets these
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
+    # default lifetime must never apply to a token page, a form with what was typed, an error.
+    response.headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
