@@ -1,11 +1,28 @@
 """Starting the site as production does, for tests that run real servers (gunicorn, nginx)."""
 
 import os
+import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from campaign_site.crypto.keyrings import new_key
+
+BIN = Path(sys.executable).parent
+
+
+def gunicorn_on(sock: socket.socket, cwd: Path, env: dict) -> subprocess.Popen:
+    """gunicorn with the project's gunicorn.conf.py on a held socket (env binds fd://N)."""
+    return subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
+        cwd=cwd,
+        env={**env, "GUNICORN_BIND": f"fd://{sock.fileno()}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=[sock.fileno()],
+    )
 
 
 def production_env(database_url: str, redis_url: str, **extra) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from ports import listening_socket, port_of
-from servers import production_env, wait_until_serving
+from servers import gunicorn_on, production_env, wait_until_serving
 
 pytestmark = pytest.mark.slow  # each starts gunicorn or a fresh clone
 
@@ -55,20 +55,8 @@ def test_gunicorn_from_a_fresh_clone_serves_all_four_languages(
 
 def _serve_every_language(sock, fresh_clone, migrated_database_url, redis_url):
     port = port_of(sock)
-    env = production_env(
-        migrated_database_url,
-        redis_url,
-        GUNICORN_BIND=f"fd://{sock.fileno()}",
-        GUNICORN_WORKERS="1",
-    )
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-        cwd=fresh_clone,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=[sock.fileno()],
-    )
+    env = production_env(migrated_database_url, redis_url, GUNICORN_WORKERS="1")
+    server = gunicorn_on(sock, fresh_clone, env)
     try:
         wait_until_serving(port, server)
         for path, title in GREETINGS.items():

@@ -7,7 +7,6 @@ import http.client
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 from ports import listening_socket, port_of
-from servers import production_env, wait_until_serving
+from servers import gunicorn_on, production_env, wait_until_serving
 from sqlalchemy import create_engine, func, select
 
 from campaign_site.models import Signature
@@ -54,20 +53,12 @@ def stack(tmp_path, migrated_database_url, redis_url):
         env = production_env(
             migrated_database_url,
             redis_url,
-            GUNICORN_BIND=f"fd://{sock.fileno()}",
             GUNICORN_WORKERS="2",
             GUNICORN_ACCESS_LOG="",
             PUBLIC_URL="http://127.0.0.1",
             TRUSTED_PROXIES="1",
         )
-        app = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "campaign_site:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=[sock.fileno()],
-        )
+        app = gunicorn_on(sock, ROOT, env)
         try:
             wait_until_serving(app_port, app)
             nginx_port = free_port()
