@@ -440,13 +440,13 @@ def wrk(
     }
 
 
-def warm_up(port: int, headers: dict | None = None) -> None:
+def warm_up(port: int) -> None:
     """Load every worker once (first renders, connections) before anything is measured."""
     for _ in range(20):
-        status, _, _ = request("GET", port, "/", headers=headers)
+        status, _, _ = request("GET", port, "/")
         if status != 200:
             raise RuntimeError(f"GET / answered {status} during warm-up")
-    wrk(port, "/", 2, 2, 16, headers=headers)
+    wrk(port, "/", 2, 2, 16)
 
 
 def _wrk_latency_ms(value: str) -> float:

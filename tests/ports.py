@@ -32,5 +32,13 @@ def refusing_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
+def free_port() -> int:
+    """A port free a moment ago, for a server that must bind by itself (nginx takes no file
+    descriptor); the rare clash shows as nginx failing to start, never as a wrong answer."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def port_of(sock: socket.socket) -> int:
     return sock.getsockname()[1]

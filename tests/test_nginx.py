@@ -6,14 +6,13 @@ import gzip
 import http.client
 import os
 import shutil
-import socket
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from ports import listening_socket, port_of
+from ports import free_port, listening_socket, port_of
 from servers import gunicorn_on, production_env, wait_until_serving
 from sqlalchemy import create_engine, func, select
 
@@ -33,12 +32,6 @@ def require_nginx() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("nginx is not installed: `make tools` installs Debian's")
         pytest.skip("nginx is not installed (make tools)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
