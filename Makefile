@@ -9,7 +9,7 @@ export FLASK_APP := campaign_site
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_URL
 
-.PHONY: run test test-fast checks bench serve-prod static tools migrate install install-dev clean translations-extract translations-update translations
+.PHONY: run test test-fast checks bench serve-prod static tools migrate install install-dev clean translations-extract translations-update translations share-cards
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ translations: $(COMPILED)
 
 ## translations-extract: collect every translatable string into messages.pot
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -w 100 \
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -w 100 \
 		--project campaign_site --copyright-holder "Global Justice Campaign" \
 		-o campaign_site/translations/messages.pot .
 
@@ -54,11 +54,13 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx), axe-core from npm
+## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx), axe-core
+## and lighthouse from npm (tests/browser/; lighthouse drives Debian's chromium, never downloads one)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx
 AXE := tests/browser/node_modules/axe-core/axe.min.js
-tools: $(AXE)
+LIGHTHOUSE := tests/browser/node_modules/.bin/lighthouse
+tools: $(AXE) $(LIGHTHOUSE)
 	@missing=$$(for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null || test -x /usr/sbin/$$tool || echo $$tool; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian: $$missing"; \
@@ -66,9 +68,10 @@ tools: $(AXE)
 		$(SUDO) apt-get install -y -qq $$(echo $$missing | sed 's/chromedriver/chromium-driver/') >/dev/null; \
 	fi
 
-$(AXE): tests/browser/package-lock.json
-	npm ci --prefix tests/browser --no-audit --no-fund --silent
-	touch $@
+# One npm ci installs both, again whenever the lock file changes; no install scripts run.
+$(AXE) $(LIGHTHOUSE) &: tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent --ignore-scripts
+	touch $(AXE) $(LIGHTHOUSE)
 
 ## checks: ruff (lint and format), mypy strict on petition/ crypto/ export.py, import contracts
 checks: install-dev
@@ -93,13 +96,19 @@ test-fast: checks translations
 bench: install-dev tools
 	$(BIN)/python -m benchmarks.bench
 
-## static: pre-compressed copies (.gz) of static/ for nginx's gzip_static (deploy/nginx/)
+## static: the pictures in content/images/ at their sizes and formats (scripts/build_images.py),
+## then pre-compressed copies (.gz) of static/ for nginx's gzip_static (deploy/nginx/)
 static: install
+	$(BIN)/python -m scripts.build_images
 	$(BIN)/python -m scripts.compress_static static
 
 ## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (README, Deploying)
 serve-prod: install translations static
 	APP_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'campaign_site:create_app()'
+
+## share-cards: redraw static/img/share-card-<language>.png after a translation changes
+share-cards: install-dev translations
+	$(BIN)/python -m scripts.draw_share_cards
 
 clean:
 	rm -rf $(VENV) .pytest_cache

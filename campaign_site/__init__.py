@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     install_log_redaction()
     load_keys(app)
+    load_content(app)
 
     register_languages(app)
     trust_proxies(app)
@@ -60,6 +61,20 @@ def install_log_redaction() -> None:
     from campaign_site.web.log_redaction import install_filter
 
     install_filter()
+
+
+def load_content(app: Flask) -> None:
+    """The campaign's words and facts; production will not start without the required ones."""
+    from campaign_site import content
+
+    campaign = content.load(app.config["CONTENT_FILE"])
+    missing = campaign.missing_for_launch()
+    if missing and app.config.get("PRODUCTION"):
+        raise RuntimeError(
+            f"Production needs the campaign's content filled in {app.config['CONTENT_FILE']}: "
+            f'{", ".join(missing)} (README, "The campaign\'s content").'
+        )
+    app.extensions["campaign_site.content"] = campaign
 
 
 def load_keys(app: Flask) -> None:
@@ -126,8 +141,10 @@ def register_assets(app: Flask) -> None:
     from pathlib import Path
 
     from campaign_site.web.assets import register
+    from campaign_site.web.images import register as register_images
 
     register(app, Path(app.root_path).parent / "static")
+    register_images(app, Path(app.root_path).parent / "static")  # after the hashing
 
 
 def register_rate_limits(app: Flask) -> None:

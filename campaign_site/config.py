@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from flask.helpers import get_debug_flag
 
+from campaign_site.content import DEFAULT_CONTENT_FILE
+
 # Used only by development and tests; production refuses to start with it.
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
 # Keys the test suite encrypts with; nothing real is ever sealed under them.
@@ -97,6 +99,12 @@ class Config:
         # A relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there).
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///campaign.db")
         self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
+        # Below this many signatures the page invites visitors to be among the first
+        # instead of showing a small number against the goal.
+        self.FIRST_SIGNERS_THRESHOLD = _int_env("FIRST_SIGNERS_THRESHOLD", 100)
+        # The campaign's words and facts (campaign_site/content.py); production will not
+        # start while the entries the sources cannot give (addressee, contact) are empty.
+        self.CONTENT_FILE = _env("CONTENT_FILE", str(DEFAULT_CONTENT_FILE))
         # /healthz and the dashboard warn when the last backup is older than this.
         self.BACKUP_MAX_AGE_HOURS = _int_env("BACKUP_MAX_AGE_HOURS", 26)
         # Every write answers 503 (a polite page); reads keep serving. For moving the database.
@@ -196,6 +204,7 @@ class TestingConfig(Config):
         super().__init__()
         self.SECRET_KEY = DEV_SECRET_KEY
         self.SIGNATURE_GOAL = 1000
+        self.FIRST_SIGNERS_THRESHOLD = 0  # tests of the invitation set it
         self.PUBLIC_URL = "http://localhost"
         self.MAIL_SMTP_HOST = None
         self.RATELIMIT_ENABLED = False  # tests about limits switch them on

@@ -34,6 +34,10 @@ from campaign_site.models import (
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Every app the tests make, and every server they start, runs with the required content
+# filled in (made-up values), as production must; tests of the shipped file name it.
+TEST_CONTENT_FILE = os.path.join(os.path.dirname(__file__), "content", "campaign.toml")
+os.environ["CONTENT_FILE"] = TEST_CONTENT_FILE
 
 
 class PostgresServer:

@@ -36,12 +36,13 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-pract
 class LiveSite:
     """The app on a loopback port, as a browser reaches it."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, **settings) -> None:
         self.mail_dir = tmp / "mail"
         self.app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.db'}",
                 "MAIL_OUTBOX_DIR": str(self.mail_dir),
+                **settings,
             }
         )
         with self.app.app_context():

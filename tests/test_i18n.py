@@ -3,6 +3,7 @@ language switcher, first-visit negotiation, emails in the signer's language, the
 
 import csv
 import io
+import os
 import re
 import subprocess
 import sys
@@ -258,6 +259,8 @@ def test_catalog_is_complete_with_nothing_fuzzy_or_stale(path, tmp_path):
         cwd=ROOT,
         check=True,
         capture_output=True,
+        # babel.cfg names campaign_site.content's extractor for the content file
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     with open(pot, "rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}

@@ -15,6 +15,8 @@ PUBLIC_PAGES = [
     "/de/privacy",
     "/thank-you",
     "/uk/thank-you",
+    "/contact",
+    "/ru/accessibility",
     "/api/count",
     "/robots.txt",
     "/sitemap.xml",

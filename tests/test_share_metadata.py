@@ -1,9 +1,19 @@
 """What a shared link, a search engine and a crawler see: titles, cards, JSON-LD, robots, sitemap."""
 
+import io
 import json
 import re
-import struct
 from html.parser import HTMLParser
+
+import pytest
+from flask_babel import force_locale
+from PIL import Image
+
+from campaign_site.public.seo import share_card_text
+from scripts.draw_share_cards import TEXT_KEY
+
+LANGUAGE_PAGES = {"en": "/", "de": "/de/", "ru": "/ru/", "uk": "/uk/"}
+REDRAW = "run `python -m scripts.draw_share_cards` and commit the cards"
 
 
 class HeadReader(HTMLParser):
@@ -60,18 +70,47 @@ def test_page_has_title_description_canonical_and_cards(app, client):
     assert head.meta["twitter:card"] == "summary_large_image"
     assert head.meta["og:url"] == f"{public}/"
     assert re.fullmatch(
-        re.escape(public) + r"/static/img/share-card\.[0-9a-f]{10}\.png", head.meta["og:image"]
+        re.escape(public) + r"/static/img/share-card-en\.[0-9a-f]{10}\.png", head.meta["og:image"]
     )
     assert (head.meta["og:image:width"], head.meta["og:image:height"]) == ("1200", "630")
 
 
-def test_share_image_is_a_1200_by_630_png_served_from_our_host(app, client):
-    path = read_head(client).meta["og:image"].removeprefix(app.config["PUBLIC_URL"])
-    with client.get(path) as response:
+def fetch_card(app, client, page) -> tuple[HeadReader, bytes]:
+    """The page's head and the share card it names, fetched from our own host."""
+    head = read_head(client, page)
+    with client.get(head.meta["og:image"].removeprefix(app.config["PUBLIC_URL"])) as response:
         assert response.status_code == 200 and response.mimetype == "image/png"
-        png = response.get_data()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png[16:24]) == (1200, 630)
+        return head, response.get_data()
+
+
+@pytest.mark.parametrize(("language", "page"), LANGUAGE_PAGES.items())
+def test_each_language_shares_its_own_card_in_its_own_words(app, client, language, page):
+    head, png = fetch_card(app, client, page)
+    public = app.config["PUBLIC_URL"]
+    assert re.fullmatch(
+        re.escape(public) + rf"/static/img/share-card-{language}\.[0-9a-f]{{10}}\.png",
+        head.meta["og:image"],
+    )
+    assert head.meta["twitter:image"] == head.meta["og:image"]
+    assert (head.meta["og:image:width"], head.meta["og:image:height"]) == ("1200", "630")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 300_000
+    with app.app_context(), force_locale(language):
+        expected = share_card_text()
+    card = Image.open(io.BytesIO(png))
+    assert (card.format, card.size) == ("PNG", (1200, 630))
+    drawn = json.loads(card.text.get(TEXT_KEY, "{}"))
+    assert drawn == expected, (
+        f"the {language} share card is out of date with the catalogs: {REDRAW}"
+    )
+    alt = head.meta["og:image:alt"]
+    assert expected["title"] in alt, f"the {language} alt text should name the card's title"
+
+
+def test_the_four_cards_differ(app, client):
+    cards = {
+        language: fetch_card(app, client, page)[1] for language, page in LANGUAGE_PAGES.items()
+    }
+    assert len(set(cards.values())) == len(LANGUAGE_PAGES)
 
 
 def test_json_ld_describes_the_campaign_and_both_films(client):
@@ -116,7 +155,7 @@ def test_sitemap_lists_the_public_pages(app, client):
     public = app.config["PUBLIC_URL"]
     assert locations == [
         f"{public}{prefix}{path}"
-        for path in ("/", "/privacy")
+        for path in ("/", "/privacy", "/contact", "/accessibility")
         for prefix in ("", "/de", "/ru", "/uk")
     ]
     for location in locations:

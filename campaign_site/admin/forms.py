@@ -1,7 +1,7 @@
-"""The admin forms: login, and finding a supporter by email."""
+"""The admin forms: login, finding a supporter by email, the site notice."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -28,3 +28,40 @@ class FindSignatureForm(FlaskForm):
         validators=[DataRequired("Please enter the supporter's email address."), Length(max=254)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+
+NOTICE_MAX = 250  # petition/site_notice.py stores one setting per language
+
+
+class SiteNoticeForm(FlaskForm):
+    """The site-wide notice, for incidents; English is shown where a language has none."""
+
+    en = TextAreaField(
+        "English (shown on every page whose language has no text of its own)",
+        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
+    )
+    de = TextAreaField(
+        "German (optional)",
+        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
+    )
+    ru = TextAreaField(
+        "Russian (optional)",
+        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
+    )
+    uk = TextAreaField(
+        "Ukrainian (optional)",
+        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """A translation without the English text would leave English pages without it."""
+        if not super().validate(extra_validators):
+            return False
+        others = any((field.data or "").strip() for field in (self.de, self.ru, self.uk))
+        if others and not (self.en.data or "").strip():
+            self.en.errors = ["Write the English text too: it is shown to every other language."]
+            return False
+        return True
+
+    def texts(self) -> dict[str, str]:
+        return {code: (getattr(self, code).data or "").strip() for code in ("en", "de", "ru", "uk")}

@@ -24,7 +24,7 @@ from campaign_site.admin.auth import (
     remember_device,
     safe_next,
 )
-from campaign_site.admin.forms import FindSignatureForm, LoginForm
+from campaign_site.admin.forms import FindSignatureForm, LoginForm, SiteNoticeForm
 from campaign_site.crypto.sealed_box import open_box
 from campaign_site.export import (
     STATUS_FILTERS,
@@ -33,6 +33,7 @@ from campaign_site.export import (
     recent_exports,
 )
 from campaign_site.petition import signing, signing_state
+from campaign_site.petition import site_notice as site_notice_store
 from campaign_site.web import rate_limits
 
 LOGIN_FAILED = (
@@ -104,6 +105,7 @@ def dashboard():
         backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
         find_form=FindSignatureForm(),
         exports=recent_exports(),
+        site_notice_text=site_notice_store.notices().get("en", ""),
     )
 
 
@@ -122,6 +124,26 @@ def set_signing():
         flash(f"Signing is paused. Every server shows the notice {delay}.")
     else:
         flash(f"Signing is open again. Every server shows the form {delay}.")
+    return redirect(url_for("admin.dashboard"), code=303)
+
+
+@bp.route("/notice", methods=["GET", "POST"])
+@login_required
+def site_notice():
+    """Set or clear the notice shown at the top of every public page (for incidents)."""
+    form = SiteNoticeForm(data=site_notice_store.notices() if request.method == "GET" else None)
+    if request.method == "GET":
+        return render_template("admin/notice.html", admin=current_admin(), form=form)
+    if not form.validate_on_submit():
+        return render_template("admin/notice.html", admin=current_admin(), form=form), 422
+    site_notice_store.set_notices(form.texts())
+    current_app.logger.warning("site notice changed by admin %s", current_admin().id)
+    # Each process re-renders within PUBLIC_CACHE_SECONDS; nginx or a CDN keeps a page s-maxage.
+    seconds = (
+        current_app.config["PUBLIC_CACHE_SECONDS"] + current_app.config["PUBLIC_CACHE_S_MAXAGE"]
+    )
+    shown = "cleared" if not form.texts()["en"] else "set"
+    flash(f"The site notice is {shown}. Every page shows the change within {seconds} seconds.")
     return redirect(url_for("admin.dashboard"), code=303)
 
 

@@ -74,6 +74,18 @@ def recent_signers(limit: int = RECENT_SIGNERS_SHOWN) -> list[RecentSigner]:
     return signers
 
 
+def shown_name(signature: Signature) -> str | None:
+    """The name to thank a signer by on their own confirmation page: their given name, and
+    only if they chose to show it (else None: the page then thanks them without a name)."""
+    if not signature.show_name:
+        return None
+    try:
+        return public_name(open_box(signature.identity, data_keyring()).given_name)
+    except UnreadableData as error:
+        current_app.logger.error("confirmation page: %s", error)
+        return None
+
+
 @lru_cache(maxsize=64)
 def _given_name_in(box: bytes, keyring: Keyring) -> str:
     return open_box(box, keyring).given_name

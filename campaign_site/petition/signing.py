@@ -19,11 +19,11 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from campaign_site.crypto.mailbox_index import blind_indexes
 from campaign_site.crypto.sealed_box import Person, seal
-from campaign_site.database import affected_rows, write_transaction
+from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
 from campaign_site.petition import link_tokens, mail_queue
-from campaign_site.petition.counting import add_to_count
+from campaign_site.petition.counting import add_to_count, shown_name
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
 
@@ -231,6 +231,16 @@ def confirm_signature(token: str) -> ConfirmOutcome:
             return ConfirmOutcome.ALREADY_CONFIRMED
         add_to_count(1)
     return ConfirmOutcome.JUST_CONFIRMED
+
+
+def name_to_thank(token: str) -> str | None:
+    """The name a confirmation link's signer chose to show, for the page that thanks them."""
+    with read_transaction(db.session):
+        try:
+            signature = link_tokens.signature_for(token, link_tokens.CONFIRM)
+        except (link_tokens.TokenExpired, link_tokens.TokenInvalid):
+            return None
+        return shown_name(signature)
 
 
 def withdraw_signature(token: str) -> None:

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import link_tokens, signing
+from campaign_site.petition import counting, link_tokens, signing
+from campaign_site.public import sharing
 from campaign_site.web.fetch_metadata import protect
 
 # Its own blueprint (endpoint names links.*) beside the campaign page's.
@@ -50,12 +51,21 @@ def confirm(token: str):
         )
     except link_tokens.TokenInvalid:
         return _invalid_link()
-    if outcome == signing.ConfirmOutcome.JUST_CONFIRMED:
-        return _result(
-            _("Thank you: your signature is confirmed"), _("It now counts toward our goal.")
-        )
-    return _result(
-        _("Your signature is already confirmed"), _("There is nothing more to do. Thank you.")
+    return _confirmed_page(token, just_confirmed=outcome == signing.ConfirmOutcome.JUST_CONFIRMED)
+
+
+def _confirmed_page(token: str, just_confirmed: bool):
+    """The best moment to ask for more: the count with them in it, sharing, next steps."""
+    with read_transaction(db.session):
+        count = counting.signature_count()  # fresh, not cached: it must include them
+    return render_template(
+        "links/confirmed.html",
+        name=signing.name_to_thank(token),
+        count=count,
+        just_confirmed=just_confirmed,
+        share_links=sharing.share_links(),
+        share_url=sharing.campaign_url(),
+        tell_a_friend=sharing.tell_a_friend_link(),
     )
 
 

@@ -12,8 +12,15 @@ from campaign_site.web.assets import asset_url
 from campaign_site.web.i18n import LANGUAGES, current_language, public_url_in
 from campaign_site.web.public_cache import public_page
 
-SHARE_IMAGE = "img/share-card.png"
 SHARE_IMAGE_SIZE = (1200, 630)
+# The words on the share card, one card per language: scripts/draw_share_cards.py draws them
+# and tests/test_share_metadata.py fails when a card no longer says what the catalogs do.
+SHARE_CARD_TEXT = {
+    "campaign": _l("Global Justice Campaign"),
+    "title": _l("Justice for Sergei Magnitsky"),
+    "subtitle": _l("Sergei Magnitsky exposed a $230 million fraud. He died in custody for it."),
+    "action": _l("Sign the petition"),
+}
 DESCRIPTION = _l(
     "Sergei Magnitsky exposed a $230 million tax fraud and died in Russian custody in 2009, aged 37. "
     "Sign the petition of the Global Justice Campaign, supported by the Cinema for Peace Foundation."
@@ -27,13 +34,23 @@ def absolute(path: str) -> str:
     return current_app.config["PUBLIC_URL"] + path
 
 
+def share_image(language: str | None = None) -> str:
+    """The static file name of a language's share card (the current language's by default)."""
+    return f"img/share-card-{language or current_language()}.png"
+
+
+def share_card_text() -> dict[str, str]:
+    """What the current language's share card says, from the catalogs."""
+    return {part: str(text) for part, text in SHARE_CARD_TEXT.items()}
+
+
 def share_meta() -> dict:
     """The values of the page's Open Graph and Twitter card tags."""
     return {
         "url": absolute(url_for("public.index")),
         "title": _("Justice for Sergei Magnitsky: sign the petition"),
         "description": str(DESCRIPTION),
-        "image": absolute(asset_url(SHARE_IMAGE)),
+        "image": absolute(asset_url(share_image())),
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
         "image_alt": _(
@@ -76,7 +93,7 @@ def structured_data() -> dict:
             "Cinema for Peace Award for Justice 2012",
             "First Prize, Human Rights Competition, Docudays UA, Kyiv, 2011",
         ],
-        "image": absolute(asset_url(SHARE_IMAGE)),
+        "image": absolute(asset_url(share_image())),
     }
     files = {
         "@type": "Movie",
@@ -92,7 +109,7 @@ def structured_data() -> dict:
             "startDate": "2012-06",
             "location": {"@type": "Place", "name": "Capitol Hill, Washington, DC"},
         },
-        "image": absolute(asset_url(SHARE_IMAGE)),
+        "image": absolute(asset_url(share_image())),
     }
     return {"@context": "https://schema.org", "@graph": [website, organization, justice, files]}
 
@@ -108,6 +125,10 @@ def robots_txt():
 @bp.get("/sitemap.xml")
 @public_page
 def sitemap_xml():
-    pages = [public_url_in(language, path) for path in ("/", "/privacy") for language in LANGUAGES]
+    pages = [
+        public_url_in(language, path)
+        for path in ("/", "/privacy", "/contact", "/accessibility")
+        for language in LANGUAGES
+    ]
     body = render_template("seo/sitemap.xml", pages=pages)
     return Response(body, mimetype="application/xml")

@@ -6,11 +6,8 @@ caches may keep them) and signing works where a browser blocks every cookie. Cro
 form posts are refused by web/fetch_metadata.py instead of a per-visitor token.
 """
 
-from urllib.parse import quote
-
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import text
 
@@ -18,7 +15,7 @@ from campaign_site.backup import status as backup_status
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, short_cache, signing, signing_state
-from campaign_site.public import bots, bp, seo
+from campaign_site.public import bots, bp, seo, sharing
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits
 from campaign_site.web.public_cache import public_page
@@ -65,10 +62,13 @@ def sign():
 @public_page
 def thanks():
     """Thanks and share links; says nothing about who signed."""
+    confirmation_required = signing_state.confirmation_required()
     return render_template(
         "thanks.html",
-        share_links=share_links(),
-        confirmation_required=signing_state.confirmation_required(),
+        # "I signed" only once it is true: with double opt-in, sharing waits for the link.
+        share_links=[] if confirmation_required else sharing.share_links(),
+        share_url=sharing.campaign_url(),
+        confirmation_required=confirmation_required,
     )
 
 
@@ -77,6 +77,20 @@ def thanks():
 def privacy():
     """What we store, why, for how long, and how to erase it."""
     return render_template("privacy.html", config=current_app.config)
+
+
+@bp.get("/contact")
+@public_page
+def contact():
+    """Who runs the site and how to reach them (the imprint), from the content file."""
+    return render_template("contact.html")
+
+
+@bp.get("/accessibility")
+@public_page
+def accessibility():
+    """The accessibility statement: what we aim for, what is known not to work, whom to tell."""
+    return render_template("accessibility.html")
 
 
 @bp.get("/api/count")
@@ -127,6 +141,7 @@ def render_campaign_page(form: SignatureForm) -> str:
         form=form,
         count=counting.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
+        first_signers_threshold=current_app.config["FIRST_SIGNERS_THRESHOLD"],
         recent_signers=counting.recent_signers(),
         signing_state=_signing_state(),
         meta=seo.share_meta(),
@@ -164,27 +179,3 @@ def render_rate_limited_form(retry_after: int):
         )
     )
     return render_campaign_page(form), 429, {"Retry-After": str(retry_after)}
-
-
-SHARE_TEXT = _l("I signed the petition for justice for Sergei Magnitsky. Will you?")
-
-
-def campaign_url() -> str:
-    """The absolute address of the campaign page in this language, as people should share it."""
-    return i18n.public_url_in(i18n.current_language(), "/")
-
-
-def share_links() -> list[tuple[str, str]]:
-    """(network, URL) pairs: plain links, so no third-party script ever loads."""
-    page = quote(campaign_url(), safe="")
-    message = quote(str(SHARE_TEXT), safe="")
-    subject = quote(gettext("Justice for Sergei Magnitsky"), safe="")
-    return [
-        ("Email", f"mailto:?subject={subject}&body={message}%20{page}"),
-        ("WhatsApp", f"https://wa.me/?text={message}%20{page}"),
-        ("Telegram", f"https://t.me/share/url?url={page}&text={message}"),
-        ("X", f"https://x.com/intent/post?text={message}&url={page}"),
-        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={page}"),
-        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={page}"),
-        ("Bluesky", f"https://bsky.app/intent/compose?text={message}%20{page}"),
-    ]

@@ -6,7 +6,15 @@ A small module of our own rather than Flask-Talisman: the site needs one fixed p
 lines are easier to read in full than its options.
 """
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
+
+
+def content_security_policy(frame_sources: list[str]) -> str:
+    """The policy; frame_sources: the trailers' hosts (content file), framed only after the
+    visitor presses play (site.js), never otherwise."""
+    frames = " ".join(frame_sources) or "'none'"
+    return f"{CONTENT_SECURITY_POLICY}; frame-src {frames}"
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -55,7 +63,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def add_security_headers(response: Response) -> Response:
     """Set the policy headers; HSTS only where the request came over HTTPS."""
-    response.headers.extend(HEADERS)  # nothing else sets these
+    response.headers.extend(current_app.extensions["campaign_site.security_headers"])
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
     # default lifetime must never apply to a token page, a form with what was typed, an error.
@@ -67,4 +75,9 @@ def add_security_headers(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     """Attach to every response, error pages included."""
+    trailers = app.extensions["campaign_site.content"].trailer_origins()
+    app.extensions["campaign_site.security_headers"] = {
+        **HEADERS,
+        "Content-Security-Policy": content_security_policy(trailers),
+    }
     app.after_request(add_security_headers)

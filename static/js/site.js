@@ -106,14 +106,51 @@
     });
   }
 
-  /* Hide the phone's "Sign the petition" bar while the form itself is on screen. */
+  /* Show the phone's "Sign the petition" bar only while no part of the hero is on screen:
+     the hero holds the headline's call, the count and the whole form, so the bar can never
+     cover a field, an error message or the progress bar (tests/test_browser.py checks). */
   function startSignBar() {
     var bar = document.querySelector("[data-sign-bar]");
-    var form = document.getElementById("sign");
-    if (!bar || !form || !window.IntersectionObserver) return;
+    var hero = document.querySelector(".hero");
+    if (!bar || !hero || !window.IntersectionObserver) return;
     new IntersectionObserver(function (entries) {
       bar.hidden = entries[0].isIntersecting;
-    }).observe(form);
+    }).observe(hero);
+  }
+
+  /* Trailers: nothing is requested from the video host until the visitor presses play. */
+  function startTrailers() {
+    var links = document.querySelectorAll("[data-trailer-src]");
+    Array.prototype.forEach.call(links, function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var frame = document.createElement("iframe");
+        frame.src = link.getAttribute("data-trailer-src");
+        frame.title = link.getAttribute("data-trailer-title");
+        frame.allow = "autoplay; encrypted-media; fullscreen; picture-in-picture";
+        frame.referrerPolicy = "strict-origin-when-cross-origin";
+        frame.setAttribute("allowfullscreen", "");
+        var box = link.closest("[data-trailer]");
+        box.replaceChild(frame, link);
+        frame.focus();
+      });
+    });
+  }
+
+  /* "Copy link" beside the share links, with a spoken confirmation. */
+  function startCopyLink() {
+    var button = document.querySelector("[data-copy-link]");
+    if (!button || !navigator.clipboard) return;
+    var input = document.getElementById(button.getAttribute("data-copy-link"));
+    var status = button.closest(".copy-link").querySelector("[role=status]");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        status.textContent = status.getAttribute("data-copied-message");
+      }, function () {
+        input.select();  // the browser refused: leave it selected for Ctrl+C
+      });
+    });
   }
 
   /* The page is the same for everyone, so it cannot carry a "form served at" stamp: fetch
@@ -162,6 +199,8 @@
 
   startCountRefresh();
   startSignBar();
+  startTrailers();
+  startCopyLink();
   startEmailCheck();
   startFormStamp();
   startLanguageSuggestion();
