@@ -23,7 +23,7 @@ def share_links() -> list[tuple[str, str]]:
     message = quote(str(SIGNED_TEXT), safe="")
     subject = quote(gettext("Justice for Sergei Magnitsky"), safe="")
     return [
-        ("Email", f"mailto:?subject={subject}&body={message}%20{page}"),
+        (gettext("Email"), f"mailto:?subject={subject}&body={message}%20{page}"),
         ("WhatsApp", f"https://wa.me/?text={message}%20{page}"),
         ("Telegram", f"https://t.me/share/url?url={page}&text={message}"),
         ("VK", f"https://vk.com/share.php?url={page}&title={message}"),
