@@ -51,6 +51,8 @@ HEADER = [
     "show_name",
     "language",
     "review_marks",
+    "source",  # OSDI referrer_data.source: the link's ?source= or utm_source
+    "source_campaign",  # its utm_campaign
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
@@ -77,6 +79,8 @@ EXPORT_COLUMNS: dict[str, Any] = {  # columns and SQL expressions
     "show_name": Signature.show_name,
     "language": Signature.language,
     "review_marks": Signature.review_marks,
+    "source": Signature.source,
+    "source_campaign": Signature.source_campaign,
     "identity": Signature.identity,
 }
 
@@ -121,6 +125,8 @@ class ExportRow(NamedTuple):
     show_name: bool
     language: str
     review_marks: str  # our own vocabulary: no quote or formula character
+    source: str | None  # a validated code: letters, digits, "-", "_", ":" only
+    source_campaign: str | None
     identity: bytes
 
 
@@ -156,6 +162,8 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
         shown,
         language,
         marks,
+        source,
+        campaign,
         identity,
     ) in rows:
         given, family, email, place = unseal(identity, keyring)
@@ -171,9 +179,13 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
                 _defused(field) for field in (given, family, email, place)
             )
         confirmed = f"{confirmed[:10]}T{confirmed[11:19]}Z" if confirmed else ""
+        # Codes hold no quote or comma; only a leading "-" could read as a formula.
+        source = ("'" + source if source[:1] == "-" else source) if source else ""
+        campaign = ("'" + campaign if campaign[:1] == "-" else campaign) if campaign else ""
         append(
             f'{row_id},{status},{signed[:10]}T{signed[11:19]}Z,{confirmed},"{given}","{family}","{email}",'
-            f'{country},"{place}",{yes_no[informed]},{yes_no[shown]},{language},"{marks}"{end}'
+            f'{country},"{place}",{yes_no[informed]},{yes_no[shown]},{language},"{marks}",'
+            f'"{source}","{campaign}"{end}'
         )
     return "".join(lines)
 

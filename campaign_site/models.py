@@ -117,6 +117,9 @@ class Signature(db.Model):
     # Why organisers may want a second look (signing.TOO_FAST, ...), comma-separated; the
     # signature counts all the same.
     review_marks: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Where the signer came from: the link's ?source= (or utm_source) and utm_campaign.
+    source: Mapped[str | None] = mapped_column(String(64))
+    source_campaign: Mapped[str | None] = mapped_column(String(64))
 
     @hybrid_property
     def is_pending(self) -> bool:
@@ -215,6 +218,57 @@ class ExportAudit(db.Model):
     status_filter: Mapped[str] = mapped_column(String(16))
     # Filled in when the download finishes; stays empty if it was cut off.
     rows: Mapped[int | None] = mapped_column()
+
+
+class SignatureTally(db.Model):
+    """Signatures per hour signed, source and country: what the dashboard's charts, the
+    per-source table and the public per-country counts read, so none scans the signatures.
+
+    Kept by the signing rules in the same transaction as the change it counts (signed,
+    confirmed, withdrawn, purged); `repeats` counts signing again with a signed address,
+    which writes this table as a first signature does (the same work either way).
+    """
+
+    __tablename__ = "signature_tally"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    signed: Mapped[int] = mapped_column(BigInteger, default=0)
+    confirmed: Mapped[int] = mapped_column(BigInteger, default=0)
+    repeats: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Event(db.Model):
+    """A screening or other event: its source code brings its signatures together, and its
+    QR poster links to the campaign page with that code."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column()
+    film: Mapped[str] = mapped_column(String(16), default="justice", server_default="justice")
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PaperCount(db.Model):
+    """Signatures collected on paper, entered as a count per event and country: never part
+    of the online count. Entries are never changed; a correction is a new entry."""
+
+    __tablename__ = "paper_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    country: Mapped[str] = mapped_column(String(2))
+    signatures: Mapped[int] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    entered_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SiteSetting(db.Model):

@@ -59,3 +59,14 @@ def public_name(given_name: str) -> str | None:
 
 def _is_letter(ch: str) -> bool:
     return unicodedata.category(ch).startswith("L")
+
+
+SOURCE_CODE = re.compile(r"[A-Za-z0-9_:-]{1,64}")
+
+
+def source_code(raw: str | None) -> str | None:
+    """A link's ?source= (or utm_source/utm_campaign) value if it is a valid code: letters,
+    digits, "-", "_", ":", at most 64 characters. Anything else is dropped, never reflected."""
+    if raw is None or not SOURCE_CODE.fullmatch(raw):
+        return None
+    return raw

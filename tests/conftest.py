@@ -24,10 +24,13 @@ from campaign_site.extensions import db
 from campaign_site.models import (
     AdminUser,
     DailyTally,
+    Event,
     ExportAudit,
     OutboxMessage,
+    PaperCount,
     Signature,
     SignatureCountShard,
+    SignatureTally,
     SiteSetting,
 )
 
@@ -172,6 +175,9 @@ def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(SignatureTally))
+        db.session.execute(delete(PaperCount))
+        db.session.execute(delete(Event))
         db.session.execute(delete(ExportAudit))
         db.session.execute(delete(SiteSetting))
         db.session.execute(delete(DailyTally))

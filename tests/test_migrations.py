@@ -18,6 +18,9 @@ TABLES = {
     "daily_tally",
     "export_audit",
     "site_setting",
+    "signature_tally",
+    "event",
+    "paper_count",
 }
 
 

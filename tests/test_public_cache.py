@@ -6,6 +6,8 @@ import re
 import pytest
 from support import VALID_SIGNATURE, csrf_token_from, form_fields, sign, stored_signatures
 
+from campaign_site.web import public_cache
+
 PUBLIC_PAGES = [
     "/",
     "/de/",
@@ -72,16 +74,23 @@ def test_a_repeat_is_answered_from_memory_without_entering_flask(cached_app):
     assert len(views) == 1  # the first GET only: the repeats and the HEAD come from memory
 
 
-def test_the_memory_cache_never_grows_with_what_clients_send(cached_app):
+def test_the_memory_cache_never_grows_with_what_clients_send(cached_app, monkeypatch):
+    monkeypatch.setattr(public_cache, "MAX_SOURCE_ENTRIES", 20)
     client = cached_app.test_client()
     for n in range(50):
-        client.get(f"/?utm_source=x{n}")
+        client.get(f"/?fbclid=x{n}")  # not read: the plain page
+        client.get(f"/?utm_source=%3Cscript%3E{n}")  # not a valid code: the plain page
+        client.get(f"/?source=newsletter-{n}")  # a page of its own, up to the cap
         client.get(f"/no-such-page-{n}")
         client.get(f"/static/nothing-{n}.css")
         client.get(f"/confirm/token-{n}")
     client.get("/")
     store = cached_app.extensions["campaign_site.short_cache"]
-    assert [key for key in store if isinstance(key, tuple)] == [("page", "/", False)]
+    keys = [key for key in store if isinstance(key, tuple)]
+    assert [key for key in keys if key[3:] == (None, None)] == [("page", "/", False, None, None)]
+    assert len(keys) == 1 + 20
+    # Beyond the cap a source's page is still right, only rendered each time.
+    assert 'value="newsletter-49"' in client.get("/?source=newsletter-49").get_data(as_text=True)
 
 
 def test_https_and_http_copies_are_kept_apart(app_factory):
@@ -104,9 +113,24 @@ def test_tracking_tags_share_the_cached_page(cached_app):
     cached_app.before_request(lambda: views.append(1))
     client = cached_app.test_client()
     first = client.get("/")
-    for tag in ("?fbclid=IwAR0abc", "?utm_source=newsletter&utm_campaign=dec", "?x=1"):
+    for tag in ("?fbclid=IwAR0abc", "?utm_source=%3Cb%3Enews", "?x=1", "?source="):
         assert client.get("/" + tag).data == first.data
     assert len(views) == 1
+
+
+def test_a_link_with_a_source_gets_the_page_with_it_in_the_form_and_nothing_else(cached_app):
+    client = cached_app.test_client()
+    plain = client.get("/").get_data(as_text=True)
+    sourced = client.get("/?utm_source=newsletter&utm_campaign=dec-2026").get_data(as_text=True)
+    assert sourced == plain.replace(
+        'name="source" type="hidden" value=""', 'name="source" type="hidden" value="newsletter"'
+    ).replace(
+        'name="campaign" type="hidden" value=""', 'name="campaign" type="hidden" value="dec-2026"'
+    )
+    again = client.get("/?utm_source=newsletter&utm_campaign=dec-2026")
+    assert again.get_data(as_text=True) == sourced and again.headers["Cache-Control"].startswith(
+        "public"
+    )
 
 
 def test_a_page_that_gained_a_cookie_on_the_way_out_is_never_kept(app_factory):

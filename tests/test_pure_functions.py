@@ -89,6 +89,8 @@ def _line(person: Person, **columns) -> dict[str, str]:
         "show_name": False,
         "language": "uk",
         "review_marks": "too_fast",
+        "source": "share:whatsapp",
+        "source_campaign": None,
         **columns,
     }
     values = (*row.values(), seal(person, KEYRING))
@@ -114,7 +116,14 @@ def test_a_csv_line_holds_every_column_as_a_spreadsheet_reads_it():
         "show_name": "no",
         "language": "uk",
         "review_marks": "too_fast",
+        "source": "share:whatsapp",
+        "source_campaign": "",
     }
+
+
+def test_a_source_code_that_starts_like_a_formula_is_defused():
+    parsed = _line(Person("Ada", "L", "ada@example.org", None), source="-cmd", source_campaign="-x")
+    assert parsed["source"] == "'-cmd" and parsed["source_campaign"] == "'-x"
 
 
 @pytest.mark.parametrize("dangerous", ["=1+1", "+49 30", "-2", "@SUM(A1)", "\tx"])

@@ -10,18 +10,30 @@ from sqlalchemy import delete, func, select
 from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import DailyTally, Signature, utcnow
+from campaign_site.petition import tallies
 
 
 def purge_pending(now: datetime | None = None) -> int:
     """Delete signatures never confirmed within the expiry of their latest link."""
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["CONFIRMATION_EXPIRY_DAYS"])
+    is_expired = (
+        Signature.is_pending,
+        func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+    )
     with write_transaction(db.session):
-        expired = delete(Signature).where(
-            Signature.is_pending,
-            func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+        # Off the tally too, per hour, source and country (the charts show what is held).
+        gone: Counter[tuple[datetime, str | None, str]] = Counter()
+        rows = db.session.execute(
+            select(Signature.signed_at, Signature.source, Signature.country)
+            .where(*is_expired)
+            .execution_options(yield_per=5000)
         )
-        return affected_rows(db.session.execute(expired))
+        for signed_at, source, country in rows:
+            gone[(tallies.hour_of(signed_at), source, country)] += 1
+        for (hour, source, country), n in gone.items():
+            tallies.add(hour, source, country, signed=-n)
+        return affected_rows(db.session.execute(delete(Signature).where(*is_expired)))
 
 
 class RetentionNotDue(Exception):

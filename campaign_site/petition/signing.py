@@ -22,7 +22,7 @@ from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
-from campaign_site.petition import link_tokens, mail_queue
+from campaign_site.petition import link_tokens, mail_queue, tallies
 from campaign_site.petition.counting import add_to_count, shown_name
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
@@ -53,6 +53,8 @@ class NewSignature:
     show_name: bool
     language: str = "en"
     review_marks: tuple[str, ...] = ()
+    source: str | None = None  # the link's ?source= (or utm_source), already validated
+    source_campaign: str | None = None  # its utm_campaign
 
 
 def record_signature(new: NewSignature) -> None:
@@ -68,10 +70,13 @@ def record_signature(new: NewSignature) -> None:
         signature_id = _insert_signature(new, now, indexes)
         if signature_id is None:
             _remind_repeat_signer(indexes, now)
+            tallies.add(now, new.source, new.country, repeats=1)  # the same work as a first
         elif confirmation_required():
             mail_queue.enqueue(signature_id, MailKind.CONFIRM)
+            tallies.add(now, new.source, new.country, signed=1)
         else:
             add_to_count(1)
+            tallies.add(now, new.source, new.country, signed=1, confirmed=1)
 
 
 def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) -> int | None:
@@ -97,6 +102,8 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         "token_nonce": new_token_nonce(),
         "last_emailed_at": None if confirmed else now,
         "review_marks": ",".join(sorted(set(new.review_marks))),
+        "source": new.source,
+        "source_campaign": new.source_campaign,
     }
     dialect = db.session.get_bind().dialect.name
     signature_id: int | None = db.session.scalar(_insert_statement(dialect), row)
@@ -230,6 +237,7 @@ def confirm_signature(token: str) -> ConfirmOutcome:
         if not changed:
             return ConfirmOutcome.ALREADY_CONFIRMED
         add_to_count(1)
+        tallies.add(signature.signed_at, signature.source, signature.country, confirmed=1)
     return ConfirmOutcome.JUST_CONFIRMED
 
 
@@ -263,10 +271,13 @@ def erase_signature(signature_id: int) -> bool:
 def _erase(signature: Signature) -> bool:
     """Delete the row (its queued mail goes with it) and take it off the count if it counted."""
     counted = signature.is_confirmed
+    signed_at, source, country = signature.signed_at, signature.source, signature.country
     db.session.expunge(signature)
     deleted = affected_rows(
         db.session.execute(delete(Signature).where(Signature.id == signature.id))
     )
+    if deleted:
+        tallies.add(signed_at, source, country, signed=-1, confirmed=-1 if counted else 0)
     if deleted and counted:
         add_to_count(-1)
     return bool(deleted)

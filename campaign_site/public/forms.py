@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from campaign_site.models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
 from campaign_site.petition.signing import NewSignature
-from campaign_site.text import clean_text
+from campaign_site.text import clean_text, source_code
 from campaign_site.web.countries import CountrySelect, country_names
 from campaign_site.web.i18n import current_language
 
@@ -118,6 +118,18 @@ class SignatureForm(FlaskForm):
     # A name no autofill heuristic takes for an address, phone, URL or name field.
     leave_this_empty = StringField(_l("Leave this field empty"))
     started = HiddenField()  # site.js fetches it (/api/form-stamp); a resubmission keeps its own
+    # Where the signer came from: the link's ?source= (or utm_source) and utm_campaign,
+    # carried in the page itself (no cookie); an invalid code is dropped, never an error.
+    source = HiddenField(filters=[source_code])
+    campaign = HiddenField(filters=[source_code])
+
+    @classmethod
+    def for_link(cls, args) -> "SignatureForm":
+        """An empty form carrying the source a link to the page gave (request.args)."""
+        form = cls(formdata=None)
+        form.source.data = source_code(args.get("source")) or source_code(args.get("utm_source"))
+        form.campaign.data = source_code(args.get("utm_campaign"))
+        return form
 
     def validate_email(self, field: EmailField) -> None:
         """Check the address's form (and its domain, when configured) and tidy it."""
@@ -151,4 +163,6 @@ class SignatureForm(FlaskForm):
             show_name=bool(self.show_name.data),
             language=current_language(),
             review_marks=tuple(review_marks),
+            source=self.source.data or None,
+            source_campaign=self.campaign.data or None,
         )

@@ -26,8 +26,10 @@ from campaign_site.web.public_cache import public_page
 def index():
     """The campaign page with an empty form: the same bytes for everyone in a language, so
     browsers, nginx and a CDN may keep it (web/public_cache.py). Its count is at most the
-    cache period old; site.js fetches the live one from /api/count."""
-    return render_campaign_page(SignatureForm(formdata=None))
+    cache period old; site.js fetches the live one from /api/count. A link's ?source= (or
+    utm_source, utm_campaign) goes into the form's hidden fields; the page is cached per
+    valid source like any other URL (web/public_cache.py keys it)."""
+    return render_campaign_page(SignatureForm.for_link(request.args))
 
 
 @bp.post("/sign")

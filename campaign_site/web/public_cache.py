@@ -8,11 +8,13 @@ about the visitor: a page with a Set-Cookie is never marked public (and a test f
 The origin keeps its own copy too: `ResponseCache`, a WSGI middleware in front of Flask,
 answers a repeat of a public page from memory for PUBLIC_CACHE_SECONDS without entering
 Flask at all (benchmarks/RESULTS.md: this is what brings GET / level with hello world).
-Only responses of decorated views (routes without URL variables) are kept, keyed by path
-and scheme alone: no decorated view reads the query string (so ?fbclid=... and utm_* tags
-share the page), and the cache never grows with what clients send. A view that comes to
-read a query argument must add its validated value to the key. A response is kept only if
-it still says `public` and sets no cookie after every hook has run.
+Only responses of decorated views (routes without URL variables) are kept, keyed by path,
+scheme and the link's source code: the campaign page carries a valid ?source= (or
+utm_source / utm_campaign) in its form, and no other query argument is read (so ?fbclid=...
+shares the page). Entries for sources are capped at MAX_SOURCE_ENTRIES, so the cache never
+grows with what clients send; beyond it such pages are rendered each time. A view that
+comes to read another query argument must add its validated value to the key. A response
+is kept only if it still says `public` and sets no cookie after every hook has run.
 """
 
 import hashlib
@@ -20,10 +22,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import parse_qs
 
 from flask import Flask, current_app, request
 from werkzeug.http import parse_etags
 from werkzeug.sansio.utils import host_is_trusted
+
+from campaign_site.text import source_code
 
 PUBLIC_PAGE_KEY = "campaign_site.public_page"  # in the WSGI environ: "this response may be kept"
 SECURE_KEY = "campaign_site.public_page_secure"  # ... and whether Flask saw it as HTTPS
@@ -82,13 +87,13 @@ class ResponseCache:
             return self._answer(entry, environ, start_response)
         return self._fill(key, store, environ, start_response)
 
-    def _key(self, environ) -> tuple[str, str, bool] | None:
+    def _key(self, environ) -> tuple | None:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         if self.flask_app.config["PUBLIC_CACHE_SECONDS"] <= 0:
             return None
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        return ("page", path, _secure(environ))
+        return ("page", path, _secure(environ), *_link_source(environ))
 
     def _host_ok(self, environ) -> bool:
         """The trusted-host check Flask would make, so a hit is refused where a miss would be."""
@@ -133,6 +138,8 @@ class ResponseCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
+        if key[3:] != (None, None) and not _room_for_source(store):
+            return [data]
         headers = dict((k.lower(), v) for k, v in captured["headers"])
         store[key] = _Entry(
             captured["status"],
@@ -142,6 +149,31 @@ class ResponseCache:
             time.monotonic() + self.flask_app.config["PUBLIC_CACHE_SECONDS"],
         )
         return [data]
+
+
+MAX_SOURCE_ENTRIES = 500  # pages for distinct ?source= codes kept at once
+
+
+def _link_source(environ) -> tuple[str | None, str | None]:
+    """The source and campaign codes the view will read (validated alike), for the key."""
+    args = parse_qs(environ.get("QUERY_STRING", ""))
+    first = {name: values[0] for name, values in args.items() if values}
+    source = source_code(first.get("source")) or source_code(first.get("utm_source"))
+    return source, source_code(first.get("utm_campaign"))
+
+
+def _room_for_source(store: dict) -> bool:
+    """Whether one more page for a source may be kept: expired ones are dropped first."""
+    sourced = [key for key in store if key[0] == "page" and key[3:] != (None, None)]
+    if len(sourced) < MAX_SOURCE_ENTRIES:
+        return True
+    now = time.monotonic()
+    for key in sourced:
+        if store[key].expires <= now:
+            del store[key]
+    return (
+        sum(1 for key in store if key[0] == "page" and key[3:] != (None, None)) < MAX_SOURCE_ENTRIES
+    )
 
 
 def _secure(environ) -> bool:
