@@ -262,7 +262,8 @@ def test_the_confirmation_page_thanks_counts_and_offers_sharing(
 
     page.locator("[data-copy-link]").click()
     expect(page.locator(".copy-link [role=status]")).not_to_be_empty()
-    assert page.evaluate("navigator.clipboard.readText()") == f"{site.url}{prefix}/"
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{site.url}{prefix}/?source=share:link"
     foreign = [url for url in requested if not url.startswith(site.url)]
     assert foreign == [], foreign  # plain links: no network's script or pixel
     assert axe_violations(page, f"confirmed-{language}") == []

@@ -78,8 +78,13 @@ def test_the_confirmation_page_thanks_by_the_shown_name_counts_them_and_offers_s
     assert ">Ел. пошта<" in html and 'href="mailto:?subject=' in html
     for network in NETWORKS[1:]:
         assert f">{network}<" in html
-    assert "https://vk.com/share.php?url=http%3A%2F%2Flocalhost%2Fuk%2F" in html
-    assert 'data-copy-link="share-url"' in html and 'value="http://localhost/uk/"' in html
+    # Each network's link is tagged, so organisers see which network brings signers.
+    assert (
+        "https://vk.com/share.php?url=http%3A%2F%2Flocalhost%2Fuk%2F%3Fsource%3Dshare%3Avk" in html
+    )
+    assert "https://wa.me/?text=" in html and "source%3Dshare%3Awhatsapp" in html
+    assert 'data-copy-link="share-url"' in html
+    assert 'value="http://localhost/uk/?source=share:link"' in html
     assert 'href="/uk/#films"' in html  # next steps: watch the film, tell a friend
     assert "mailto:?subject=" in html
 

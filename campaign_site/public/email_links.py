@@ -64,7 +64,7 @@ def _confirmed_page(token: str, just_confirmed: bool):
         count=count,
         just_confirmed=just_confirmed,
         share_links=sharing.share_links(),
-        share_url=sharing.campaign_url(),
+        share_url=sharing.campaign_url("link"),
         tell_a_friend=sharing.tell_a_friend_link(),
     )
 

@@ -69,7 +69,7 @@ def thanks():
         "thanks.html",
         # "I signed" only once it is true: with double opt-in, sharing waits for the link.
         share_links=[] if confirmation_required else sharing.share_links(),
-        share_url=sharing.campaign_url(),
+        share_url=sharing.campaign_url("link"),
         confirmation_required=confirmation_required,
     )
 
