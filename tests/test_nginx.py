@@ -90,8 +90,14 @@ def test_nginx_caches_public_pages_and_passes_signing_straight_through(
         assert status == 200 and "Set-Cookie" not in headers
         statuses.append(headers["X-Cache-Status"])
     assert statuses[0] in {"MISS", "EXPIRED"} and statuses[1:] == ["HIT", "HIT"]
-    _, tagged, tagged_body = fetch(port, "GET", "/de/?fbclid=IwAR0abc&utm_source=x")
-    assert tagged["X-Cache-Status"] == "HIT" and tagged_body == body  # tags share the copy
+    _, tagged, tagged_body = fetch(port, "GET", "/de/?fbclid=IwAR0abc&utm_source=%3Cx%3E")
+    assert tagged["X-Cache-Status"] == "HIT" and tagged_body == body  # junk shares the copy
+    # A valid source code is a page of its own, with the code in the form.
+    _, sourced, sourced_body = fetch(port, "GET", "/de/?source=ev-kino&fbclid=1")
+    assert sourced["X-Cache-Status"] in {"MISS", "EXPIRED"}
+    assert b'name="source" type="hidden" value="ev-kino"' in sourced_body
+    _, again, again_body = fetch(port, "GET", "/de/?fbclid=2&source=ev-kino")
+    assert again["X-Cache-Status"] == "HIT" and again_body == sourced_body
     assert "s-maxage=" in headers["Cache-Control"]  # the app's period still goes out
     status, headers, packed = fetch(port, "GET", "/de/", headers={"Accept-Encoding": "gzip"})
     assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == body
