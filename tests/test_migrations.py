@@ -84,6 +84,13 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
                 )
             db.session.execute(text("UPDATE signature_count_shard SET count = 3 WHERE shard = 0"))
             db.session.commit()
+            upgrade(revision="0002_confirmation")  # and two anonymised ones, kept as counts
+            db.session.execute(
+                text(
+                    "INSERT INTO daily_tally (day, country, signatures) VALUES ('2025-12-31', 'UA', 2)"
+                )
+            )
+            db.session.commit()
 
             upgrade()
 
@@ -93,6 +100,21 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
             assert len({r.token_nonce for r in rows}) == 3
             assert all(len(r.token_nonce) == 32 for r in rows)
             withdraw_link = f"/withdraw/{link_tokens.make_token(rows[0], link_tokens.WITHDRAW)}"
+            # The tally starts with what was held (migration 0011), per hour and country.
+            from campaign_site.models import SignatureTally
+
+            tally = db.session.execute(
+                select(
+                    SignatureTally.hour,
+                    SignatureTally.country,
+                    SignatureTally.signed,
+                    SignatureTally.confirmed,
+                ).order_by(SignatureTally.hour)
+            ).all()
+            assert [(h.isoformat(), c, s, k) for h, c, s, k in tally] == [
+                ("2025-12-31T00:00:00+00:00", "UA", 2, 2),
+                *[(f"2026-01-0{n}T10:00:00+00:00", "DE", 1, 1) for n in (1, 2, 3)],
+            ]
             db.session.commit()
         finally:
             db.session.remove()

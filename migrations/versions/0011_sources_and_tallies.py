@@ -56,16 +56,21 @@ def upgrade():
 
 
 def _backfill_tallies():
-    """The signatures held today, counted per hour, source and country."""
+    """The signatures held today, counted per hour, source and country, and those already
+    anonymised (daily_tally, confirmed ones) at midnight of their day."""
     if op.get_bind().dialect.name == "postgresql":
         hour = "date_trunc('hour', signed_at)"
+        midnight = "(day::timestamp AT TIME ZONE 'UTC')"
     else:  # the text SQLAlchemy stores for a DateTime on SQLite
         hour = "strftime('%Y-%m-%d %H:00:00.000000', signed_at)"
+        midnight = "(day || ' 00:00:00.000000')"
     op.execute(
         "INSERT INTO signature_tally (hour, source, country, signed, confirmed, repeats) "
-        f"SELECT {hour}, '', country, count(*), "
-        "sum(CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END), 0 "
-        f"FROM signature GROUP BY {hour}, country"
+        "SELECT hour, '', country, sum(signed), sum(confirmed), 0 FROM ("
+        f"  SELECT {hour} AS hour, country, 1 AS signed,"
+        "   CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END AS confirmed FROM signature"
+        f"  UNION ALL SELECT {midnight}, country, signatures, signatures FROM daily_tally"
+        ") AS held GROUP BY hour, country"
     )
 
 
