@@ -5,6 +5,7 @@ in force when the app is created is the one that counts.
 """
 
 import os
+import re
 from datetime import UTC, datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -102,6 +103,10 @@ class Config:
         # Below this many signatures the page invites visitors to be among the first
         # instead of showing a small number against the goal.
         self.FIRST_SIGNERS_THRESHOLD = _int_env("FIRST_SIGNERS_THRESHOLD", 100)
+        # Countries with fewer confirmed signatures are shown only as "other countries".
+        self.PUBLIC_COUNTRY_MIN = _int_env("PUBLIC_COUNTRY_MIN", 10)
+        # Paper signatures (entered per event) on the public page too, on a line of their own.
+        self.SHOW_PAPER_SIGNATURES = _bool_env("SHOW_PAPER_SIGNATURES", False)
         # The campaign's words and facts (campaign_site/content.py); production will not
         # start while the entries the sources cannot give (addressee, contact) are empty.
         self.CONTENT_FILE = _env("CONTENT_FILE", str(DEFAULT_CONTENT_FILE))
@@ -114,6 +119,9 @@ class Config:
         # Requests for any other Host are refused (400), so no redirect or link can be
         # built on an attacker's host name. Development and tests also answer on loopback.
         self.EXTRA_TRUSTED_HOSTS = _list_env("TRUSTED_HOSTS") + list(self.LOOPBACK_HOSTS)
+        # Partners' sites whose pages may show /embed in an iframe (its CSP frame-ancestors):
+        # origins like https://partner.example.org, comma-separated; embed_origins checks them.
+        self.EMBED_ORIGINS = _list_env("EMBED_ORIGINS")
         # email-validator asks DNS whether the domain takes mail only when told to.
         self.EMAIL_CHECK_DELIVERABILITY = _bool_env("EMAIL_CHECK_DELIVERABILITY", False)
 
@@ -153,6 +161,11 @@ class Config:
         # address; a person needs ~30 s for the form, so 60 a minute is a full hall signing at
         # once, and double opt-in proves each mailbox anyway. Scripts above it get a 429.
         self.SIGN_RATE_LIMIT = _env("SIGN_RATE_LIMIT", "60 per minute;600 per hour;5000 per day")
+        # The ceiling for forms carrying the code of an event on now (admin/events.py): a full
+        # hall signing as the credits roll (400 in ten minutes) shares one Wi-Fi address.
+        self.EVENT_SIGN_RATE_LIMIT = _env(
+            "EVENT_SIGN_RATE_LIMIT", "600 per minute;3000 per hour;10000 per day"
+        )
         # Submissions that fail validation, counted apart so typos never use up the allowance.
         self.SIGN_INVALID_RATE_LIMIT = _env(
             "SIGN_INVALID_RATE_LIMIT", "120 per minute;2000 per day"
@@ -246,6 +259,38 @@ def trusted_hosts(config) -> list[str]:
     public_host = urlsplit(config.get("PUBLIC_URL") or "").hostname
     hosts = [public_host] if public_host else []
     return hosts + [host for host in config.get("EXTRA_TRUSTED_HOSTS", []) if host not in hosts]
+
+
+# scheme://host[:port] and nothing else (a trailing "/" is forgiven): no path, no wildcard,
+# no quote or space, so an entry can go into a Content-Security-Policy as it is.
+ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)"
+    r"(?::(?P<port>[0-9]{1,5}))?/?"
+)
+
+
+def embed_origins(config) -> list[str]:
+    """EMBED_ORIGINS as origins (a list, or the comma-separated string a test may pass):
+    https://host[:port], or outside production http://127.0.0.1 or http://localhost with a
+    port. Anything else stops the start with the entry named."""
+    raw = config.get("EMBED_ORIGINS") or []
+    entries = raw.split(",") if isinstance(raw, str) else raw
+    origins = []
+    for entry in (item.strip() for item in entries if item.strip()):
+        match = ORIGIN.fullmatch(entry.lower())
+        port = match and match["port"]
+        loopback = bool(match) and match["host"] in ("127.0.0.1", "localhost")
+        allowed = bool(match) and (
+            match["scheme"] == "https" or (loopback and not config.get("PRODUCTION"))
+        )
+        if not allowed or (port is not None and not 0 < int(port) < 65536):
+            raise RuntimeError(
+                f"EMBED_ORIGINS: {entry!r} is not an origin a partner's page can have. Write "
+                "https://host or https://host:port (no path, no wildcard), comma-separated; "
+                "http://127.0.0.1:PORT or http://localhost:PORT only outside production."
+            )
+        origins.append(entry.lower().rstrip("/"))
+    return origins
 
 
 def config_from_environment() -> Config:

@@ -221,8 +221,9 @@ class ExportAudit(db.Model):
 
 
 class SignatureTally(db.Model):
-    """Signatures per hour signed, source and country: what the dashboard's charts, the
-    per-source table and the public per-country counts read, so none scans the signatures.
+    """Signatures per hour signed, source, country and language: what the dashboard (totals,
+    charts, per source, country and language) and the public per-country counts read, so
+    none scans the signatures.
 
     Kept by the signing rules in the same transaction as the change it counts (signed,
     confirmed, withdrawn, purged); `repeats` counts signing again with a signed address,
@@ -234,8 +235,10 @@ class SignatureTally(db.Model):
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
     signed: Mapped[int] = mapped_column(BigInteger, default=0)
     confirmed: Mapped[int] = mapped_column(BigInteger, default=0)
+    informed: Mapped[int] = mapped_column(BigInteger, default=0)  # confirmed, want updates
     repeats: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -83,7 +83,7 @@ def test_dashboard_shows_pending_confirmed_and_countries(app, client, admin_clie
     assert "<dt>Emails waiting to be sent</dt><dd>4</dd>" in html
     assert '<tr><td>Germany</td><td class="num">2</td></tr>' in html
     assert '<tr><td>Ukraine</td><td class="num">1</td></tr>' in html
-    assert "France" not in html  # pending signatures are not counted
+    assert '<tr><td>France</td><td class="num">1</td></tr>' not in html  # pending: not confirmed
 
 
 def test_logout_needs_a_post_with_csrf_and_ends_the_session(admin_client):

@@ -268,7 +268,8 @@ def test_every_export_is_recorded_and_shown_on_the_dashboard(
 
 
 def test_no_other_site_may_embed_our_resources(client):
-    for path in ("/", "/api/count", "/no-such-page"):
+    """Only the count (/api/count, /badge.svg) is for other sites: tests/test_embed.py."""
+    for path in ("/", "/privacy", "/embed", "/no-such-page"):
         assert client.get(path).headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 

@@ -1,7 +1,9 @@
-"""The admin area: login, dashboard, CSV export. Every page but login needs an admin."""
+"""The admin area: login, dashboard, CSV export, charts, partners, events, delivery pack.
+Every page but login needs an admin."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from campaign_site.admin import views  # noqa: E402,F401  (routes register themselves on bp)
+# Each module's routes register themselves on bp.
+from campaign_site.admin import charts, delivery, events, partners, views  # noqa: E402,F401

@@ -37,9 +37,8 @@ class Health:
 
 def counts() -> Counts:
     """The counts, most first; countries named in the admin's language, ties by name."""
-    by_code = counting.totals_by_country()
     named = sorted(
-        ((country_name(code), n) for code, n in by_code.items()),
+        ((country_name(code), n) for code, n in counting.confirmed_by_country().items() if n),
         key=lambda item: (-item[1], item[0]),
     )
     languages = [(LANGUAGES.get(code, code), n) for code, n in counting.totals_by_language()]

@@ -6,8 +6,9 @@ writers rarely touch the same row, and reading it never scans the signatures.
 """
 
 import random
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
@@ -16,7 +17,7 @@ from sqlalchemy import func, select, update
 from campaign_site.crypto.keyrings import Keyring, data_keyring
 from campaign_site.crypto.sealed_box import UnreadableData, open_box
 from campaign_site.extensions import db
-from campaign_site.models import DailyTally, Signature, SignatureCountShard
+from campaign_site.models import DailyTally, Signature, SignatureCountShard, SignatureTally
 from campaign_site.text import public_name
 
 COUNT_SHARDS = 16
@@ -92,50 +93,99 @@ def _given_name_in(box: bytes, keyring: Keyring) -> str:
 
 
 def totals() -> dict[str, int]:
-    """Counts for the admin dashboard, over the signatures still held."""
-    counted = func.count(Signature.id)
-    row = db.session.execute(
+    """Counts for the admin dashboard, over the signatures still held, from the tally (no
+    scan of the signatures). Anonymised signatures stay in the tally as counts (and in
+    daily_tally): they are taken off "all" and "confirmed" and shown apart."""
+    signed, confirmed, informed = db.session.execute(
         select(
-            counted,
-            counted.filter(Signature.is_confirmed),
-            counted.filter(Signature.is_pending),
-            counted.filter(Signature.is_confirmed, Signature.keep_informed.is_(True)),
+            func.coalesce(func.sum(SignatureTally.signed), 0),
+            func.coalesce(func.sum(SignatureTally.confirmed), 0),
+            func.coalesce(func.sum(SignatureTally.informed), 0),
         )
     ).one()
-    anonymised = db.session.scalar(select(func.coalesce(func.sum(DailyTally.signatures), 0)))
+    anonymised = int(
+        db.session.scalar(select(func.coalesce(func.sum(DailyTally.signatures), 0))) or 0
+    )
+    held, held_confirmed = int(signed) - anonymised, int(confirmed) - anonymised
     return {
-        "all": row[0],
-        "confirmed": row[1],
-        "pending": row[2],
-        "keep_informed": row[3],
-        "anonymised": int(anonymised or 0),
+        "all": held,
+        "confirmed": held_confirmed,
+        "pending": held - held_confirmed,
+        "keep_informed": int(informed),
+        "anonymised": anonymised,
     }
 
 
 def totals_by_language() -> list[tuple[str, int]]:
-    """(language code, confirmed signatures) pairs, most first: where the campaign is heard."""
+    """(language code, confirmed signatures) pairs, most first: where the campaign is heard
+    (from the tally; anonymised ones included)."""
     rows = db.session.execute(
-        select(Signature.language, func.count(Signature.id))
-        .where(Signature.is_confirmed)
-        .group_by(Signature.language)
+        select(SignatureTally.language, func.sum(SignatureTally.confirmed)).group_by(
+            SignatureTally.language
+        )
     )
     return sorted(
-        ((language, int(n)) for language, n in rows), key=lambda item: (-item[1], item[0])
+        ((language, int(n)) for language, n in rows if n), key=lambda item: (-item[1], item[0])
     )
 
 
-def totals_by_country() -> Counter[str]:
-    """Confirmed signatures by country code, anonymised ones included (the admin view names
-    the countries in its language)."""
-    by_code: Counter[str] = Counter()
-    live = db.session.execute(
-        select(Signature.country, func.count(Signature.id))
-        .where(Signature.is_confirmed)
-        .group_by(Signature.country)
+def confirmed_by_country() -> dict[str, int]:
+    """Confirmed signatures per country code from the tally (anonymised ones included: the
+    tally keeps them as counts), without reading a signature."""
+    rows = db.session.execute(
+        select(SignatureTally.country, func.sum(SignatureTally.confirmed)).group_by(
+            SignatureTally.country
+        )
     )
-    kept = db.session.execute(
-        select(DailyTally.country, func.sum(DailyTally.signatures)).group_by(DailyTally.country)
+    return {code: int(n or 0) for code, n in rows}
+
+
+@dataclass(frozen=True)
+class CountryCounts:
+    """Confirmed signatures by country as the public may see them."""
+
+    shown: list[tuple[str, int]]  # (country code, count), most first
+    other: int  # countries below the threshold, folded together
+
+
+def public_country_counts(minimum: int) -> CountryCounts:
+    """Confirmed signatures per country from the tally (anonymised ones included), with
+    every country below `minimum` folded into "other countries": one signer in a
+    dangerous country must not show as a country of their own."""
+    shown, other = [], 0
+    for code, n in confirmed_by_country().items():
+        if n >= minimum:
+            shown.append((code, n))
+        else:
+            other += n
+    return CountryCounts(sorted(shown, key=lambda item: (-item[1], item[0])), other)
+
+
+def shown_signers() -> Iterator[RecentSigner]:
+    """Every confirmed signer who agreed to be shown: given name and country, oldest first,
+    for the delivery pack when an admin asks to include them (each row decrypted once)."""
+    keyring = data_keyring()
+    rows = db.session.execute(
+        select(Signature.identity, Signature.country)
+        .where(Signature.is_confirmed, Signature.show_name.is_(True))
+        .order_by(Signature.id)
+        .execution_options(yield_per=2000)
     )
-    for code, n in [*live, *kept]:
-        by_code[code] += int(n)
-    return by_code
+    for box, code in rows:
+        try:
+            shown = public_name(open_box(box, keyring).given_name)
+        except UnreadableData as error:
+            current_app.logger.error("delivery pack: %s", error)
+            continue
+        if shown:
+            yield RecentSigner(shown, code)
+
+
+def signing_period() -> tuple[datetime, datetime] | None:
+    """The first and last hour with a confirmed signature (tally), or None before any."""
+    first, last = db.session.execute(
+        select(func.min(SignatureTally.hour), func.max(SignatureTally.hour)).where(
+            SignatureTally.confirmed > 0
+        )
+    ).one()
+    return (first, last) if first else None

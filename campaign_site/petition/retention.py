@@ -23,16 +23,16 @@ def purge_pending(now: datetime | None = None) -> int:
     )
     with write_transaction(db.session):
         # Off the tally too, per hour, source and country (the charts show what is held).
-        gone: Counter[tuple[datetime, str | None, str]] = Counter()
+        gone: Counter[tallies.Key] = Counter()
         rows = db.session.execute(
-            select(Signature.signed_at, Signature.source, Signature.country)
+            select(Signature.signed_at, Signature.source, Signature.country, Signature.language)
             .where(*is_expired)
             .execution_options(yield_per=5000)
         )
-        for signed_at, source, country in rows:
-            gone[(tallies.hour_of(signed_at), source, country)] += 1
-        for (hour, source, country), n in gone.items():
-            tallies.add(hour, source, country, signed=-n)
+        for signed_at, source, country, language in rows:
+            gone[tallies.Key(tallies.hour_of(signed_at), source, country, language)] += 1
+        for key, n in gone.items():
+            tallies.add(key, signed=-n)
         return affected_rows(db.session.execute(delete(Signature).where(*is_expired)))
 
 
@@ -53,16 +53,28 @@ def anonymise_after_close(now: datetime | None = None) -> int:
     if now < due:
         raise RetentionNotDue(f"Personal data is kept until {due.isoformat()}.")
     with write_transaction(db.session):
-        tallies: Counter[tuple[date, str]] = Counter()
+        per_day: Counter[tuple[date, str]] = Counter()
+        # The signature tally keeps them as counts; no one is left to send updates to.
+        informed: Counter[tallies.Key] = Counter()
         rows = db.session.execute(
-            select(Signature.signed_at, Signature.country)
+            select(
+                Signature.signed_at,
+                Signature.source,
+                Signature.country,
+                Signature.language,
+                Signature.keep_informed,
+            )
             .where(Signature.is_confirmed)
             .execution_options(yield_per=5000)
         )
-        for signed_at, country in rows:
-            tallies[(signed_at.date(), country)] += 1
-        for (day, country), n in tallies.items():
+        for signed_at, source, country, language, keep_informed in rows:
+            per_day[(signed_at.date(), country)] += 1
+            if keep_informed:
+                informed[tallies.Key(tallies.hour_of(signed_at), source, country, language)] += 1
+        for (day, country), n in per_day.items():
             _add_to_tally(day, country, n)
+        for key, n in informed.items():
+            tallies.add(key, informed=-n)
         return affected_rows(db.session.execute(delete(Signature)))
 
 

@@ -68,15 +68,16 @@ def record_signature(new: NewSignature) -> None:
     indexes = blind_indexes(new.email)
     with write_transaction(db.session):
         signature_id = _insert_signature(new, now, indexes)
+        key = tallies.Key(now, new.source, new.country, new.language)
         if signature_id is None:
             _remind_repeat_signer(indexes, now)
-            tallies.add(now, new.source, new.country, repeats=1)  # the same work as a first
+            tallies.add(key, repeats=1)  # the same work as a first
         elif confirmation_required():
             mail_queue.enqueue(signature_id, MailKind.CONFIRM)
-            tallies.add(now, new.source, new.country, signed=1)
+            tallies.add(key, signed=1)
         else:
             add_to_count(1)
-            tallies.add(now, new.source, new.country, signed=1, confirmed=1)
+            tallies.add(key, signed=1, confirmed=1, informed=int(new.keep_informed))
 
 
 def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) -> int | None:
@@ -237,7 +238,7 @@ def confirm_signature(token: str) -> ConfirmOutcome:
         if not changed:
             return ConfirmOutcome.ALREADY_CONFIRMED
         add_to_count(1)
-        tallies.add(signature.signed_at, signature.source, signature.country, confirmed=1)
+        tallies.add(tallies.key_of(signature), confirmed=1, informed=int(signature.keep_informed))
     return ConfirmOutcome.JUST_CONFIRMED
 
 
@@ -271,13 +272,13 @@ def erase_signature(signature_id: int) -> bool:
 def _erase(signature: Signature) -> bool:
     """Delete the row (its queued mail goes with it) and take it off the count if it counted."""
     counted = signature.is_confirmed
-    signed_at, source, country = signature.signed_at, signature.source, signature.country
+    key, informed = tallies.key_of(signature), counted and signature.keep_informed
     db.session.expunge(signature)
     deleted = affected_rows(
         db.session.execute(delete(Signature).where(Signature.id == signature.id))
     )
     if deleted:
-        tallies.add(signed_at, source, country, signed=-1, confirmed=-1 if counted else 0)
+        tallies.add(key, signed=-1, confirmed=-int(counted), informed=-int(informed))
     if deleted and counted:
         add_to_count(-1)
     return bool(deleted)
@@ -287,4 +288,6 @@ def unsubscribe(token: str) -> None:
     """Stop campaign updates to a signer; the signature itself stays."""
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.UNSUBSCRIBE)
+        if signature.keep_informed and signature.is_confirmed:
+            tallies.add(tallies.key_of(signature), informed=-1)
         signature.keep_informed = False

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from campaign_site.backup import status as backup_status
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import counting, short_cache, signing, signing_state
+from campaign_site.petition import counting, events, paper, short_cache, signing, signing_state
 from campaign_site.public import bots, bp, seo, sharing
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits
@@ -35,14 +35,20 @@ def index():
 @bp.post("/sign")
 def sign():
     """Store a signature; a repeat of an address gets exactly the same answer as a first."""
+    return answer_signature(render_campaign_page, "public.thanks")
+
+
+def answer_signature(render_form, thanks_endpoint: str):
+    """The signing flow wherever the form is shown (this page, the partners' embed):
+    render_form draws the page around the form, thanks_endpoint is where success goes."""
     form = SignatureForm()
     if not signing_state.signing_open():
-        return render_campaign_page(form), 410
+        return render_form(form), 410
     if signing_state.signing_paused():
-        return render_campaign_page(form), 503
+        return render_form(form), 503
     if bots.honeypot_filled(form):
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
-        return redirect(url_for("public.thanks"), code=303)
+        return redirect(url_for(thanks_endpoint), code=303)
     if not form.validate():
         if request.content_length and not request.form:  # Werkzeug drops undecodable bodies whole
             form.form_errors.append(
@@ -50,14 +56,14 @@ def sign():
             )
         retry_after = rate_limits.invalid_form_allowed()
         if retry_after is not None:  # a flood of junk: slowed, and never stored anyway
-            return render_rate_limited_form(retry_after)
-        return render_campaign_page(form), 422
-    retry_after, busy = rate_limits.count_signature()
+            return render_rate_limited_form(retry_after, render_form)
+        return render_form(form), 422
+    retry_after, busy = rate_limits.count_signature(event=events.is_active_code(form.source.data))
     if retry_after is not None:  # above the ceiling for this address: a scripted flood
-        return render_rate_limited_form(retry_after)
+        return render_rate_limited_form(retry_after, render_form)
     marks = bots.timing_marks(form) + ([signing.BUSY_ADDRESS] if busy else [])
     signing.record_signature(form.to_signature(marks))
-    return redirect(url_for("public.thanks"), code=303)
+    return redirect(url_for(thanks_endpoint), code=303)
 
 
 @bp.get("/thank-you")
@@ -100,7 +106,17 @@ def accessibility():
 def api_count():
     """The count, for scripts and embeds; a CDN may keep it as long as the pages."""
     count = short_cache.cached("count", counting.signature_count)
-    return jsonify(count=count, goal=current_app.config["SIGNATURE_GOAL"])
+    countries = short_cache.cached("countries", _public_countries)
+    answer = {"count": count, "goal": current_app.config["SIGNATURE_GOAL"]}
+    # Countries below PUBLIC_COUNTRY_MIN are folded into "other" (counting.py says why).
+    answer["countries"] = {**dict(countries.shown), "other": countries.other}
+    if current_app.config["SHOW_PAPER_SIGNATURES"]:
+        answer["paper"] = short_cache.cached("paper", paper.total)
+    return jsonify(answer)
+
+
+def _public_countries() -> counting.CountryCounts:
+    return counting.public_country_counts(current_app.config["PUBLIC_COUNTRY_MIN"])
 
 
 @bp.get("/api/form-stamp")
@@ -144,6 +160,8 @@ def render_campaign_page(form: SignatureForm) -> str:
         count=counting.signature_count(),
         goal=current_app.config["SIGNATURE_GOAL"],
         first_signers_threshold=current_app.config["FIRST_SIGNERS_THRESHOLD"],
+        countries=_public_countries(),
+        paper_signatures=paper.total() if current_app.config["SHOW_PAPER_SIGNATURES"] else 0,
         recent_signers=counting.recent_signers(),
         signing_state=_signing_state(),
         meta=seo.share_meta(),
@@ -167,7 +185,7 @@ def rate_limited(error: RateLimitExceeded):
     return render_rate_limited_form(error.limit.limit.get_expiry())
 
 
-def render_rate_limited_form(retry_after: int):
+def render_rate_limited_form(retry_after: int, render_form=render_campaign_page):
     """Over the signing ceiling: the form again with what was typed, and when to try again."""
     form = SignatureForm()
     minutes = max(1, -(-retry_after // 60))
@@ -180,4 +198,4 @@ def render_rate_limited_form(retry_after: int):
             minutes,
         )
     )
-    return render_campaign_page(form), 429, {"Retry-After": str(retry_after)}
+    return render_form(form), 429, {"Retry-After": str(retry_after)}

@@ -125,6 +125,7 @@ class SigningCounters:
         self.storage = storage
         self.enabled = config["RATELIMIT_ENABLED"]
         self.ceilings = parse_many(config["SIGN_RATE_LIMIT"])
+        self.event_ceilings = parse_many(config["EVENT_SIGN_RATE_LIMIT"])
         self.review = parse(config["SIGN_REVIEW_THRESHOLD"])
         self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
         self.fallback = MemoryStorage()
@@ -132,19 +133,20 @@ class SigningCounters:
         self.script = None
         self.script_storage: Storage | None = None
 
-    def count(self, address: str) -> tuple[int | None, bool]:
+    def count(self, address: str, event: bool = False) -> tuple[int | None, bool]:
         """Count a signature from address: (seconds to wait when over the ceiling, else
-        None; whether the address is busy enough to mark it for review)."""
+        None; whether the address is busy enough to mark it for review). event: the form
+        carries the code of an event on now, whose hall shares one address, so the ceiling
+        is EVENT_SIGN_RATE_LIMIT (the same counts, a higher ceiling; the review mark as ever)."""
         if not self.enabled:
             return None, False
         now = time.time()
-        windows = [*self.ceilings, self.review]
+        ceilings = self.event_ceilings if event else self.ceilings
+        windows = [*ceilings, self.review]
         keys = [(self._key(address, window, now), window.get_expiry()) for window in windows]
         counts = self._increment(keys, now)
         # counts holds one more, the review window's, at the end.
-        over = [
-            window for window, n in zip(self.ceilings, counts, strict=False) if n > window.amount
-        ]
+        over = [window for window, n in zip(ceilings, counts, strict=False) if n > window.amount]
         wait = max(int(w.get_expiry() - now % w.get_expiry()) + 1 for w in over) if over else None
         return wait, counts[-1] > self.review.amount
 
@@ -181,9 +183,10 @@ class SigningCounters:
         return self.script
 
 
-def count_signature() -> tuple[int | None, bool]:
+def count_signature(event: bool = False) -> tuple[int | None, bool]:
     """SigningCounters.count for this request's client address."""
-    return current_app.extensions["campaign_site.signing_counters"].count(get_remote_address())
+    counters = current_app.extensions["campaign_site.signing_counters"]
+    return counters.count(get_remote_address(), event)
 
 
 def invalid_form_allowed() -> int | None:

@@ -1,19 +1,25 @@
 """Security headers on every response.
 
 A small module of our own rather than Flask-Talisman: the site needs one fixed policy
-(everything from our own origin, nothing inline, never framed), Talisman's other duties
-(HTTPS redirects, cookie flags) are done by the proxy and by config.py, and a dozen
-lines are easier to read in full than its options.
+(everything from our own origin, nothing inline, never framed but for the partners' embed),
+Talisman's other duties (HTTPS redirects, cookie flags) are done by the proxy and by
+config.py, and a dozen lines are easier to read in full than its options.
 """
 
 from flask import Flask, Response, current_app, request
 
+from campaign_site.config import embed_origins
 
-def content_security_policy(frame_sources: list[str]) -> str:
+
+def content_security_policy(frame_sources: list[str], ancestors: list[str] | None = None) -> str:
     """The policy; frame_sources: the trailers' hosts (content file), framed only after the
-    visitor presses play (site.js), never otherwise."""
+    visitor presses play (site.js), never otherwise; ancestors: who may frame this response
+    (nobody unless given)."""
     frames = " ".join(frame_sources) or "'none'"
-    return f"{CONTENT_SECURITY_POLICY}; frame-src {frames}"
+    policy = CONTENT_SECURITY_POLICY
+    if ancestors:
+        policy = policy.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(ancestors))
+    return f"{policy}; frame-src {frames}"
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -56,6 +62,16 @@ HEADERS = {
     # No other site may load our pages, scripts or images as its own resources.
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+# The partners' embed (public/embed.py): EMBED_ORIGINS may frame these endpoints' answers,
+# the form's error page and its thank-you included; X-Frame-Options has no allow-list, so
+# they go without it. Every other response stays unframeable.
+FRAMED_BY_PARTNERS = ("public.embed", "public.embed_sign", "public.embed_thanks")
+# The count, for partners' pages: any site may read it (fetch) and show it (img).
+SHARED_WITH_EVERY_SITE = ("public.api_count", "public.count_badge")
+SHARED_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
 # Pages reached by a token in the URL set a stricter one of their own (public/email_links.py).
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -63,7 +79,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def add_security_headers(response: Response) -> Response:
     """Set the policy headers; HSTS only where the request came over HTTPS."""
-    response.headers.extend(current_app.extensions["campaign_site.security_headers"])
+    everywhere = current_app.extensions["campaign_site.security_headers"]
+    by_endpoint = current_app.extensions["campaign_site.security_headers_by_endpoint"]
+    response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
     # default lifetime must never apply to a token page, a form with what was typed, an error.
@@ -76,8 +94,17 @@ def add_security_headers(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Attach to every response, error pages included."""
     trailers = app.extensions["campaign_site.content"].trailer_origins()
-    app.extensions["campaign_site.security_headers"] = {
+    app.extensions["campaign_site.security_headers"] = everywhere = {
         **HEADERS,
         "Content-Security-Policy": content_security_policy(trailers),
+    }
+    partners = embed_origins(app.config)  # refuses a malformed entry: the app does not start
+    framed = {**everywhere, "Content-Security-Policy": content_security_policy(trailers, partners)}
+    if partners:
+        del framed["X-Frame-Options"]
+    shared = {**everywhere, **SHARED_HEADERS}
+    app.extensions["campaign_site.security_headers_by_endpoint"] = {
+        **{endpoint: framed for endpoint in FRAMED_BY_PARTNERS},
+        **{endpoint: shared for endpoint in SHARED_WITH_EVERY_SITE},
     }
     app.after_request(add_security_headers)

@@ -26,8 +26,10 @@ def upgrade():
         sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
         sa.Column("source", sa.String(64), primary_key=True),
         sa.Column("country", sa.String(2), primary_key=True),
+        sa.Column("language", sa.String(8), primary_key=True),
         sa.Column("signed", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("confirmed", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("informed", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("repeats", sa.BigInteger, nullable=False, server_default="0"),
     )
     op.create_table(
@@ -56,21 +58,23 @@ def upgrade():
 
 
 def _backfill_tallies():
-    """The signatures held today, counted per hour, source and country, and those already
-    anonymised (daily_tally, confirmed ones) at midnight of their day."""
+    """The signatures held today, counted per hour, country and language, and those already
+    anonymised (daily_tally: confirmed, language no longer known) at midnight of their day."""
     if op.get_bind().dialect.name == "postgresql":
         hour = "date_trunc('hour', signed_at)"
         midnight = "(day::timestamp AT TIME ZONE 'UTC')"
     else:  # the text SQLAlchemy stores for a DateTime on SQLite
         hour = "strftime('%Y-%m-%d %H:00:00.000000', signed_at)"
         midnight = "(day || ' 00:00:00.000000')"
+    confirmed = "CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END"
     op.execute(
-        "INSERT INTO signature_tally (hour, source, country, signed, confirmed, repeats) "
-        "SELECT hour, '', country, sum(signed), sum(confirmed), 0 FROM ("
-        f"  SELECT {hour} AS hour, country, 1 AS signed,"
-        "   CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END AS confirmed FROM signature"
-        f"  UNION ALL SELECT {midnight}, country, signatures, signatures FROM daily_tally"
-        ") AS held GROUP BY hour, country"
+        "INSERT INTO signature_tally"
+        " (hour, source, country, language, signed, confirmed, informed, repeats) "
+        "SELECT hour, '', country, language, sum(signed), sum(confirmed), sum(informed), 0"
+        f" FROM (SELECT {hour} AS hour, country, language, 1 AS signed, {confirmed} AS confirmed,"
+        f"   CASE WHEN keep_informed THEN {confirmed} ELSE 0 END AS informed FROM signature"
+        f"  UNION ALL SELECT {midnight}, country, 'en', signatures, signatures, 0 FROM daily_tally"
+        ") AS held GROUP BY hour, country, language"
     )
 
 

@@ -1,0 +1,93 @@
+"""The delivery pack (a printable document for handing over the petition) and the entry of
+paper signatures collected at events."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from campaign_site.admin import bp
+from campaign_site.admin.auth import current_admin, login_required
+from campaign_site.admin.paper_forms import PaperCountForm
+from campaign_site.database import read_transaction
+from campaign_site.extensions import db
+from campaign_site.models import Event
+from campaign_site.petition import counting, paper
+
+
+@bp.get("/delivery")
+@login_required
+def delivery_pack():
+    """Petition text, addressee, totals by country and period, paper signatures as their
+    own lines; names only if the admin ticks the box, and only of those who agreed."""
+    with_names = request.args.get("names") == "yes"
+    with read_transaction(db.session):
+        facts = {
+            "online": counting.signature_count(),
+            "countries": counting.public_country_counts(current_app.config["PUBLIC_COUNTRY_MIN"]),
+            "period": counting.signing_period(),
+            "paper": paper.by_event_and_country(),
+            "paper_total": paper.total(),
+            "names": list(counting.shown_signers()) if with_names else [],
+        }
+    if with_names:
+        current_app.logger.warning(
+            "delivery pack with %d shown names printed by admin %s",
+            len(facts["names"]),
+            current_admin().id,
+        )
+    return render_template(
+        "admin/delivery.html", admin=current_admin(), with_names=with_names, **facts
+    )
+
+
+@bp.route("/paper", methods=["GET", "POST"])
+@login_required
+def paper_counts():
+    """Enter signatures collected on paper; every entry is kept with who made it."""
+    form = PaperCountForm()
+    with read_transaction(db.session):
+        events = db.session.scalars(
+            select(Event).where(Event.deleted_at.is_(None)).order_by(Event.starts_on)
+        ).all()
+    form.event.choices = [("", "No event (collected elsewhere)")] + [
+        (str(event.id), f"{event.title}, {event.city}, {event.starts_on.isoformat()}")
+        for event in events
+    ]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                paper.record(
+                    int(form.event.data) if form.event.data else None,
+                    form.country.data,
+                    form.signatures.data,
+                    (form.note.data or "").strip(),
+                    current_admin().email,
+                )
+            except paper.PaperCountRefused as refused:
+                form.signatures.errors = [str(refused)]
+                status = 422
+            else:
+                current_app.logger.warning(
+                    "paper count %+d (%s) entered by admin %s",
+                    form.signatures.data,
+                    form.country.data,
+                    current_admin().id,
+                )
+                flash(
+                    f"Entered {form.signatures.data:+,} paper signatures for {form.country.data}."
+                )
+                return redirect(url_for("admin.paper_counts"), code=303)
+        else:
+            status = 422
+    with read_transaction(db.session):
+        listed = paper.entries()
+        totals = paper.by_event_and_country()
+    return render_template(
+        "admin/paper.html", admin=current_admin(), form=form, entries=listed, totals=totals
+    ), status
+
+
+@bp.app_template_global()
+def paper_summary() -> dict:
+    """For the dashboard's delivery section."""
+    return {"total": paper.total()}

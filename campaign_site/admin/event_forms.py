@@ -1,0 +1,60 @@
+"""The form for a new screening or other event: title, city, date, film and language."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+
+from campaign_site.petition.events import CITY_MAX, TITLE_MAX
+from campaign_site.text import clean_text
+from campaign_site.web.i18n import LANGUAGES
+
+FILM_TITLES = {"justice": "Justice for Sergei", "files": "The Magnitsky Files"}
+
+
+class DayField(DateField):
+    """A date (the browser's date picker sends YYYY-MM-DD), with a message saying how to
+    write one instead of WTForms' "Not a valid date value"."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter the date as year-month-day, e.g. 2026-03-14.") from error
+
+
+class EventForm(FlaskForm):
+    """A screening or other event; the site gives it its source code."""
+
+    title = StringField(
+        "Title (e.g. Screening of Justice for Sergei and talk)",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Please enter the event's title."),
+            Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} characters."),
+        ],
+    )
+    city = StringField(
+        "City",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Please enter the city."),
+            Length(max=CITY_MAX, message=f"Keep the city under {CITY_MAX} characters."),
+        ],
+    )
+    starts_on = DayField(
+        "Date", validators=[InputRequired("Please enter the event's date (year-month-day).")]
+    )
+    film = SelectField(
+        "Film",
+        choices=[SelectChoice(film, title) for film, title in FILM_TITLES.items()],
+        validate_choice=False,  # AnyOf below says what is wrong more plainly
+        validators=[AnyOf(list(FILM_TITLES), message="Choose one of the two films.")],
+    )
+    language = SelectField(
+        "Language of the campaign page the QR code opens",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default="en",
+        validate_choice=False,
+        validators=[AnyOf(list(LANGUAGES), message="Choose one of the site's languages.")],
+    )
