@@ -210,12 +210,9 @@ def time_parts(app: Flask, rounds: int = 5) -> list[tuple[str, float]]:
     from campaign_site.petition import counting
 
     parts: list[tuple[str, Callable[[], object]]] = [
-        ("counting.totals (all, confirmed, pending, want updates)", counting.totals),
-        ("counting.totals_by_language", counting.totals_by_language),
-        (
-            "dashboard.confirmed_by_country (the tally; what counts() uses)",
-            dashboard.confirmed_by_country,
-        ),
+        ("counting.totals (the tally)", counting.totals),
+        ("counting.totals_by_language (the tally)", counting.totals_by_language),
+        ("counting.confirmed_by_country (the tally)", counting.confirmed_by_country),
         ("dashboard.counts (totals, by country, by language)", dashboard.counts),
         ("dashboard.health", dashboard.health),
         ("charts.dashboard_charts (the tally)", charts.dashboard_charts),

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Row, func, select
 
-from campaign_site.admin import bp
+from campaign_site.admin import bp, dashboard
 from campaign_site.extensions import db
 from campaign_site.models import SignatureTally, utcnow
 from campaign_site.petition.tallies import hour_of
@@ -144,7 +144,8 @@ class Charts:
 
 @bp.app_template_global()
 def dashboard_charts(now: datetime | None = None) -> Charts:
-    """Everything the charts show, from four GROUP BY queries over the tally."""
+    """Everything the charts show: two GROUP BY queries over the tally (per hour), and the
+    per-request breakdown the dashboard's tables share (admin/dashboard.py)."""
     this_hour = hour_of((now or utcnow()).astimezone(UTC))
     first_hour = this_hour - timedelta(hours=HOURS_SHOWN - 1)
     per_hour = _sums(SignatureTally.hour, SignatureTally.hour >= first_hour)
@@ -157,11 +158,11 @@ def dashboard_charts(now: datetime | None = None) -> Charts:
         days=_time_chart(_days(this_hour.date()), None, "%d %b"),
         sources=_share_chart(
             Share(code or NO_SOURCE, signed, confirmed)
-            for code, (signed, confirmed) in _sums(SignatureTally.source).items()
+            for code, (signed, confirmed) in dashboard.breakdown().by(0).items()
         ),
         countries=_share_chart(
             Share(country_name(code), signed, confirmed)
-            for code, (signed, confirmed) in _sums(SignatureTally.country).items()
+            for code, (signed, confirmed) in dashboard.breakdown().by(1).items()
         ),
         drawn_at=this_hour,
     )

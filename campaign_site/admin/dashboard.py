@@ -4,7 +4,7 @@ and the health of what keeps signing working (mail, keys, the rate-limit store).
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 
 from campaign_site.backup import status as backup_status
 from campaign_site.crypto import key_maintenance
@@ -35,14 +35,23 @@ class Health:
     backup_overdue: bool
 
 
+def breakdown() -> counting.TallyBreakdown:
+    """The tally summed over time, read once per request for every table and chart."""
+    if "tally_breakdown" not in g:
+        g.tally_breakdown = counting.tally_breakdown()
+    return g.tally_breakdown
+
+
 def counts() -> Counts:
     """The counts, most first; countries named in the admin's language, ties by name."""
+    summed = breakdown()
     named = sorted(
-        ((country_name(code), n) for code, n in counting.confirmed_by_country().items() if n),
+        ((country_name(code), n) for code, n in counting.confirmed_by_country(summed).items() if n),
         key=lambda item: (-item[1], item[0]),
     )
-    languages = [(LANGUAGES.get(code, code), n) for code, n in counting.totals_by_language()]
-    return Counts(counting.totals(), named, languages)
+    by_language = counting.totals_by_language(summed)
+    languages = [(LANGUAGES.get(code, code), n) for code, n in by_language]
+    return Counts(counting.totals(summed), named, languages)
 
 
 def health() -> Health:
