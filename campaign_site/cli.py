@@ -41,16 +41,30 @@ MIN_PASSWORD_LENGTH = 12
 
 @click.command("create-admin")
 @click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="viewer, organiser, exporter or owner; give it more than once for several. "
+    "A new admin without it is an owner; an existing admin keeps their roles.",
+)
 @with_appcontext
-def create_admin(email: str) -> None:
-    """Create an admin, or set a new password for an existing one.
+def create_admin(email: str, roles: tuple[str, ...]) -> None:
+    """Create an admin, or set a new password (and roles) for an existing one.
 
-    The password is prompted for, or read from standard input when it is piped.
+    The password is prompted for, or read from standard input when it is piped. Changing
+    an existing admin ends every session they have.
     """
+    from campaign_site.admin.roles import OWNER, parse_roles
+
     try:
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    try:
+        wanted = parse_roles(list(roles)) if roles else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--role") from None
     password = _read_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
@@ -58,12 +72,28 @@ def create_admin(email: str) -> None:
     key = normalize_admin_email(address)
     admin = db.session.scalar(select(AdminUser).where(AdminUser.email == key))
     created = admin is None
-    if created:
-        admin = AdminUser(email=key, password_hash="")
+    if admin is None:
+        admin = AdminUser(email=key, password_hash="", roles=wanted or OWNER)
         db.session.add(admin)
+    else:
+        if wanted is not None and OWNER not in wanted.split(",") and _last_owner(admin):
+            raise click.ClickException(
+                f"{key} is the last owner: make another admin an owner first."
+            )
+        admin.roles = wanted or admin.roles
+        admin.session_epoch += 1  # a new password ends every session of theirs
     admin.password_hash = hash_password(password)
     db.session.commit()
-    click.echo(f"{'Created admin' if created else 'New password set for admin'} {key}.")
+    verb = "Created admin" if created else "New password set for admin"
+    click.echo(f"{verb} {key} (roles: {admin.roles.replace(',', ', ')}).")
+
+
+def _last_owner(admin: AdminUser) -> bool:
+    from campaign_site.admin.roles import OWNER
+
+    owners = db.session.scalars(select(AdminUser)).all()
+    holding = [other for other in owners if OWNER in other.roles.split(",")]
+    return holding == [admin]
 
 
 def _read_password() -> str:

@@ -6,13 +6,13 @@ addresses exist or which are locked.
 """
 
 import time
-from functools import wraps
 
-from flask import Response, current_app, g, redirect, request, session, url_for
+from flask import Response, current_app, g, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from campaign_site.crypto.passwords import password_matches
+from campaign_site.database import write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import AdminUser
 from campaign_site.text import normalize_admin_email
@@ -20,6 +20,7 @@ from campaign_site.web.rate_limits import login_lockout
 
 SESSION_KEY = "admin_id"
 SEEN_KEY = "admin_seen"
+EPOCH_KEY = "admin_epoch"  # the admin's session_epoch at login: raising it ends the session
 
 
 def authenticate(email: str, password: str) -> AdminUser | None:
@@ -87,6 +88,7 @@ def log_in(admin: AdminUser) -> None:
     session.clear()
     session[SESSION_KEY] = admin.id
     session[SEEN_KEY] = int(time.time())
+    session[EPOCH_KEY] = admin.session_epoch
 
 
 def log_out() -> None:
@@ -109,20 +111,23 @@ def _admin_from_session() -> AdminUser | None:
     if time.time() - session.get(SEEN_KEY, 0) > idle_limit:
         log_out()
         return None
+    admin = db.session.get(AdminUser, admin_id)
+    if admin is None or session.get(EPOCH_KEY) != admin.session_epoch:
+        log_out()  # logged out elsewhere, or the password or roles changed: ended for good
+        return None
     session[SEEN_KEY] = int(time.time())
-    return db.session.get(AdminUser, admin_id)
+    return admin
 
 
-def login_required(view):
-    """Send anyone who is not a logged-in admin to the login page."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if current_admin() is None:
-            return redirect(url_for("admin.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapped
+def end_sessions(admin: AdminUser) -> None:
+    """End every session of this admin, this one and copies of its cookie included: the
+    signed cookie alone no longer opens anything (called at logout)."""
+    with write_transaction(db.session):
+        db.session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin.id)
+            .values(session_epoch=AdminUser.session_epoch + 1)
+        )
 
 
 def safe_next(target: str | None) -> str:

@@ -1,12 +1,13 @@
 """The delivery pack (a printable document for handing over the petition) and the entry of
 paper signatures collected at events."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from campaign_site.admin import bp
-from campaign_site.admin.auth import current_admin, login_required
+from campaign_site.admin.auth import current_admin
 from campaign_site.admin.paper_forms import PaperCountForm
+from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, may, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Event
@@ -14,11 +15,13 @@ from campaign_site.petition import counting, paper
 
 
 @bp.get("/delivery")
-@login_required
+@requires(VIEWER)
 def delivery_pack():
     """Petition text, addressee, totals by country and period, paper signatures as their
     own lines; names only if the admin ticks the box, and only of those who agreed."""
     with_names = request.args.get("names") == "yes"
+    if with_names and not may(current_admin(), EXPORTER):
+        abort(403)  # names are personal data: exporters only
     with read_transaction(db.session):
         facts = {
             "online": counting.signature_count(),
@@ -40,7 +43,7 @@ def delivery_pack():
 
 
 @bp.route("/paper", methods=["GET", "POST"])
-@login_required
+@requires(ORGANISER)
 def paper_counts():
     """Enter signatures collected on paper; every entry is kept with who made it."""
     form = PaperCountForm()

@@ -14,8 +14,9 @@ from flask_babel import force_locale, format_date, gettext
 from markupsafe import Markup
 
 from campaign_site.admin import bp
-from campaign_site.admin.auth import current_admin, login_required
+from campaign_site.admin.auth import current_admin
 from campaign_site.admin.event_forms import FILM_TITLES, EventForm
+from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import events
@@ -58,7 +59,7 @@ def qr_code(code: str) -> segno.QRCode:
 
 
 @bp.route("/events", methods=["GET", "POST"])
-@login_required
+@requires(ORGANISER)
 def event_list():
     """Every event with its signatures, and the form for a new one."""
     form = EventForm()
@@ -92,7 +93,7 @@ def event_list():
 
 
 @bp.post("/events/<int:event_id>/delete")
-@login_required
+@requires(ORGANISER)
 def delete_event(event_id: int):
     """Soft delete: the link and poster stop working, the signatures stay counted."""
     if not events.delete(event_id):
@@ -119,7 +120,7 @@ def _live_event(event_id: int) -> events.EventSummary:
 
 
 @bp.get("/events/<int:event_id>/poster")
-@login_required
+@requires(ORGANISER)
 def event_poster(event_id: int):
     """The printable A4 poster, in the event's language."""
     event = _live_event(event_id)
@@ -154,7 +155,7 @@ def poster_words(event: events.EventSummary) -> dict[str, str]:
 
 
 @bp.get("/events/<int:event_id>/qr.svg")
-@login_required
+@requires(ORGANISER)
 def event_qr_svg(event_id: int):
     """The QR code as SVG, for printers and designers."""
     event = _live_event(event_id)
@@ -164,7 +165,7 @@ def event_qr_svg(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/qr.png")
-@login_required
+@requires(ORGANISER)
 def event_qr_png(event_id: int):
     """The QR code as PNG, for slides and social media."""
     event = _live_event(event_id)
@@ -174,7 +175,7 @@ def event_qr_png(event_id: int):
 
 
 @bp.get("/events/poster.css")
-@login_required
+@requires(ORGANISER)
 def poster_stylesheet():
     """The poster's print styles (see POSTER_CSS)."""
     return Response(POSTER_CSS, mimetype="text/css")

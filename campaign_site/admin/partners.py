@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from campaign_site.admin import bp
-from campaign_site.admin.auth import current_admin, login_required
+from campaign_site.admin.auth import current_admin
+from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.config import embed_origins
 from campaign_site.text import source_code
 from campaign_site.web.i18n import LANGUAGES, public_url_in
@@ -76,7 +77,7 @@ def snippets(code: str, language: str) -> Snippets:
 
 
 @bp.get("/partners")
-@login_required
+@requires(ORGANISER)
 def partners():
     """Type a partner's code and language; get the snippets to send them."""
     form = PartnerSnippetForm(request.args)

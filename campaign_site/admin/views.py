@@ -18,13 +18,14 @@ from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.auth import (
     authenticate,
     current_admin,
+    end_sessions,
     log_in,
     log_out,
-    login_required,
     remember_device,
     safe_next,
 )
 from campaign_site.admin.forms import FindSignatureForm, LoginForm, SiteNoticeForm
+from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, requires
 from campaign_site.crypto.sealed_box import open_box
 from campaign_site.export import (
     STATUS_FILTERS,
@@ -76,15 +77,17 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@requires(VIEWER)
 def logout():
-    """End the admin session (CSRFProtect has already checked the token)."""
+    """End the admin's sessions on the server, so a copied cookie opens nothing after it
+    (CSRFProtect has already checked the token)."""
+    end_sessions(current_admin())
     log_out()
     return redirect(url_for("admin.login"), code=303)
 
 
 @bp.get("/")
-@login_required
+@requires(VIEWER)
 def dashboard():
     """Totals, the pause switch, and the export log."""
     counts, health = dashboard_facts.counts(), dashboard_facts.health()
@@ -110,7 +113,7 @@ def dashboard():
 
 
 @bp.post("/signing")
-@login_required
+@requires(ORGANISER)
 def set_signing():
     """Pause or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
@@ -128,7 +131,7 @@ def set_signing():
 
 
 @bp.route("/notice", methods=["GET", "POST"])
-@login_required
+@requires(ORGANISER)
 def site_notice():
     """Set or clear the notice shown at the top of every public page (for incidents)."""
     form = SiteNoticeForm(data=site_notice_store.notices() if request.method == "GET" else None)
@@ -148,7 +151,7 @@ def site_notice():
 
 
 @bp.get("/signatures.csv")
-@login_required
+@requires(EXPORTER)
 def export_signatures():
     """Signatures as CSV (?status=confirmed|pending|all), streamed and recorded in the audit log."""
     status_filter = request.args.get("status", "confirmed")
@@ -175,7 +178,7 @@ def export_signatures():
 
 
 @bp.post("/find")
-@login_required
+@requires(EXPORTER)
 def find_signature():
     """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
     form = FindSignatureForm()
@@ -196,7 +199,7 @@ def find_signature():
 
 
 @bp.post("/signatures/<int:signature_id>/erase")
-@login_required
+@requires(EXPORTER)
 def erase_signature(signature_id: int):
     """Erase one signature at its owner's request (the admin found it by email first)."""
     if request.form.get("confirm") != "yes":
