@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -205,9 +206,44 @@ class AdminUser(db.Model):
     roles: Mapped[str] = mapped_column(String(64), default="owner", server_default="owner")
     # Sessions carry the epoch they began in; raising it ends every one of them.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The second factor: the TOTP secret sealed under the data key (None: not enrolled), the
+    # last time step a code was accepted for (each code works once), and the recovery codes'
+    # hashes, space-separated (a used one is removed).
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_codes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<AdminUser {self.id}>"
+
+
+class AdminAudit(db.Model):
+    """One admin action (logins and failures, pause and resume, exports, searches, account
+    changes ...): appended by the application, never updated or deleted by it, and never
+    holding a supporter's personal data."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    admin_email: Mapped[str] = mapped_column(String(EMAIL_MAX), default="", server_default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+class ExportRequest(db.Model):
+    """An export of personal data asked for while EXPORT_APPROVAL_REQUIRED is set: it runs
+    once, after a second owner approves it."""
+
+    __tablename__ = "export_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    what: Mapped[str] = mapped_column(String(64))  # e.g. "csv:confirmed", "delivery:names"
+    approved_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ExportAudit(db.Model):

@@ -22,10 +22,12 @@ from support import log_in
 from campaign_site import create_app
 from campaign_site.extensions import db
 from campaign_site.models import (
+    AdminAudit,
     AdminUser,
     DailyTally,
     Event,
     ExportAudit,
+    ExportRequest,
     OutboxMessage,
     PaperCount,
     Signature,
@@ -175,6 +177,8 @@ def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(AdminAudit))
+        db.session.execute(delete(ExportRequest))
         db.session.execute(delete(SignatureTally))
         db.session.execute(delete(PaperCount))
         db.session.execute(delete(Event))

@@ -21,6 +21,8 @@ TABLES = {
     "signature_tally",
     "event",
     "paper_count",
+    "admin_audit",
+    "export_request",
 }
 
 
