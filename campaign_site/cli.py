@@ -10,18 +10,21 @@ rotate-keys           re-encrypt and re-index every signature under the current 
 encrypt-personal-data seal signatures still stored in plaintext (after migration 0006)
 """
 
+import io
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
+from campaign_site.admin import second_factor
 from campaign_site.backup.archive import BackupError
 from campaign_site.backup.operations import create_backup, restore_backup, verify_backup
 from campaign_site.crypto import key_maintenance
@@ -83,9 +86,27 @@ def create_admin(email: str, roles: tuple[str, ...]) -> None:
         admin.roles = wanted or admin.roles
         admin.session_epoch += 1  # a new password ends every session of theirs
     admin.password_hash = hash_password(password)
+    enrolment = second_factor.enrol(admin)  # a new password comes with a new second factor
     db.session.commit()
-    verb = "Created admin" if created else "New password set for admin"
+    verb = "Created admin" if created else "New password and second factor set for admin"
     click.echo(f"{verb} {key} (roles: {admin.roles.replace(',', ', ')}).")
+    _show_enrolment(enrolment)
+    from campaign_site.admin.audit import Action, record  # audited last: the change is made
+
+    record(Action.ACCOUNT_CHANGED, f"create-admin: {verb.lower()} {key}, roles {admin.roles}", "")
+
+
+def _show_enrolment(enrolment) -> None:
+    """Printed once, never stored in the clear: the authenticator secret (URI and QR code)
+    and the recovery codes, for the admin to keep somewhere safe."""
+    click.echo("\nAdd this to an authenticator app (scan the QR code, or paste the URI):")
+    click.echo(enrolment.uri)
+    out = io.StringIO()
+    segno.make(enrolment.uri, error="m").terminal(out=out, compact=True)
+    click.echo(out.getvalue())
+    click.echo("Recovery codes (each works once; print them and keep them apart from the phone):")
+    for code in enrolment.recovery_codes:
+        click.echo(f"  {code}")
 
 
 def _last_owner(admin: AdminUser) -> bool:

@@ -192,11 +192,20 @@ class Config:
         self.SIGNING_PAUSED = _bool_env("SIGNING_PAUSED", False)
 
         self.ADMIN_IDLE_MINUTES = _int_env("ADMIN_IDLE_MINUTES", 30)
+        # A TOTP code after the password (admin/second_factor.py); tests of other features
+        # switch it off.
+        self.ADMIN_TOTP_REQUIRED = _bool_env("ADMIN_TOTP_REQUIRED", True)
+        # Exports and searches of personal data ask for the password (and a code) again
+        # when the last time is older than this.
+        self.ADMIN_REAUTH_MINUTES = _int_env("ADMIN_REAUTH_MINUTES", 5)
         self.ADMIN_MAX_FAILED_LOGINS = _int_env("ADMIN_MAX_FAILED_LOGINS", 5)
         self.ADMIN_LOCK_MINUTES = _int_env("ADMIN_LOCK_MINUTES", 15)
         # Guesses at one account from all addresses together; known devices still get in.
         self.ADMIN_ACCOUNT_MAX_FAILED_LOGINS = _int_env("ADMIN_ACCOUNT_MAX_FAILED_LOGINS", 30)
         self.ADMIN_DEVICE_DAYS = _int_env("ADMIN_DEVICE_DAYS", 90)
+        # High-risk periods: every export of personal data waits for a second owner's approval
+        # (admin/accounts.py). Environment only, so nobody can switch it off from the web.
+        self.EXPORT_APPROVAL_REQUIRED = _bool_env("EXPORT_APPROVAL_REQUIRED", False)
 
         # Supporters' data keys (crypto/keyrings.py): the value itself, or a file that holds it.
         for setting in ("DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
@@ -225,6 +234,7 @@ class TestingConfig(Config):
         self.SIGNING_MIN_SECONDS = 0
         self.SIGNING_PAUSED = False
         self.PUBLIC_CACHE_SECONDS = 0  # tests see every change at once
+        self.ADMIN_TOTP_REQUIRED = False  # tests of the second factor switch it on
         self.DATA_ENCRYPTION_KEY = TEST_DATA_ENCRYPTION_KEY
         self.BLIND_INDEX_KEY = TEST_BLIND_INDEX_KEY
         # scrypt was a fifth of the suite's time; tests of hashing itself ask for it.

@@ -152,13 +152,15 @@ TEMPLATE_CODE = SharedTemplateCode()
 
 
 @pytest.fixture
-def app_factory(migrated_database_url) -> Iterator:
+def app_factory(migrated_database_url, tmp_path) -> Iterator:
     """Makes apps on the migrated database with extra settings; empties it afterwards."""
     apps: list[Flask] = []
 
     def make(**settings) -> Flask:
         # Redis keys of their own, so tests running side by side never share a count.
         settings.setdefault("RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+        # Mail written as files (admin alerts too) stays in the test's own folder.
+        settings.setdefault("MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrated_database_url, **settings})
         app.jinja_env.bytecode_cache = TEMPLATE_CODE
         apps.append(app)

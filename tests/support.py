@@ -143,3 +143,28 @@ def log_in(
     return client.post(
         url, data={"email": email, "password": password, "csrf_token": token}, headers=headers
     )
+
+
+SECRET_IN_URI = re.compile(r"otpauth://totp/\S*secret=([A-Z2-7]+)")
+
+
+def totp_secret_from(cli_output: str) -> str:
+    """The authenticator secret create-admin printed."""
+    match = SECRET_IN_URI.search(cli_output)
+    assert match, "create-admin printed no otpauth:// URI"
+    return match.group(1)
+
+
+def current_code(secret: str, offset_steps: int = 0) -> str:
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(int(time.time()) + 30 * offset_steps)
+
+
+def give_code(client: FlaskClient, code: str, next_path: str | None = None):
+    """The login's second step, as an admin types the code from their app."""
+    url = "/admin/login/code" + (f"?next={next_path}" if next_path else "")
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"code": code, "csrf_token": token})

@@ -11,8 +11,6 @@ import pytest
 import test_browser
 from playwright.sync_api import Browser, Page, expect
 from test_browser import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
     ARTIFACTS,
     DESKTOP,
     PHONE,
@@ -57,11 +55,7 @@ def site(tmp_path_factory):
 
 def open_dashboard(site: LiveSite, browser: Browser, viewport: dict) -> Page:
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(site.url + "/admin/login")
-    page.fill("#email", ADMIN_EMAIL)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Signatures")
+    site.log_in_admin(page)
     return page
 
 

@@ -32,7 +32,10 @@ def test_create_admin_again_resets_the_password(app, runner):
     runner.invoke(args=["create-admin", "boss@example.org"], input="the first password\n")
     result = runner.invoke(args=["create-admin", "boss@example.org"], input="the second password\n")
     assert result.exit_code == 0
-    assert "New password set for admin boss@example.org (roles: owner)." in result.output
+    assert (
+        "New password and second factor set for admin boss@example.org (roles: owner)."
+        in result.output
+    )
     assert _admin_count(app) == 1
     assert not _can_log_in(app, "boss@example.org", "the first password")
     assert _can_log_in(app, "boss@example.org", "the second password")

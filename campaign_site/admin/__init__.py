@@ -6,4 +6,11 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module's routes register themselves on bp.
-from campaign_site.admin import charts, delivery, events, partners, views  # noqa: E402,F401
+from campaign_site.admin import (  # noqa: E402,F401
+    accounts,
+    charts,
+    delivery,
+    events,
+    partners,
+    views,
+)

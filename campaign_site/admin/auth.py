@@ -21,6 +21,10 @@ from campaign_site.web.rate_limits import login_lockout
 SESSION_KEY = "admin_id"
 SEEN_KEY = "admin_seen"
 EPOCH_KEY = "admin_epoch"  # the admin's session_epoch at login: raising it ends the session
+AUTH_KEY = "admin_auth_at"  # when the password (and code) were last given: re-authentication
+PENDING_KEY = "admin_pending"  # the password was right; the second factor is still asked
+PENDING_AT_KEY = "admin_pending_at"
+PENDING_SECONDS = 300  # to type the code after the password
 
 
 def authenticate(email: str, password: str) -> AdminUser | None:
@@ -89,6 +93,34 @@ def log_in(admin: AdminUser) -> None:
     session[SESSION_KEY] = admin.id
     session[SEEN_KEY] = int(time.time())
     session[EPOCH_KEY] = admin.session_epoch
+    session[AUTH_KEY] = int(time.time())
+
+
+def begin_second_step(admin: AdminUser) -> None:
+    """The password was right: remember whom the code is asked of, and nothing opens yet."""
+    session.clear()
+    session[PENDING_KEY] = admin.id
+    session[PENDING_AT_KEY] = int(time.time())
+    session[EPOCH_KEY] = admin.session_epoch
+
+
+def pending_admin() -> AdminUser | None:
+    """The admin whose password was just given, while the code is asked (five minutes)."""
+    admin_id = session.get(PENDING_KEY)
+    if admin_id is None or time.time() - session.get(PENDING_AT_KEY, 0) > PENDING_SECONDS:
+        return None
+    admin = db.session.get(AdminUser, admin_id)
+    return admin if admin is not None and session.get(EPOCH_KEY) == admin.session_epoch else None
+
+
+def authenticated_recently() -> bool:
+    """Whether the password (and code) were given within ADMIN_REAUTH_MINUTES."""
+    minutes = current_app.config["ADMIN_REAUTH_MINUTES"]
+    return time.time() - session.get(AUTH_KEY, 0) <= minutes * 60
+
+
+def mark_reauthenticated() -> None:
+    session[AUTH_KEY] = int(time.time())
 
 
 def log_out() -> None:

@@ -5,9 +5,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 
 from campaign_site.admin import bp
-from campaign_site.admin.auth import current_admin
+from campaign_site.admin.accounts import export_gate
+from campaign_site.admin.audit import Action, record
+from campaign_site.admin.auth import authenticated_recently, current_admin
 from campaign_site.admin.paper_forms import PaperCountForm
-from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, may, requires
+from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, ask_again, may, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Event
@@ -22,6 +24,8 @@ def delivery_pack():
     with_names = request.args.get("names") == "yes"
     if with_names and not may(current_admin(), EXPORTER):
         abort(403)  # names are personal data: exporters only
+    if with_names and not authenticated_recently():
+        return ask_again()
     with read_transaction(db.session):
         facts = {
             "online": counting.signature_count(),
@@ -31,7 +35,10 @@ def delivery_pack():
             "paper_total": paper.total(),
             "names": list(counting.shown_signers()) if with_names else [],
         }
-    if with_names:
+    if with_names:  # audited, every owner emailed; may wait for a second owner's approval
+        waiting = export_gate("delivery:names", len(facts["names"]))
+        if waiting is not None:
+            return waiting
         current_app.logger.warning(
             "delivery pack with %d shown names printed by admin %s",
             len(facts["names"]),
@@ -70,6 +77,7 @@ def paper_counts():
                 form.signatures.errors = [str(refused)]
                 status = 422
             else:
+                record(Action.PAPER_COUNT, f"{form.signatures.data:+d} for {form.country.data}")
                 current_app.logger.warning(
                     "paper count %+d (%s) entered by admin %s",
                     form.signatures.data,

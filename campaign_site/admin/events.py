@@ -14,6 +14,7 @@ from flask_babel import force_locale, format_date, gettext
 from markupsafe import Markup
 
 from campaign_site.admin import bp
+from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.event_forms import FILM_TITLES, EventForm
 from campaign_site.admin.roles import ORGANISER, requires
@@ -76,6 +77,7 @@ def event_list():
             current_app.logger.warning(
                 "event %s (%s) created by admin %s", event.id, event.code, current_admin().id
             )
+            record(Action.EVENT_CREATED, f"event {event.id} ({event.code})")
             flash(f"Created {event.title} in {event.city}: its code is {event.code}.")
             return redirect(url_for("admin.event_list"), code=303)
         status = 422
@@ -99,6 +101,7 @@ def delete_event(event_id: int):
     if not events.delete(event_id):
         abort(404)
     current_app.logger.warning("event %s deleted by admin %s", event_id, current_admin().id)
+    record(Action.EVENT_DELETED, f"event {event_id}")
     flash("The event was deleted. Its link and poster no longer work; its signatures stay counted.")
     return redirect(url_for("admin.event_list"), code=303)
 

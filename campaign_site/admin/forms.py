@@ -1,7 +1,7 @@
 """The admin forms: login, finding a supporter by email, the site notice."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, TextAreaField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -65,3 +65,28 @@ class SiteNoticeForm(FlaskForm):
 
     def texts(self) -> dict[str, str]:
         return {code: (getattr(self, code).data or "").strip() for code in ("en", "de", "ru", "uk")}
+
+
+class CodeForm(FlaskForm):
+    """The second factor: the six digits of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code from your authenticator app (or a recovery code)",
+        validators=[DataRequired("Please enter the code."), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+
+
+class ReauthForm(FlaskForm):
+    """Password (and code) again, before personal data is exported or searched."""
+
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Please enter your password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        "Code from your authenticator app (or a recovery code)",
+        validators=[Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )

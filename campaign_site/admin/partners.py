@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from campaign_site.admin import bp
+from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.config import embed_origins
@@ -83,6 +84,8 @@ def partners():
     form = PartnerSnippetForm(request.args)
     asked = "code" in request.args
     valid = asked and form.validate()
+    if valid:
+        record(Action.PARTNER_SNIPPET, f"{form.code.data.strip()} ({form.language.data})")
     return render_template(
         "admin/partners.html",
         admin=current_admin(),

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 
 from campaign_site.admin import bp
-from campaign_site.admin.auth import current_admin
+from campaign_site.admin.auth import authenticated_recently, current_admin
 from campaign_site.models import AdminUser
 
 VIEWER, ORGANISER, EXPORTER, OWNER = "viewer", "organiser", "exporter", "owner"
@@ -33,8 +33,9 @@ def may(admin: AdminUser | None, role: str) -> bool:
     return role in held or OWNER in held
 
 
-def requires(role: str):
-    """Log in first (to the login page), then the role (403 without it)."""
+def requires(role: str, fresh: bool = False):
+    """Log in first (to the login page), then the role (403 without it); with fresh, the
+    password (and code) given within ADMIN_REAUTH_MINUTES, else asked again first."""
 
     def decorate(view):
         @wraps(view)
@@ -44,12 +45,23 @@ def requires(role: str):
                 return redirect(url_for("admin.login", next=request.path))
             if not may(admin, role):
                 abort(403)
+            if fresh and not authenticated_recently():
+                return ask_again()
             return view(*args, **kwargs)
 
         wrapped.required_role = role  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
+
+
+def ask_again():
+    """To the password (and code) page; a GET comes back to where it was, a POST to the
+    dashboard (its form is sent again from there)."""
+    target = (
+        request.full_path.rstrip("?") if request.method == "GET" else url_for("admin.dashboard")
+    )
+    return redirect(url_for("admin.reauthenticate", next=target), code=303)
 
 
 def parse_roles(values: list[str]) -> str:

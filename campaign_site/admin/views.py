@@ -13,18 +13,30 @@ from flask import (
     url_for,
 )
 
-from campaign_site.admin import bp
+from campaign_site.admin import bp, second_factor
 from campaign_site.admin import dashboard as dashboard_facts
+from campaign_site.admin.accounts import export_gate, recorded_when_finished
+from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import (
     authenticate,
+    begin_second_step,
     current_admin,
     end_sessions,
+    is_known_device,
     log_in,
     log_out,
+    mark_reauthenticated,
+    pending_admin,
     remember_device,
     safe_next,
 )
-from campaign_site.admin.forms import FindSignatureForm, LoginForm, SiteNoticeForm
+from campaign_site.admin.forms import (
+    CodeForm,
+    FindSignatureForm,
+    LoginForm,
+    ReauthForm,
+    SiteNoticeForm,
+)
 from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, requires
 from campaign_site.crypto.sealed_box import open_box
 from campaign_site.export import (
@@ -43,6 +55,16 @@ LOGIN_FAILED = (
 )
 
 
+NOT_ENROLLED = (
+    "This account has no second factor yet, and logging in with a password alone is not "
+    "possible. Ask whoever runs the server to run `flask --app campaign_site create-admin "
+    "YOUR-EMAIL` there: it prints your authenticator secret and recovery codes once."
+)
+CODE_FAILED = (
+    "That code did not work. Use the newest six-digit code from your authenticator app (each "
+    "works once), or one of your recovery codes. Too many wrong codes lock the account for a while."
+)
+REAUTH_FAILED = "The password or the code did not match. Nothing was exported or searched."
 LOGIN_STORE_DOWN = (
     "Logging in is switched off for now: the store that counts login attempts (Redis) does "
     "not answer, and without it password guesses could not be limited. Signing goes on as "
@@ -68,12 +90,74 @@ def login():
         return render_template("admin/login.html", form=form), 503
     if form.validate_on_submit():
         admin = authenticate(form.email.data, form.password.data)
-        if admin is not None:
-            log_in(admin)
-            return remember_device(redirect(safe_next(request.args.get("next")), code=303), admin)
-        form.form_errors.append(LOGIN_FAILED)
+        if admin is not None and not current_app.config["ADMIN_TOTP_REQUIRED"]:
+            return _logged_in(admin)
+        if admin is not None and not second_factor.enrolled(admin):
+            record(Action.LOGIN_FAILED, "no second factor", admin.email)
+            form.form_errors.append(NOT_ENROLLED)
+        elif admin is not None:
+            begin_second_step(admin)  # nothing opens until the code is given
+            return redirect(url_for("admin.login_code", next=request.args.get("next")), code=303)
+        else:
+            # The typed address (an admin's, or a guess), cut short: no supporter data here.
+            typed = "".join(ch for ch in form.email.data if ch.isprintable())[:100]
+            record(Action.LOGIN_FAILED, "password", typed)
+            form.form_errors.append(LOGIN_FAILED)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("admin/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    admin = pending_admin()
+    if admin is None:
+        return redirect(url_for("admin.login"), code=303)
+    form = CodeForm()
+    if form.validate_on_submit():
+        if _second_factor_accepted(admin, form.code.data):
+            return _logged_in(admin)
+        record(Action.LOGIN_FAILED, "second factor", admin.email)
+        form.code.errors = [CODE_FAILED]
+    status = 422 if form.errors else 200
+    return render_template("admin/login_code.html", form=form), status
+
+
+def _logged_in(admin):
+    log_in(admin)
+    record(Action.LOGIN, "", admin.email)
+    return remember_device(redirect(safe_next(request.args.get("next")), code=303), admin)
+
+
+def _second_factor_accepted(admin, code: str) -> bool:
+    """Wrong codes count toward the lockout as wrong passwords do (web/rate_limits.py)."""
+    lockout, source = rate_limits.login_lockout(), request.remote_addr or "unknown"
+    if lockout.locked(admin.email, source, known_device=is_known_device(admin)):
+        return False
+    if second_factor.accept_code(admin, code):
+        return True
+    lockout.record_failure(admin.email, source)
+    current_app.logger.warning("admin second factor failed for account %s", admin.id)
+    return False
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@requires(VIEWER)
+def reauthenticate():
+    """Password (and code) again before personal data leaves the site."""
+    admin = current_admin()
+    form = ReauthForm()
+    totp = current_app.config["ADMIN_TOTP_REQUIRED"]
+    if form.validate_on_submit():
+        confirmed = authenticate(admin.email, form.password.data) is not None and (
+            not totp or _second_factor_accepted(admin, form.code.data or "")
+        )
+        if confirmed:
+            mark_reauthenticated()
+            return redirect(safe_next(request.args.get("next")), code=303)
+        form.form_errors.append(REAUTH_FAILED)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("admin/reauth.html", form=form, admin=admin, totp=totp), status
 
 
 @bp.post("/logout")
@@ -118,6 +202,7 @@ def set_signing():
     """Pause or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
     signing_state.set_signing_paused(pause)
+    record(Action.SIGNING_PAUSED if pause else Action.SIGNING_RESUMED)
     current_app.logger.warning(
         "signing %s by admin %s", "paused" if pause else "resumed", current_admin().id
     )
@@ -146,12 +231,13 @@ def site_notice():
         current_app.config["PUBLIC_CACHE_SECONDS"] + current_app.config["PUBLIC_CACHE_S_MAXAGE"]
     )
     shown = "cleared" if not form.texts()["en"] else "set"
+    record(Action.SITE_NOTICE, shown)
     flash(f"The site notice is {shown}. Every page shows the change within {seconds} seconds.")
     return redirect(url_for("admin.dashboard"), code=303)
 
 
 @bp.get("/signatures.csv")
-@requires(EXPORTER)
+@requires(EXPORTER, fresh=True)
 def export_signatures():
     """Signatures as CSV (?status=confirmed|pending|all), streamed and recorded in the audit log."""
     status_filter = request.args.get("status", "confirmed")
@@ -167,7 +253,13 @@ def export_signatures():
         title = "The signatures cannot be decrypted"
         return render_template("message.html", title=title, message=problem), 503
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    chunks = audited_signatures_csv(current_admin().email, status_filter)
+    what = f"csv:{status_filter}"  # audited, every owner emailed; may wait for approval
+    waiting = export_gate(what, dashboard_facts.counts().totals.get(status_filter))
+    if waiting is not None:
+        return waiting
+    chunks = recorded_when_finished(
+        audited_signatures_csv(current_admin().email, status_filter), what, current_admin().email
+    )
     return Response(
         stream_with_context(chunks),
         mimetype="text/csv",
@@ -178,7 +270,7 @@ def export_signatures():
 
 
 @bp.post("/find")
-@requires(EXPORTER)
+@requires(EXPORTER, fresh=True)
 def find_signature():
     """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
     form = FindSignatureForm()
@@ -187,6 +279,7 @@ def find_signature():
             "admin/find.html", admin=current_admin(), form=form, searched=False
         ), 422
     signature = signing.find_by_email(form.email.data.strip())
+    record(Action.SEARCH_BY_EMAIL, "found" if signature else "not found")  # never the address
     person = open_box(signature.identity) if signature else None
     return render_template(
         "admin/find.html",
@@ -199,7 +292,7 @@ def find_signature():
 
 
 @bp.post("/signatures/<int:signature_id>/erase")
-@requires(EXPORTER)
+@requires(EXPORTER, fresh=True)
 def erase_signature(signature_id: int):
     """Erase one signature at its owner's request (the admin found it by email first)."""
     if request.form.get("confirm") != "yes":
@@ -209,6 +302,7 @@ def erase_signature(signature_id: int):
             message="Tick the box that confirms the erasure, then press the button again.",
         ), 422
     erased = signing.erase_signature(signature_id)
+    record(Action.ERASURE, f"signature {signature_id}" + ("" if erased else ", already erased"))
     current_app.logger.warning("signature %s erased by admin %s", signature_id, current_admin().id)
     if erased:
         message = "The signature and its personal data are erased."
