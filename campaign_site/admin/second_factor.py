@@ -92,10 +92,6 @@ def _claim(admin: AdminUser, still_unused, **values) -> bool:
     return bool(claimed)
 
 
-def recovery_codes_left(admin: AdminUser) -> int:
-    return len(admin.recovery_codes.split())
-
-
 def _new_recovery_code() -> str:
     raw = secrets.token_hex(10)  # 80 bits
     return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
