@@ -272,6 +272,7 @@ def sign_from_one_address(app, source: str | None, people: int) -> list[int]:
     ]
 
 
+@pytest.mark.slow  # 150 signatures, and may wait for a fresh rate-limit minute
 def test_a_full_hall_signing_through_the_events_link_is_all_stored(app_factory, admin_credentials):
     app = limited_app(app_factory)
     _, code = create_event(admin_of(app, admin_credentials))
@@ -284,6 +285,7 @@ def test_a_full_hall_signing_through_the_events_link_is_all_stored(app_factory, 
     assert busy == [False] * 20 + [True] * (HALL - 20)  # kept for organisers to look again
 
 
+@pytest.mark.slow  # 150 signatures, and may wait for a fresh rate-limit minute
 def test_without_the_code_the_same_hall_meets_the_usual_ceiling(app_factory):
     app = limited_app(app_factory)
     in_a_fresh_minute()
