@@ -14,9 +14,7 @@ time goes.
 
 import argparse
 import io
-import os
 import re
-import secrets
 import sqlite3
 import statistics
 import tempfile
@@ -31,10 +29,11 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from benchmarks import bench
+from benchmarks.bench import postgres_available
 from campaign_site import create_app
 from campaign_site.extensions import db
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 TARGET_MS = 200
 DAYS, COUNTRIES, SOURCES = 60, 40, 12
 COUNTRY_CODES = (
@@ -93,29 +92,12 @@ TALLY_FROM_SIGNATURES = (
 )
 
 
-class Database:
-    """A migrated throwaway database, seeded in bulk."""
+class Database(bench.Database):
+    """bench.py's throwaway database (SQLite file or PostgreSQL), seeded in bulk here."""
 
-    def __init__(self, kind: str, workdir: Path) -> None:
-        self.kind = kind
-        if kind == "sqlite":
-            self.path = workdir / f"dashboard-{secrets.token_hex(4)}.db"
-            self.url = f"sqlite:///{self.path}"
-        else:
-            self.name = f"campaign_bench_{secrets.token_hex(4)}"
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{self.name}"')
-            base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-            self.libpq_url = f"{base}/{self.name}"
-            self.url = self.libpq_url.replace("postgresql://", "postgresql+psycopg://")
-
-    def drop(self) -> None:
-        if self.kind == "postgresql":
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+    @property
+    def libpq_url(self) -> str:
+        return self.url.replace("postgresql+psycopg://", "postgresql://")
 
     def seed(self, rows: int, key_id: bytes) -> tuple[float, int]:
         """Insert the signatures and their tally; (seconds, tally rows)."""
@@ -281,14 +263,6 @@ def measure(kind: str, rows: int, requests: int, workdir: Path) -> None:
     line("ratio, p50 full / empty", f"{p50 / empty_p50:.1f}x")
     for name, ms in parts:
         line(f"  {name}", f"{ms:.1f} ms")
-
-
-def postgres_available() -> bool:
-    try:
-        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
-        return True
-    except psycopg.OperationalError:
-        return False
 
 
 def main() -> int:
