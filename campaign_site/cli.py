@@ -150,15 +150,18 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
             report = None
         finally:
             db.session.remove()
-        if report and (report.sent or report.retried or report.failed):
+        busy = report is not None and report.busy
+        if report and busy:
             click.echo(
                 f"mail-worker: sent {report.sent}, will retry {report.retried}, gave up {report.failed}"
+                + (f", dropped {report.withheld} no longer wanted" if report.withheld else "")
             )
-        busy = report is not None and (report.sent + report.retried + report.failed) > 0
         if once and not busy:
             return
         if not busy:
-            time.sleep(interval)
+            # Update mail waiting for MAIL_RATE_PER_MINUTE: back as soon as it may go.
+            paced = report.paced_for if report and report.paced_for > 0 else interval
+            time.sleep(min(interval, paced))
 
 
 @click.command("purge-pending")

@@ -150,6 +150,11 @@ class Config:
         self.MAIL_MAX_BUILD_ATTEMPTS = _int_env("MAIL_MAX_BUILD_ATTEMPTS", 3)
         # Addresses with non-ASCII before the @ need a mail server that offers SMTPUTF8.
         self.MAIL_SMTPUTF8 = _bool_env("MAIL_SMTPUTF8", False)
+        # Campaign updates leave at most this many per minute, all workers together;
+        # transactional mail (confirmation links) is never held back by it.
+        self.MAIL_RATE_PER_MINUTE = _int_env("MAIL_RATE_PER_MINUTE", 600)
+        if self.MAIL_RATE_PER_MINUTE < 1:
+            raise RuntimeError("MAIL_RATE_PER_MINUTE must be at least 1 (messages per minute).")
 
         # Rate limits (Flask-Limiter strings). Redis when several processes serve the site.
         self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)

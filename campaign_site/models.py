@@ -9,12 +9,14 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     LargeBinary,
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
@@ -121,6 +123,9 @@ class Signature(db.Model):
     # Where the signer came from: the link's ?source= (or utm_source) and utm_campaign.
     source: Mapped[str | None] = mapped_column(String(64))
     source_campaign: Mapped[str | None] = mapped_column(String(64))
+    # The supporter opened the confirmation link, so the address is theirs: only such
+    # signatures receive campaign updates (not those counted with CONFIRMATION_REQUIRED off).
+    mailbox_proven: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @hybrid_property
     def is_pending(self) -> bool:
@@ -157,6 +162,9 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_message_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
+        # Transactional mail (update_id NULL) is claimed before an update's, found from here
+        # without stepping over a large update's queued rows.
+        Index("ix_outbox_message_queue", "update_id", "sent_at", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +180,71 @@ class OutboxMessage(db.Model):
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set for a campaign update's message (kind "update"): paced by MAIL_RATE_PER_MINUTE.
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_update.id"))
+
+
+class UpdateStatus(StrEnum):
+    """Where a campaign update stands."""
+
+    DRAFT = "draft"  # being written; may be edited, previewed, tested
+    SENDING = "sending"  # queued for its recipients; the worker is sending it
+    SENT = "sent"  # every message sent or given up on; the figures are final
+    CANCELLED = "cancelled"  # stopped by an organiser; what was still queued was dropped
+
+
+class CampaignUpdate(db.Model):
+    """A message from the campaign to the supporters who asked for news (petition/updates.py).
+
+    The texts are kept for the record; the recipients are not: they are derived from the
+    signatures when it is sent, and each message is an outbox row until it goes out.
+    """
+
+    __tablename__ = "campaign_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=UpdateStatus.DRAFT.value)
+    written_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who it goes to, beyond "confirmed, asked for news, mailbox proven" (None: everyone).
+    language: Mapped[str | None] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    source: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int | None] = mapped_column()  # messages queued when it was sent
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_count: Mapped[int | None] = mapped_column()  # final figures, set when finished
+    failed_count: Mapped[int | None] = mapped_column()
+    # Queued messages dropped because their supporter unsubscribed during the send.
+    unsubscribed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class CampaignUpdateText(db.Model):
+    """An update's subject and body in one language (English always, others optional)."""
+
+    __tablename__ = "campaign_update_text"
+
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_update.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class MailPace(db.Model):
+    """The shared allowance for update mail (a token bucket, one row): every worker on every
+    machine takes from it, so MAIL_RATE_PER_MINUTE holds for all of them together."""
+
+    __tablename__ = "mail_pace"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tokens: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DailyTally(db.Model):

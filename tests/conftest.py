@@ -24,10 +24,13 @@ from campaign_site.extensions import db
 from campaign_site.models import (
     AdminAudit,
     AdminUser,
+    CampaignUpdate,
+    CampaignUpdateText,
     DailyTally,
     Event,
     ExportAudit,
     ExportRequest,
+    MailPace,
     OutboxMessage,
     PaperCount,
     Signature,
@@ -179,6 +182,9 @@ def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(CampaignUpdateText))
+        db.session.execute(delete(CampaignUpdate))
+        db.session.execute(delete(MailPace))
         db.session.execute(delete(AdminAudit))
         db.session.execute(delete(ExportRequest))
         db.session.execute(delete(SignatureTally))

@@ -23,6 +23,9 @@ TABLES = {
     "paper_count",
     "admin_audit",
     "export_request",
+    "campaign_update",
+    "campaign_update_text",
+    "mail_pace",
 }
 
 

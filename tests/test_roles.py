@@ -9,7 +9,7 @@ from support import csrf_token_from, log_in, sign
 
 from campaign_site.admin.roles import EXPORTER, ORGANISER, OWNER, ROLES, VIEWER
 from campaign_site.extensions import db
-from campaign_site.models import AdminUser, Event, Signature
+from campaign_site.models import AdminUser, CampaignUpdate, CampaignUpdateText, Event, Signature
 
 PASSWORD = "correct horse battery staple"
 PUBLIC_STEPS = {"admin.login", "admin.login_code"}  # before anyone is logged in
@@ -30,10 +30,13 @@ def admin_urls(app) -> list[tuple[str, str, str]]:
     """(method, URL, endpoint) for every admin route, URL variables filled with real rows."""
     with app.app_context():
         event = Event(code="ev-roles1", title="T", city="C", starts_on=date.today())
-        db.session.add(event)
+        draft = CampaignUpdate(written_by="owner@example.org")
+        db.session.add_all([event, draft])
+        db.session.flush()
+        db.session.add(CampaignUpdateText(update_id=draft.id, language="en", subject="S", body="B"))
         db.session.commit()
         signature_id = db.session.scalars(db.select(Signature.id)).first()
-        values = {"event_id": event.id, "signature_id": signature_id}
+        values = {"event_id": event.id, "signature_id": signature_id, "update_id": draft.id}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.") or rule.endpoint in PUBLIC_STEPS:

@@ -1,5 +1,5 @@
-"""The admin area: login, dashboard, CSV export, charts, partners, events, delivery pack.
-Every page but login needs an admin."""
+"""The admin area: login, dashboard, CSV export, charts, partners, events, delivery pack,
+campaign updates. Every page but login needs an admin."""
 
 from flask import Blueprint
 
@@ -12,5 +12,6 @@ from campaign_site.admin import (  # noqa: E402,F401
     delivery,
     events,
     partners,
+    updates,
     views,
 )

@@ -44,6 +44,10 @@ class Action(StrEnum):
     PARTNER_SNIPPET = "partner snippet"
     ACCOUNT_CHANGED = "account changed"
     SESSIONS_ENDED = "sessions ended"
+    UPDATE_WRITTEN = "update written"
+    UPDATE_TEST = "update test sent"
+    UPDATE_SENT = "update sent"
+    UPDATE_CANCELLED = "update cancelled"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

@@ -80,22 +80,29 @@ def _build_message(kind: MailKind, signature: Signature) -> EmailMessage:
         "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
         **supporter_links(signature),
     }
+    message = envelope(str(SUBJECTS[kind]), person.email, context["unsubscribe_url"])
+    message.set_content(render_template(f"email/{kind.value}.txt", **context))
+    message.add_alternative(render_template(f"email/{kind.value}.html", **context), subtype="html")
+    return message
+
+
+def envelope(subject: str, to: str, unsubscribe_url: str) -> EmailMessage:
+    """A message with its headers and no body yet: From under the campaign's name in the
+    current language, To the address alone, RFC 8058 one-click unsubscribe."""
     # Lines up to RFC 5322's 998 characters: the default 78 folded the List-Unsubscribe URL
     # into RFC 2047 encoded words, which mail clients do not read as a URL, and broke links.
     message = EmailMessage(policy=MAIL_POLICY)
     sender = current_app.config["MAIL_SENDER"]
-    message["Subject"] = str(SUBJECTS[kind])
+    message["Subject"] = subject
     # The sender's address, under the campaign's name in the supporter's language.
     message["From"] = Address(str(SENDER_NAME), addr_spec=parseaddr(sender)[1])
     # The address alone: a name typed by whoever signed never enters a header.
-    message["To"] = wire_address(person.email, current_app.config["MAIL_SMTPUTF8"])
+    message["To"] = wire_address(to, current_app.config["MAIL_SMTPUTF8"])
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
     # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.
-    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(render_template(f"email/{kind.value}.txt", **context))
-    message.add_alternative(render_template(f"email/{kind.value}.html", **context), subtype="html")
     return message
 
 

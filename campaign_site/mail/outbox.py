@@ -1,10 +1,15 @@
 """The transactional outbox: emails are queued with the change that causes them, sent later.
 
-The request only inserts a row (petition/mail_queue.py); `flask mail-worker` claims due rows, renders and sends
-them, and marks them sent, retrying with backoff when the mail server is away. Several
-workers may run: a claim is a lease taken in one write transaction (FOR UPDATE SKIP
-LOCKED on PostgreSQL, the database write lock on SQLite), so no message goes out twice
-unless a worker dies between sending and marking it sent.
+The request only inserts a row (petition/mail_queue.py, or petition/updates.py for a
+campaign update); `flask mail-worker` claims due rows, renders and sends them, and marks
+each sent, retrying with backoff when the mail server is away. Several workers may run: a
+claim is a lease taken in one write transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the
+database write lock on SQLite), so no message goes out twice unless a worker dies between
+sending it and marking it sent (at most the one it was sending).
+
+Transactional mail (confirmation links ...) is claimed first, always; an update's messages
+fill the rest of a batch as far as MAIL_RATE_PER_MINUTE allows (mail/pacing.py), so a large
+update never delays a new signer's link.
 """
 
 import traceback
@@ -13,15 +18,18 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.crypto.sealed_box import UnreadableData
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
+from campaign_site.mail import pacing
 from campaign_site.mail.messages import build_message
 from campaign_site.mail.transports import PermanentMailError, Transport
-from campaign_site.models import OutboxMessage, Signature, utcnow
+from campaign_site.mail.update_messages import build_update_message
+from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, UpdateStatus, utcnow
+from campaign_site.petition import updates
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
 
@@ -37,59 +45,95 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    withheld: int = 0  # update messages dropped: unsubscribed, withdrawn or cancelled meanwhile
     errors: list[str] = field(default_factory=list)
+    paced_for: float = 0.0  # update mail waits this long for MAIL_RATE_PER_MINUTE
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.sent or self.retried or self.failed or self.withheld)
 
 
 def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     """Claim the messages that are due and try each once."""
     report = DeliveryReport()
     claimed = claim_due(batch_size)
-    if not claimed:
-        return report
-    with transport:
-        for message_id in claimed:
-            _deliver(message_id, transport, report)
+    if claimed:
+        with transport:
+            for message_id in claimed:
+                _deliver(message_id, transport, report)
+        updates.finish_sent()
+    elif _updates_waiting(utcnow()):
+        with read_transaction(db.session):
+            report.paced_for = pacing.seconds_until_next(utcnow())
     return report
 
 
 def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
     """Lease up to batch_size due messages to this worker; others will skip them.
 
+    Transactional messages first; update messages in the room left, as the pace allows.
     The claim counts as an attempt, so even a message that kills its worker outright
     (out of memory, a segfault) runs out of attempts instead of coming back forever.
     """
     now = now or utcnow()
-    due = (
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
-    )
     with write_transaction(db.session):
-        # Still leased: claimed, then never recorded, so its worker died while sending it.
-        db.session.execute(
-            update(OutboxMessage)
-            .where(
-                *due,
-                OutboxMessage.leased_until.is_not(None),
-                OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"],
+        _give_up_abandoned(now)
+        ids = _due_ids(OutboxMessage.update_id.is_(None), batch_size, now)
+        room = batch_size - len(ids)
+        if room > 0 and _updates_waiting(now):
+            allowance = pacing.take(room, now)
+            paced = (
+                _due_ids(OutboxMessage.update_id.is_not(None), allowance, now) if allowance else []
             )
-            .values(failed_at=now, last_error="given up: a worker stopped while sending it")
-        )
-        ids = db.session.scalars(
-            select(OutboxMessage.id)
-            .where(*due)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        ).all()
+            pacing.give_back(allowance - len(paced))
+            ids += paced
         if ids:
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
                 .values(leased_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
             )
-    return list(ids)
+    return ids
+
+
+def _due(now: datetime) -> tuple:
+    return (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
+    )
+
+
+def _give_up_abandoned(now: datetime) -> None:
+    """Still leased: claimed, then never recorded, so its worker died while sending it."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            *_due(now),
+            OutboxMessage.leased_until.is_not(None),
+            OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"],
+        )
+        .values(failed_at=now, last_error="given up: a worker stopped while sending it")
+    )
+
+
+def _due_ids(which, limit: int, now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(which, *_due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+
+
+def _updates_waiting(now: datetime) -> bool:
+    waiting = exists().where(OutboxMessage.update_id.is_not(None), *_due(now))
+    return bool(db.session.scalar(select(waiting)))
 
 
 def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> None:
@@ -100,7 +144,8 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
     try:
         email = _build(message_id)
         if email is None:
-            return  # erased meanwhile: the cascade took the message too
+            _withhold(message_id, report)
+            return
         transport.send(email)
     except Exception as error:  # noqa: BLE001 - no single message may stop the worker
         _record(message_id, error, report)
@@ -110,13 +155,37 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
 
 
 def _build(message_id: int) -> EmailMessage | None:
-    """The email for a claimed message, or None if its signature is gone."""
+    """The email for a claimed message, or None if it is no longer wanted: the signature
+    was erased (the cascade took the message too), or for an update, its supporter
+    unsubscribed or the update was cancelled."""
     with read_transaction(db.session):  # none held open while talking to the mail server
         message = db.session.get(OutboxMessage, message_id)
         signature = db.session.get(Signature, message.signature_id) if message else None
         if message is None or signature is None:
             return None
+        if message.update_id is not None:
+            return build_update_message(signature, message.update_id)
         return build_message(MailKind(message.kind), signature)
+
+
+def _withhold(message_id: int, report: DeliveryReport) -> None:
+    """Drop an update message its supporter no longer wants; counted on the update as an
+    unsubscribe (a cancelled update counted its dropped messages when it was cancelled)."""
+    with write_transaction(db.session):
+        update_id = db.session.scalar(
+            delete(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .returning(OutboxMessage.update_id)
+        )
+        if update_id is not None:
+            db.session.execute(
+                update(CampaignUpdate)
+                .where(
+                    CampaignUpdate.id == update_id, CampaignUpdate.status == UpdateStatus.SENDING
+                )
+                .values(unsubscribed_count=CampaignUpdate.unsubscribed_count + 1)
+            )
+            report.withheld += 1
 
 
 def _record(message_id: int, error: Exception, report: DeliveryReport) -> None:

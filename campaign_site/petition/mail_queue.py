@@ -19,6 +19,7 @@ class MailKind(StrEnum):
     CONFIRM = "confirm"  # the confirmation link (and again to a repeat signer still pending)
     ALREADY_SIGNED = "already-signed"  # a repeat signer already confirmed: their withdraw link
     WITHDRAW_LINK = "withdraw-link"  # a fresh withdraw link for an expired one
+    UPDATE = "update"  # a campaign update (petition/updates.py queues these, many at once)
 
 
 # Built once; the Table's column defaults fill in the rest.

@@ -22,7 +22,7 @@ from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
-from campaign_site.petition import link_tokens, mail_queue, tallies
+from campaign_site.petition import link_tokens, mail_queue, tallies, updates
 from campaign_site.petition.counting import add_to_count, shown_name
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
@@ -231,7 +231,7 @@ def confirm_signature(token: str) -> ConfirmOutcome:
         confirming = (
             update(Signature)
             .where(Signature.id == signature.id, Signature.is_pending)
-            .values(status=SignatureStatus.CONFIRMED, confirmed_at=utcnow())
+            .values(status=SignatureStatus.CONFIRMED, confirmed_at=utcnow(), mailbox_proven=True)
             .execution_options(synchronize_session=False)
         )
         changed = affected_rows(db.session.execute(confirming))
@@ -285,9 +285,11 @@ def _erase(signature: Signature) -> bool:
 
 
 def unsubscribe(token: str) -> None:
-    """Stop campaign updates to a signer; the signature itself stays."""
+    """Stop campaign updates to a signer, including those queued and not yet sent; the
+    signature itself stays."""
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.UNSUBSCRIBE)
         if signature.keep_informed and signature.is_confirmed:
             tallies.add(tallies.key_of(signature), informed=-1)
         signature.keep_informed = False
+        updates.drop_queued_for(signature.id)

@@ -1,0 +1,91 @@
+"""Writing a campaign update's email: the organiser's plain text (paragraphs, bare links)
+as text and HTML, in the recipient's language or English where it has no text of its own,
+with the personal links and the one-click unsubscribe every update carries."""
+
+import re
+from email.message import EmailMessage
+
+from flask import render_template
+from flask_babel import force_locale
+from markupsafe import Markup, escape
+
+from campaign_site.crypto.sealed_box import open_box
+from campaign_site.extensions import db
+from campaign_site.mail.messages import envelope, external_url, supporter_links
+from campaign_site.models import CampaignUpdate, Signature, UpdateStatus
+from campaign_site.petition import updates
+
+# A link runs to the next space; a full stop, comma or bracket right after it is the
+# sentence's, not the link's.
+LINK = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def normalized_body(body: str) -> str:
+    """Line ends made \\n, trailing spaces and surplus blank lines gone."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n\n".join(paragraphs("\n".join(lines)))
+
+
+def paragraphs(body: str) -> list[str]:
+    return [part.strip("\n") for part in PARAGRAPH_BREAK.split(body.strip()) if part.strip()]
+
+
+def body_html(body: str) -> Markup:
+    """Paragraphs as <p>, line breaks as <br>, http(s) links as links; everything escaped."""
+    return Markup("\n").join(
+        Markup("<p>%s</p>") % Markup("<br>\n").join(_linked(line) for line in part.split("\n"))
+        for part in paragraphs(body)
+    )
+
+
+def _linked(line: str) -> Markup:
+    pieces, start = [], 0
+    for found in LINK.finditer(line):
+        url = found.group(0)
+        pieces += [escape(line[start : found.start()]), Markup('<a href="%s">%s</a>') % (url, url)]
+        start = found.end()
+    pieces.append(escape(line[start:]))
+    return Markup("").join(pieces)
+
+
+def build_update_message(signature: Signature, update_id: int) -> EmailMessage | None:
+    """The update for one supporter, or None if they no longer want it (unsubscribed,
+    withdrawn, no longer counted) or the update was cancelled."""
+    campaign_update = db.session.get(CampaignUpdate, update_id)
+    if campaign_update is None or campaign_update.status != UpdateStatus.SENDING:
+        return None
+    if not updates.wants_updates(signature):
+        return None
+    found = updates.text_for(update_id, signature.language)
+    if found is None:
+        return None
+    language, text = found
+    person = open_box(signature.identity)  # decrypted only here, while the message is built
+    with force_locale(language):
+        return compose(text, person.email, supporter_links(signature))
+
+
+def build_test_message(text: updates.Text, language: str, to: str) -> EmailMessage:
+    """What a supporter signed in language will receive, sent to an organiser: the personal
+    links point at the pages they open, with a token that opens nothing."""
+    links = {
+        "withdraw_url": external_url("links.withdraw", language, token="test"),
+        "unsubscribe_url": external_url("links.unsubscribe", language, token="test"),
+        "privacy_url": external_url("public.privacy", language),
+        "campaign_url": external_url("public.index", language),
+    }
+    with force_locale(language):
+        return compose(updates.Text(f"[Test] {text.subject}", text.body), to, links)
+
+
+def compose(text: updates.Text, to: str, links: dict[str, str]) -> EmailMessage:
+    """Headers, text and HTML of an update (in the current locale)."""
+    context = {"subject": text.subject, "body": text.body, "body_html": body_html(text.body)}
+    message = envelope(text.subject, to, links["unsubscribe_url"])
+    message["Precedence"] = "bulk"  # no out-of-office replies to a mailing
+    message.set_content(render_template("email/update.txt", **context, **links))
+    message.add_alternative(
+        render_template("email/update.html", **context, **links), subtype="html"
+    )
+    return message

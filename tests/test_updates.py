@@ -1,0 +1,381 @@
+"""Campaign updates, through the admin pages, the emailed links and the mail worker with a
+real SMTP server on loopback: who receives one, in which language, with which headers,
+and what unsubscribing, withdrawing, cancelling and clicking twice do while it is sent."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select, update
+from support import (
+    VALID_SIGNATURE,
+    blind_index_of,
+    confirm_pending,
+    csrf_token_from,
+    form_fields,
+    hidden_fields,
+    log_in,
+)
+from test_confirmation import run_worker
+
+from campaign_site.extensions import db
+from campaign_site.models import (
+    AdminAudit,
+    CampaignUpdate,
+    MailPace,
+    OutboxMessage,
+    Signature,
+)
+from campaign_site.petition import link_tokens
+
+ADMIN, PASSWORD = "organiser@example.org", "correct horse battery staple"
+TEXTS = {
+    "subject_en": "The Magnitsky Files at a screening near you",
+    "body_en": "Dear supporters,\n\nThank you. Read more: https://example.org/news.\n\nThe campaign",
+    "subject_de": "Neuigkeiten der Kampagne",
+    "body_de": "Liebe Unterstützerinnen und Unterstützer,\n\nvielen Dank.",
+}
+
+
+@pytest.fixture
+def site(app_factory, mail_server):
+    """The app with the worker on the loopback SMTP server, and an organiser logged in."""
+    app = app_factory(**mail_server.settings())
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", ADMIN, "--role=organiser"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    admin = app.test_client()
+    assert log_in(admin, ADMIN, PASSWORD).status_code == 303
+    return app, admin
+
+
+def supporter(app, email: str, language: str = "en", informed: bool = True, confirm: bool = True):
+    """Sign through the form in a language, and open the confirmation link if asked."""
+    client = app.test_client()
+    prefix = "" if language == "en" else f"/{language}"
+    form = {**VALID_SIGNATURE, **form_fields(client, prefix), "email": email}
+    if informed:
+        form["keep_informed"] = "y"
+    response = client.post(f"{prefix}/sign", data=form)
+    assert response.status_code in (200, 303), response.status_code
+    if confirm:
+        confirm_pending(app, client)
+
+
+def token_of(app, email: str, purpose: str) -> str:
+    with app.app_context():
+        signature = db.session.scalar(
+            select(Signature).where(Signature.mailbox_index == blind_index_of(app, email))
+        )
+        return link_tokens.make_token(signature, purpose)
+
+
+def write_update(admin, **overrides) -> tuple[int, str]:
+    """Compose through the form; returns the update's id and its page."""
+    token = csrf_token_from(admin.get("/admin/updates/new").get_data(as_text=True))
+    response = admin.post("/admin/updates/new", data={**TEXTS, **overrides, "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    update_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    return update_id, admin.get(f"/admin/updates/{update_id}").get_data(as_text=True)
+
+
+def send_form_of(page: str) -> dict[str, str]:
+    match = re.search(
+        r'<form method="post" action="/admin/updates/\d+/send">(.*?)</form>', page, re.S
+    )
+    assert match, "no send form on the page"
+    return hidden_fields(match.group(1))
+
+
+def send(admin, update_id: int, page: str):
+    return admin.post(f"/admin/updates/{update_id}/send", data=send_form_of(page))
+
+
+def flashed(admin, update_id: int) -> str:
+    return admin.get(f"/admin/updates/{update_id}").get_data(as_text=True)
+
+
+def received(mail_server) -> dict[str, list]:
+    """Address -> the update messages it received (confirmation mails left out)."""
+    by_address: dict[str, list] = {}
+    for message, recipients in zip(
+        mail_server.inbox.messages, mail_server.inbox.recipients, strict=True
+    ):
+        if message["Precedence"] == "bulk":
+            for address in recipients:
+                by_address.setdefault(address, []).append(message)
+    return by_address
+
+
+def slow_pace(app, per_minute: int = 60) -> None:
+    """MAIL_RATE_PER_MINUTE low enough that one pass sends only part of an update."""
+    app.config["MAIL_RATE_PER_MINUTE"] = per_minute
+
+
+def refill(app) -> None:
+    """As if a minute had passed for the pace."""
+    with app.app_context():
+        db.session.execute(update(MailPace).values(tokens=1000.0))
+        db.session.commit()
+
+
+def queued_rows(app, email: str | None = None) -> int:
+    with app.app_context():
+        query = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.update_id.is_not(None), OutboxMessage.sent_at.is_(None))
+        )
+        if email:
+            query = query.join(Signature).where(
+                Signature.mailbox_index == blind_index_of(app, email)
+            )
+        return db.session.scalar(query)
+
+
+def test_an_update_reaches_exactly_the_confirmed_supporters_who_asked_in_their_language(
+    site, mail_server
+):
+    app, admin = site
+    supporter(app, "en@example.org")
+    supporter(app, "de@example.org", language="de")
+    supporter(app, "ru@example.org", language="ru")
+    supporter(app, "quiet@example.org", informed=False)
+    supporter(app, "left@example.org")
+    app.test_client().post(
+        f"/unsubscribe/{token_of(app, 'left@example.org', link_tokens.UNSUBSCRIBE)}"
+    )
+    app.config["CONFIRMATION_REQUIRED"] = False  # counted at once: the mailbox is not proven
+    supporter(app, "unproven@example.org", confirm=False)
+    app.config["CONFIRMATION_REQUIRED"] = True
+    supporter(app, "pending@example.org", confirm=False)  # last: supporter() confirms all
+    run_worker(app)  # the confirmation mails
+    mail_server.inbox.messages.clear(), mail_server.inbox.recipients.clear()
+
+    update_id, page = write_update(admin)
+    assert "Send to 3 supporters" in page
+    assert "gets the English text" in page  # Russian and Ukrainian fall back
+    assert "Neuigkeiten der Kampagne" in page
+    assert send(admin, update_id, page).status_code == 303
+    run_worker(app)
+
+    got = received(mail_server)
+    assert set(got) == {"en@example.org", "de@example.org", "ru@example.org"}
+    assert all(len(messages) == 1 for messages in got.values())
+    assert got["de@example.org"][0]["Subject"] == "Neuigkeiten der Kampagne"
+    assert got["en@example.org"][0]["Subject"] == TEXTS["subject_en"]
+    assert got["ru@example.org"][0]["Subject"] == TEXTS["subject_en"]
+    german = got["de@example.org"][0]
+    assert german["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(
+        r"<https?://[^/]+(/de/unsubscribe/[^>]+)>", german["List-Unsubscribe"]
+    )
+    assert unsubscribe, german["List-Unsubscribe"]
+    html = german.get_body(preferencelist=("html",)).get_content()
+    assert 'lang="de"' in html and "Wie wir mit Ihren Daten umgehen" in html
+    english_html = got["en@example.org"][0].get_body(preferencelist=("html",)).get_content()
+    assert '<a href="https://example.org/news">https://example.org/news</a>.' in english_html
+
+    # The one-click unsubscribe works from the header alone (RFC 8058: a POST, no page).
+    response = app.test_client().post(unsubscribe.group(1), data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    with app.app_context():
+        unsubscribed = select(Signature.keep_informed).where(
+            Signature.mailbox_index == blind_index_of(app, "de@example.org")
+        )
+        assert db.session.scalar(unsubscribed) is False
+        finished = db.session.get(CampaignUpdate, update_id)
+        assert (finished.status, finished.recipients, finished.sent_count) == ("sent", 3, 3)
+
+
+def test_clicking_send_twice_or_in_a_second_tab_sends_once(site, mail_server):
+    app, admin = site
+    for n in range(3):
+        supporter(app, f"s{n}@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    second_tab = admin.get(f"/admin/updates/{update_id}").get_data(as_text=True)
+    assert send(admin, update_id, page).status_code == 303
+    assert send(admin, update_id, second_tab).status_code == 303
+    assert "already sent" in flashed(admin, update_id)
+    assert queued_rows(app) == 3
+    run_worker(app)
+    got = received(mail_server)
+    assert sorted(len(messages) for messages in got.values()) == [1, 1, 1]
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AdminAudit.detail).where(AdminAudit.action == "update sent")
+        ).all()
+    assert actions == [f"update {update_id}: queued for 3 supporters"]
+
+
+def test_the_pace_holds_updates_back_but_never_a_confirmation_link(site, mail_server):
+    app, admin = site
+    for n in range(8):
+        supporter(app, f"p{n}@example.org")
+    run_worker(app)
+    slow_pace(app, 60)  # a bucket of five seconds' worth: 5 messages
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)
+    run_worker(app)
+    assert len(received(mail_server)) == 5 and queued_rows(app) == 3
+
+    supporter(app, "newcomer@example.org", confirm=False)
+    before = len(mail_server.inbox.messages)
+    run_worker(app)
+    new = mail_server.inbox.messages[before:]
+    assert [m["To"] for m in new] == ["newcomer@example.org"]  # the link went, no update did
+    assert queued_rows(app) == 3
+
+
+def test_unsubscribing_or_withdrawing_mid_send_stops_what_is_queued_for_them(site, mail_server):
+    app, admin = site
+    for n in range(8):
+        supporter(app, f"m{n}@example.org")
+    run_worker(app)
+    slow_pace(app, 60)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)
+    run_worker(app)
+    got = received(mail_server)
+    waiting = sorted({f"m{n}@example.org" for n in range(8)} - set(got))
+    assert len(waiting) == 3
+    quitter, leaver = waiting[0], waiting[1]
+
+    app.test_client().post(f"/unsubscribe/{token_of(app, quitter, link_tokens.UNSUBSCRIBE)}")
+    app.test_client().post(f"/withdraw/{token_of(app, leaver, link_tokens.WITHDRAW)}")
+    assert queued_rows(app, quitter) == 0
+    with app.app_context():  # nothing of the erased supporter is left in the queue
+        assert db.session.scalar(
+            select(func.count()).select_from(OutboxMessage)
+        ) == db.session.scalar(select(func.count()).select_from(OutboxMessage).join(Signature))
+    refill(app)
+    run_worker(app)
+
+    got = received(mail_server)
+    assert quitter not in got and leaver not in got and waiting[2] in got
+    page = flashed(admin, update_id)
+    with app.app_context():
+        done = db.session.get(CampaignUpdate, update_id)
+        assert (done.status, done.sent_count, done.unsubscribed_count) == ("sent", 6, 1)
+
+
+def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, mail_server):
+    app, admin = site
+    for n in range(8):
+        supporter(app, f"c{n}@example.org")
+    run_worker(app)
+    slow_pace(app, 60)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)
+    run_worker(app)
+    dashboard = admin.get("/admin/").get_data(as_text=True)
+    assert f"Cancel update {update_id} (its 3 queued messages)" in dashboard
+    token = csrf_token_from(dashboard)
+    assert (
+        admin.post(f"/admin/updates/{update_id}/cancel", data={"csrf_token": token}).status_code
+        == 303
+    )
+    assert "3 messages still queued will not be sent" in flashed(admin, update_id)
+
+    assert send(admin, update_id, page).status_code == 303  # the old send form, once more
+    assert "cannot be resumed" in flashed(admin, update_id)
+    refill(app)
+    run_worker(app)
+    assert len(received(mail_server)) == 5 and queued_rows(app) == 0
+    with app.app_context():
+        cancelled = db.session.get(CampaignUpdate, update_id)
+        assert (cancelled.status, cancelled.cancelled_count, cancelled.cancelled_by) == (
+            "cancelled",
+            3,
+            ADMIN,
+        )
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AdminAudit)
+                .where(AdminAudit.action == "update cancelled")
+            )
+            == 1
+        )
+
+
+def test_a_test_goes_to_the_organiser_only(site, mail_server):
+    app, admin = site
+    supporter(app, "someone@example.org")
+    run_worker(app)
+    before = len(mail_server.inbox.messages)
+    update_id, page = write_update(admin)
+    token = csrf_token_from(page)
+    response = admin.post(
+        f"/admin/updates/{update_id}/test", data={"csrf_token": token, "test_language": "de"}
+    )
+    assert response.status_code == 303
+    new = mail_server.inbox.messages[before:]
+    assert [m["To"] for m in new] == [ADMIN]
+    assert new[0]["Subject"] == "[Test] Neuigkeiten der Kampagne"
+    assert queued_rows(app) == 0
+    with app.app_context():
+        assert db.session.get(CampaignUpdate, update_id).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"subject_en": ""}, "Please write the English subject"),
+        ({"body_en": "  \n "}, "Please write the English message"),
+        ({"body_en": "x" * 20_001}, "Keep the message under 20,000 characters"),
+        (
+            {"subject_de": "Nur ein Betreff", "body_de": ""},
+            "Write both the German subject and message",
+        ),
+        ({"language": "fr"}, "The site speaks English, German, Russian and Ukrainian"),
+        ({"country": "XX"}, "Choose a country from the list"),
+        ({"source": "<script>"}, "A source code has only letters"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_stored(site, change, message):
+    app, admin = site
+    token = csrf_token_from(admin.get("/admin/updates/new").get_data(as_text=True))
+    response = admin.post("/admin/updates/new", data={**TEXTS, **change, "csrf_token": token})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CampaignUpdate)) == 0
+
+
+def test_a_tampered_count_or_test_language_sends_nothing(site, mail_server):
+    app, admin = site
+    supporter(app, "one@example.org")
+    supporter(app, "two@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    fields = send_form_of(page)
+    admin.post(f"/admin/updates/{update_id}/send", data={**fields, "as_of": "yesterday"})
+    assert "nothing was sent" in flashed(admin, update_id)
+    admin.post(f"/admin/updates/{update_id}/send", data={**fields, "expected": "1"})
+    assert "not the 1 you confirmed: nothing was sent" in flashed(admin, update_id)
+    admin.post(
+        f"/admin/updates/{update_id}/test",
+        data={"csrf_token": fields["csrf_token"], "test_language": "fr"},
+    )
+    assert "The site speaks English, German, Russian and Ukrainian" in flashed(admin, update_id)
+    assert queued_rows(app) == 0
+    with app.app_context():
+        assert db.session.get(CampaignUpdate, update_id).status == "draft"
+
+
+def test_the_count_only_falls_between_looking_and_sending(site, mail_server):
+    app, admin = site
+    supporter(app, "early@example.org")
+    supporter(app, "gone@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    supporter(app, "late@example.org")  # confirmed after the organiser looked: not included
+    app.test_client().post(
+        f"/unsubscribe/{token_of(app, 'gone@example.org', link_tokens.UNSUBSCRIBE)}"
+    )
+    send(admin, update_id, page)
+    assert "Sending to 1 supporters (1 fewer than counted" in flashed(admin, update_id)
+    run_worker(app)
+    assert set(received(mail_server)) == {"early@example.org"}
