@@ -17,6 +17,8 @@ PAGES = [
     "/admin/partners",
     "/admin/audit",
     "/admin/accounts",
+    "/admin/updates",
+    "/admin/updates/new",
 ]
 
 
@@ -39,6 +41,35 @@ def test_the_organisers_pages_have_no_axe_violations(site: LiveSite, browser: Br
             problems[path] = violations
         if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
             problems[path + " (width)"] = page.evaluate("document.documentElement.scrollWidth")
+        screenshot(page, name)
+    page.context.close()
+    assert problems == {}
+
+
+def test_an_update_written_in_the_browser_is_previewed_without_axe_violations(
+    site: LiveSite, browser: Browser
+):
+    page = browser.new_context(viewport=PHONE).new_page()
+    site.log_in_admin(page)
+    page.goto(site.url + "/admin/updates/new")
+    page.get_by_label("Subject in English").fill("Screenings this winter")
+    page.get_by_label("Message in English").fill(
+        "Dear supporters,\n\nJustice for Sergei is shown in Kyiv: https://example.org/kyiv"
+    )
+    page.get_by_label("Subject in German").fill("Vorführungen in diesem Winter")
+    page.get_by_label("Message in German").fill("Liebe Unterstützer,\n\nes gibt neue Termine.")
+    page.get_by_role("button", name="Save the draft").click()
+    page.wait_for_url("**/admin/updates/*")
+    assert "Vorführungen in diesem Winter" in page.content()
+    problems = {}
+    for name in ("admin-update-draft", "admin-dashboard-updates"):
+        if name == "admin-dashboard-updates":
+            page.goto(site.url + "/admin/")
+        violations = axe_violations(page, name)
+        if violations:
+            problems[name] = violations
+        if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+            problems[name + " (width)"] = page.evaluate("document.documentElement.scrollWidth")
         screenshot(page, name)
     page.context.close()
     assert problems == {}

@@ -102,6 +102,7 @@ def test_upgrading_a_first_version_database_keeps_signatures_as_confirmed(empty_
             rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
             assert [r.status for r in rows] == [SignatureStatus.CONFIRMED] * 3
             assert all(r.confirmed_at == r.signed_at for r in rows)
+            assert not any(r.mailbox_proven for r in rows)  # counted without opening a link
             assert len({r.token_nonce for r in rows}) == 3
             assert all(len(r.token_nonce) == 32 for r in rows)
             withdraw_link = f"/withdraw/{link_tokens.make_token(rows[0], link_tokens.WITHDRAW)}"
@@ -150,3 +151,55 @@ def test_sqlite_runs_in_wal_mode_with_full_sync_and_secure_delete(app):
         "secure_delete": 1,
         "foreign_keys": 1,
     }
+
+
+def test_signatures_confirmed_by_their_link_before_0014_count_as_mailbox_proven(
+    empty_database_url,
+):
+    """Confirmed later than signed: the link was opened. Confirmed the instant it was signed
+    (CONFIRMATION_REQUIRED off) or still pending: no proof, so no campaign updates."""
+    from sqlalchemy import text
+
+    from campaign_site.models import Signature
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="0013_admin_second_factor")
+            rows = [
+                ("linked", "confirmed", "2026-02-01T10:00:00+00:00", "2026-02-01T10:05:00+00:00"),
+                ("counted", "confirmed", "2026-02-01T11:00:00+00:00", "2026-02-01T11:00:00+00:00"),
+                ("pending", "pending", "2026-02-01T12:00:00+00:00", None),
+            ]
+            for n, (nonce, status, signed_at, confirmed_at) in enumerate(rows):
+                db.session.execute(
+                    text(
+                        "INSERT INTO signature (personal, email_hash, country, language,"
+                        " keep_informed, show_name, signed_at, status, confirmed_at, token_nonce,"
+                        " review_marks) VALUES (:personal, :hash, 'DE', 'en', :t, :f, :signed_at,"
+                        " :status, :confirmed_at, :nonce, '')"
+                    ),
+                    {
+                        "personal": b"sealed",
+                        "hash": bytes([n]) * 36,
+                        "t": True,
+                        "f": False,
+                        "signed_at": signed_at,
+                        "status": status,
+                        "confirmed_at": confirmed_at,
+                        "nonce": nonce.ljust(32, "0"),
+                    },
+                )
+            db.session.commit()
+            upgrade()
+            proven = db.session.execute(
+                select(Signature.token_nonce, Signature.mailbox_proven).order_by(Signature.id)
+            ).all()
+            assert [(nonce[:7].rstrip("0"), flag) for nonce, flag in proven] == [
+                ("linked", True),
+                ("counted", False),
+                ("pending", False),
+            ]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -186,6 +186,9 @@ def test_an_update_reaches_exactly_the_confirmed_supporters_who_asked_in_their_l
         assert db.session.scalar(unsubscribed) is False
         finished = db.session.get(CampaignUpdate, update_id)
         assert (finished.status, finished.recipients, finished.sent_count) == ("sent", 3, 3)
+        # Once sent, nothing says who got it: the update's outbox rows are gone.
+        rows = select(func.count()).where(OutboxMessage.update_id == update_id)
+        assert db.session.scalar(rows) == 0
 
 
 def test_clicking_send_twice_or_in_a_second_tab_sends_once(site, mail_server):

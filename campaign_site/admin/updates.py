@@ -136,7 +136,7 @@ def _preview(texts: dict[str, updates.Text], language: str) -> dict:
     own = language in texts
     text = texts[language] if own else texts[updates.FALLBACK]
     shown_in = language if own else updates.FALLBACK
-    message = build_test_message(text, shown_in, current_admin().email)
+    message = build_test_message(text, shown_in, current_admin().email, signed_in=language)
     plain = message.get_body(preferencelist=("plain",)).get_content()
     return {"language": language, "own": own, "subject": text.subject, "text": plain}
 
@@ -156,7 +156,7 @@ def test_update(update_id: int):
     if found is None:
         abort(404)
     shown_in, text = found
-    message = build_test_message(text, shown_in, current_admin().email)
+    message = build_test_message(text, shown_in, current_admin().email, signed_in=language)
     try:
         with transport_from_config() as transport:
             transport.send(message)

@@ -66,16 +66,20 @@ def build_update_message(signature: Signature, update_id: int) -> EmailMessage |
         return compose(text, person.email, supporter_links(signature))
 
 
-def build_test_message(text: updates.Text, language: str, to: str) -> EmailMessage:
-    """What a supporter signed in language will receive, sent to an organiser: the personal
-    links point at the pages they open, with a token that opens nothing."""
+def build_test_message(
+    text: updates.Text, text_language: str, to: str, signed_in: str | None = None
+) -> EmailMessage:
+    """What a supporter who signed in signed_in (default: the text's language) receives,
+    sent to an organiser: the personal links point at the pages they open (in signed_in),
+    with a token that opens nothing."""
+    language = signed_in or text_language
     links = {
         "withdraw_url": external_url("links.withdraw", language, token="test"),
         "unsubscribe_url": external_url("links.unsubscribe", language, token="test"),
         "privacy_url": external_url("public.privacy", language),
         "campaign_url": external_url("public.index", language),
     }
-    with force_locale(language):
+    with force_locale(text_language):
         return compose(updates.Text(f"[Test] {text.subject}", text.body), to, links)
 
 

@@ -266,15 +266,20 @@ def cancel(update_id: int, cancelled_by: str) -> int:
         )
         if not stopped:
             raise UpdateRefused(_not_sending(db.session.get(CampaignUpdate, update_id)))
-        dropped = affected_rows(
-            db.session.execute(delete(OutboxMessage).where(*_unsent(update_id)))
-        )
-        db.session.execute(
-            update(CampaignUpdate)
-            .where(CampaignUpdate.id == update_id)
-            .values(cancelled_count=dropped)
-        )
+        dropped, sent, failed = _live_counts(update_id)
+        _close(update_id, sent, failed, cancelled_count=dropped)
     return dropped
+
+
+def _close(update_id: int, sent: int, failed: int, **values: object) -> None:
+    """Freeze an update's figures and forget its recipients: its outbox rows, sent or not,
+    are the list of who got it, which the site does not keep."""
+    db.session.execute(
+        update(CampaignUpdate)
+        .where(CampaignUpdate.id == update_id)
+        .values(sent_count=sent, failed_count=failed, **values)
+    )
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.update_id == update_id))
 
 
 def _unsent(update_id: int) -> tuple[ColumnElement[bool], ...]:
@@ -350,9 +355,10 @@ def recent(limit: int = 20) -> list[tuple[CampaignUpdate, Progress | None]]:
 
 
 def finish_sent() -> None:
-    """Mark the updates with nothing left to send as sent, freezing their figures, so a
-    supporter who withdraws later does not change what the record says was sent."""
-    with read_transaction(db.session):
+    """Mark the updates with nothing left to send as sent: their figures are frozen (a
+    supporter who withdraws later does not change what the record says) and their outbox
+    rows deleted (they would be the recipient list)."""
+    with read_transaction(db.session):  # most passes finish nothing: no write lock for them
         sending = db.session.scalars(
             select(CampaignUpdate.id).where(CampaignUpdate.status == UpdateStatus.SENDING)
         ).all()
@@ -363,21 +369,20 @@ def finish_sent() -> None:
         ]
     for update_id in done:
         with write_transaction(db.session):
-            _queued, sent, failed = _live_counts(update_id)
-            db.session.execute(
-                update(CampaignUpdate)
-                .where(
-                    CampaignUpdate.id == update_id,
-                    CampaignUpdate.status == UpdateStatus.SENDING,
-                    ~exists().where(*_unsent(update_id)),
-                )
-                .values(
-                    status=UpdateStatus.SENT.value,
-                    finished_at=utcnow(),
-                    sent_count=sent,
-                    failed_count=failed,
+            finished = affected_rows(
+                db.session.execute(
+                    update(CampaignUpdate)
+                    .where(
+                        CampaignUpdate.id == update_id,
+                        CampaignUpdate.status == UpdateStatus.SENDING,
+                        ~exists().where(*_unsent(update_id)),
+                    )
+                    .values(status=UpdateStatus.SENT.value, finished_at=utcnow())
                 )
             )
+            if finished:
+                _queued, sent, failed = _live_counts(update_id)
+                _close(update_id, sent, failed)
 
 
 def _not_a_draft(campaign_update: CampaignUpdate | None) -> str:
