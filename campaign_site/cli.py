@@ -2,7 +2,7 @@
 
 create-admin          create an admin or reset their password
 mail-worker           send queued emails (run it beside the web server; --once for cron)
-purge-pending         delete signatures never confirmed in time
+purge-pending         delete signatures never confirmed in time; forget old network hashes
 anonymise-signatures  after the campaign closes and the retention period ends
 generate-key          print a new key for DATA_ENCRYPTION_KEY or BLIND_INDEX_KEY
 key-status            which keys sealed how many signatures
@@ -167,8 +167,10 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
 @click.command("purge-pending")
 @with_appcontext
 def purge_pending() -> None:
-    """Delete signatures whose confirmation link expired unused."""
+    """Delete signatures whose confirmation link expired unused, and forget the network hash
+    of signatures older than NETWORK_HASH_RETENTION_DAYS (run it daily)."""
     click.echo(f"Deleted {retention.purge_pending()} unconfirmed signatures.")
+    click.echo(f"Forgot the network of {retention.erase_network_hashes()} older signatures.")
 
 
 @click.command("anonymise-signatures")

@@ -153,6 +153,11 @@ class Config:
         # Campaign updates leave at most this many per minute, all workers together;
         # transactional mail (confirmation links) is never held back by it.
         self.MAIL_RATE_PER_MINUTE = _int_env("MAIL_RATE_PER_MINUTE", 600)
+        # Fraud signals (README "Fraud handling"): how long a signature keeps its network's
+        # hash, and what an hour from one network or one email domain may hold unflagged.
+        self.NETWORK_HASH_RETENTION_DAYS = _int_env("NETWORK_HASH_RETENTION_DAYS", 30)
+        self.TRENDING_NETWORK_PER_HOUR = _int_env("TRENDING_NETWORK_PER_HOUR", 30)
+        self.TRENDING_DOMAIN_PER_HOUR = _int_env("TRENDING_DOMAIN_PER_HOUR", 10)
         if self.MAIL_RATE_PER_MINUTE < 1:
             raise RuntimeError("MAIL_RATE_PER_MINUTE must be at least 1 (messages per minute).")
 

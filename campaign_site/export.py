@@ -59,6 +59,7 @@ HEADER = [
 STATUS_FILTERS = {
     "confirmed": SignatureStatus.CONFIRMED,
     "pending": SignatureStatus.PENDING,
+    "invalidated": SignatureStatus.INVALIDATED,
     "all": None,
 }
 BATCH_SIZE = 10000

@@ -59,6 +59,7 @@ POSTCODE_CITY_MAX = 100
 
 # A key id (4 bytes) and an HMAC-SHA256 (32): crypto/mailbox_index.py makes them.
 EMAIL_HASH_BYTES = 36
+SIGNAL_HASH_BYTES = 36  # the same shape, from crypto/signal_hashes.py
 
 
 class SignatureStatus(StrEnum):
@@ -66,6 +67,7 @@ class SignatureStatus(StrEnum):
 
     PENDING = "pending"  # waiting for its address to be confirmed
     CONFIRMED = "confirmed"  # counted
+    INVALIDATED = "invalidated"  # found fraudulent by an organiser: not counted, not mailed
 
 
 class StatusColumn(TypeDecorator[SignatureStatus]):
@@ -95,6 +97,10 @@ class Signature(db.Model):
         Index("ix_signature_status_signed_at", "status", "signed_at"),
         # The CSV export of one status reads in id order from here, with no sort before row one.
         Index("ix_signature_status_id", "status", "id"),
+        # Fraud signals: the busiest networks and domains of the last hour, and matching them.
+        Index("ix_signature_signed_at", "signed_at"),
+        Index("ix_signature_network_hash", "network_hash"),
+        Index("ix_signature_domain_hash", "domain_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +132,13 @@ class Signature(db.Model):
     # The supporter opened the confirmation link, so the address is theirs: only such
     # signatures receive campaign updates (not those counted with CONFIRMATION_REQUIRED off).
     mailbox_proven: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Fraud signals (crypto/signal_hashes.py): keyed hashes of the client's /24 or /48
+    # (erased after NETWORK_HASH_RETENTION_DAYS) and of the email's domain; never the values.
+    network_hash: Mapped[bytes | None] = mapped_column(LargeBinary(SIGNAL_HASH_BYTES))
+    domain_hash: Mapped[bytes | None] = mapped_column(LargeBinary(SIGNAL_HASH_BYTES))
+    # An invalidated signature keeps the status it had, to go back to if revalidated.
+    invalidated_from: Mapped[str | None] = mapped_column(String(16))
+    invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @hybrid_property
     def is_pending(self) -> bool:

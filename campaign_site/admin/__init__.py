@@ -1,5 +1,5 @@
 """The admin area: login, dashboard, CSV export, charts, partners, events, delivery pack,
-campaign updates. Every page but login needs an admin."""
+campaign updates, fraud handling. Every page but login needs an admin."""
 
 from flask import Blueprint
 
@@ -11,6 +11,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     charts,
     delivery,
     events,
+    fraud,
     partners,
     updates,
     views,

@@ -48,6 +48,9 @@ class Action(StrEnum):
     UPDATE_TEST = "update test sent"
     UPDATE_SENT = "update sent"
     UPDATE_CANCELLED = "update cancelled"
+    INVALIDATION = "signatures invalidated"
+    REVALIDATION = "signatures revalidated"
+    REVIEW_ACCEPTED = "review accepted"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

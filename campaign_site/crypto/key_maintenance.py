@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from campaign_site.crypto import box_format
+from campaign_site.crypto import box_format, signal_hashes
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
 from campaign_site.crypto.mailbox_index import blind_index
 from campaign_site.crypto.sealed_box import Person, box_key_id, missing_key_message, open_box, seal
@@ -111,7 +111,9 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
     while True:
         with write_transaction(db.session):
             rows = db.session.execute(
-                select(Signature.id, Signature.identity, Signature.mailbox_index)
+                select(
+                    Signature.id, Signature.identity, Signature.mailbox_index, Signature.domain_hash
+                )
                 .where(Signature.id > last_id)
                 .order_by(Signature.id)
                 .limit(batch_size)
@@ -127,10 +129,14 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
             progress(result.examined, total, result.rewritten)
 
 
-def _rotate_row(row: Row[int, bytes, bytes], data: Keyring, blind: Keyring) -> bool:
+def _rotate_row(row: Row[int, bytes, bytes, bytes | None], data: Keyring, blind: Keyring) -> bool:
+    """Also makes the domain hash (a fraud signal) under the current key, or for the first
+    time for signatures from before it was kept."""
     if (
         box_key_id(row.identity) == data.current_id
         and row.mailbox_index[:KEY_ID_BYTES] == blind.current_id
+        and row.domain_hash is not None
+        and row.domain_hash[:KEY_ID_BYTES] == blind.current_id
     ):
         return False
     person = open_box(row.identity, data)
@@ -140,6 +146,7 @@ def _rotate_row(row: Row[int, bytes, bytes], data: Keyring, blind: Keyring) -> b
         .values(
             identity=seal(person, data),
             mailbox_index=blind_index(person.email, blind.current, blind.current_id),
+            domain_hash=signal_hashes.domain_hash(person.email, blind),
         )
         .execution_options(synchronize_session=False)
     )

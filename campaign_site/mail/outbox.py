@@ -28,7 +28,14 @@ from campaign_site.mail import pacing
 from campaign_site.mail.messages import build_message
 from campaign_site.mail.transports import PermanentMailError, Transport
 from campaign_site.mail.update_messages import build_update_message
-from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, UpdateStatus, utcnow
+from campaign_site.models import (
+    CampaignUpdate,
+    OutboxMessage,
+    Signature,
+    SignatureStatus,
+    UpdateStatus,
+    utcnow,
+)
 from campaign_site.petition import updates
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
@@ -162,6 +169,8 @@ def _build(message_id: int) -> EmailMessage | None:
         message = db.session.get(OutboxMessage, message_id)
         signature = db.session.get(Signature, message.signature_id) if message else None
         if message is None or signature is None:
+            return None
+        if signature.status == SignatureStatus.INVALIDATED:  # fraud: no more mail of any kind
             return None
         if message.update_id is not None:
             return build_update_message(signature, message.update_id)

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
@@ -34,6 +34,22 @@ def purge_pending(now: datetime | None = None) -> int:
         for key, n in gone.items():
             tallies.add(key, signed=-n)
         return affected_rows(db.session.execute(delete(Signature).where(*is_expired)))
+
+
+def erase_network_hashes(now: datetime | None = None) -> int:
+    """Forget the network of signatures older than NETWORK_HASH_RETENTION_DAYS: long enough
+    to find a burst and undo it, not kept for the life of the campaign."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["NETWORK_HASH_RETENTION_DAYS"])
+    with write_transaction(db.session):
+        return affected_rows(
+            db.session.execute(
+                update(Signature)
+                .where(Signature.signed_at < cutoff, Signature.network_hash.is_not(None))
+                .values(network_hash=None)
+                .execution_options(synchronize_session=False)
+            )
+        )
 
 
 class RetentionNotDue(Exception):

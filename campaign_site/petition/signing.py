@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Row, Table, bindparam, case, delete, or_, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from campaign_site.crypto import signal_hashes
 from campaign_site.crypto.mailbox_index import blind_indexes
 from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
@@ -55,6 +56,7 @@ class NewSignature:
     review_marks: tuple[str, ...] = ()
     source: str | None = None  # the link's ?source= (or utm_source), already validated
     source_campaign: str | None = None  # its utm_campaign
+    network_hash: bytes | None = None  # the client's network, hashed (crypto/signal_hashes.py)
 
 
 def record_signature(new: NewSignature) -> None:
@@ -105,6 +107,8 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         "review_marks": ",".join(sorted(set(new.review_marks))),
         "source": new.source,
         "source_campaign": new.source_campaign,
+        "network_hash": new.network_hash,
+        "domain_hash": signal_hashes.domain_hash(new.email),
     }
     dialect = db.session.get_bind().dialect.name
     signature_id: int | None = db.session.scalar(_insert_statement(dialect), row)

@@ -151,9 +151,12 @@ class SignatureForm(FlaskForm):
         if field.data and field.data not in country_names():
             raise ValidationError(_("Please choose your country from the list."))
 
-    def to_signature(self, review_marks: list[str]) -> NewSignature:
+    def to_signature(
+        self, review_marks: list[str], network_hash: bytes | None = None
+    ) -> NewSignature:
         """The validated fields, in the shape the signing rules take."""
         return NewSignature(
+            network_hash=network_hash,
             given_name=self.given_name.data,
             family_name=self.family_name.data or "",
             email=self.email.data,

@@ -12,6 +12,7 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy import text
 
 from campaign_site.backup import status as backup_status
+from campaign_site.crypto import signal_hashes
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import counting, events, paper, short_cache, signing, signing_state
@@ -62,7 +63,9 @@ def answer_signature(render_form, thanks_endpoint: str):
     if retry_after is not None:  # above the ceiling for this address: a scripted flood
         return render_rate_limited_form(retry_after, render_form)
     marks = bots.timing_marks(form) + ([signing.BUSY_ADDRESS] if busy else [])
-    signing.record_signature(form.to_signature(marks))
+    # The client's /24 or /48, hashed: a fraud signal, never the address itself.
+    network = signal_hashes.network_hash(request.remote_addr)
+    signing.record_signature(form.to_signature(marks, network_hash=network))
     return redirect(url_for(thanks_endpoint), code=303)
 
 

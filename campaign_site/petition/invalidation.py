@@ -1,0 +1,214 @@
+"""Finding and undoing fraud after the fact: signatures matched by email domain, network,
+source, review mark and time window; a dry run that counts them by status; invalidating
+and revalidating them in batches; accepting marked signatures after review.
+
+Invalidating takes a signature off the count (the count shards and the tally move in the
+same transaction as its status, so they never drift), drops its queued mail and keeps the
+status it had, to return to on revalidation. Each batch is its own short transaction, so
+signing goes on while 100,000 signatures are invalidated.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import SQLColumnExpression, delete, func, literal, select, update
+
+from campaign_site.crypto import signal_hashes
+from campaign_site.database import affected_rows, read_transaction, write_transaction
+from campaign_site.extensions import db
+from campaign_site.models import OutboxMessage, Signature, SignatureStatus, utcnow
+from campaign_site.petition import tallies
+from campaign_site.petition.counting import add_to_count
+
+BATCH_SIZE = 1000
+LIVE = (SignatureStatus.PENDING, SignatureStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What to match; every part optional, all given parts must match."""
+
+    domain: str | None = None  # an email domain, e.g. example.org
+    network: str | None = None  # an address or CIDR, matched through the stored /24 or /48
+    network_ref: str | None = None  # a stored network hash in hex, as trending shows it
+    source: str | None = None
+    mark: str | None = None  # a review mark, e.g. busy_address
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, part.name) is None for part in fields(self))
+
+    def describe(self) -> str:
+        """For the audit log: the criteria as given (no supporter's data)."""
+        given = [
+            f"{part.name}={value.isoformat() if isinstance(value, datetime) else value}"
+            for part in fields(self)
+            if (value := getattr(self, part.name)) is not None
+        ]
+        return " ".join(given) or "everything"
+
+
+def conditions(criteria: Criteria) -> list[SQLColumnExpression[bool]]:
+    """The WHERE clause of the criteria. Raises signal_hashes.BadNetwork for a bad network."""
+    found: list[SQLColumnExpression[bool]] = []
+    if criteria.domain:
+        found.append(Signature.domain_hash.in_(signal_hashes.domain_hashes(criteria.domain)))
+    if criteria.network:
+        found.append(Signature.network_hash.in_(signal_hashes.network_hashes(criteria.network)))
+    if criteria.network_ref:
+        found.append(Signature.network_hash == bytes.fromhex(criteria.network_ref))
+    if criteria.source:
+        found.append(Signature.source == criteria.source)
+    if criteria.mark:
+        # Marks are a comma-separated list of known words; matched whole, never as a prefix.
+        marks = literal(",") + Signature.review_marks + literal(",")
+        found.append(marks.contains(f",{criteria.mark},", autoescape=True))
+    if criteria.since:
+        found.append(Signature.signed_at >= criteria.since)
+    if criteria.until:
+        found.append(Signature.signed_at < criteria.until)
+    return found
+
+
+def dry_run(criteria: Criteria) -> dict[str, int]:
+    """How many signatures match, per status (pending, confirmed, invalidated)."""
+    with read_transaction(db.session):
+        rows = db.session.execute(
+            select(Signature.status, func.count())
+            .where(*conditions(criteria))
+            .group_by(Signature.status)
+        ).all()
+    counts = {status.value: 0 for status in SignatureStatus}
+    counts.update({str(status): count for status, count in rows})
+    return counts
+
+
+def highest_id() -> int:
+    """The newest signature's id: a dry run's matches are those up to it."""
+    with read_transaction(db.session):
+        return db.session.scalar(select(func.coalesce(func.max(Signature.id), 0))) or 0
+
+
+def invalidate(criteria: Criteria, up_to_id: int, batch_size: int = BATCH_SIZE) -> int:
+    """Invalidate the pending and confirmed signatures matching, up to a dry run's newest
+    id (so signatures arriving meanwhile are not swept in unseen); returns how many."""
+    return _in_batches(criteria, LIVE, _invalidate_rows, up_to_id, batch_size)
+
+
+def revalidate(criteria: Criteria, up_to_id: int, batch_size: int = BATCH_SIZE) -> int:
+    """Return the invalidated signatures matching to the status they had; returns how many."""
+    targets = (SignatureStatus.INVALIDATED,)
+    return _in_batches(criteria, targets, _revalidate_rows, up_to_id, batch_size)
+
+
+ROW_COLUMNS = (
+    Signature.id,
+    Signature.status,
+    Signature.invalidated_from,
+    Signature.keep_informed,
+    Signature.signed_at,
+    Signature.source,
+    Signature.country,
+    Signature.language,
+)
+
+
+def _in_batches(
+    criteria: Criteria,
+    targets: tuple[SignatureStatus, ...],
+    change: Callable[[Sequence[Any]], None],
+    up_to_id: int,
+    batch_size: int,
+) -> int:
+    where = conditions(criteria)
+    last_id, total = 0, 0
+    while True:
+        with write_transaction(db.session):
+            rows = db.session.execute(
+                select(*ROW_COLUMNS)
+                .where(*where, Signature.status.in_(targets), Signature.id > last_id)
+                .where(Signature.id <= up_to_id)
+                .order_by(Signature.id)
+                .limit(batch_size)
+                .with_for_update()
+            ).all()
+            if rows:
+                change(rows)
+        if not rows:
+            return total
+        last_id, total = rows[-1].id, total + len(rows)
+
+
+def _invalidate_rows(rows: Sequence[Any]) -> None:
+    ids = [row.id for row in rows]
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(ids))
+        .values(
+            invalidated_from=Signature.status,
+            status=SignatureStatus.INVALIDATED,
+            invalidated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.signature_id.in_(ids), OutboxMessage.sent_at.is_(None)
+        )
+    )
+    _move_counts([row for row in rows if row.status == SignatureStatus.CONFIRMED], -1)
+
+
+def _revalidate_rows(rows: Sequence[Any]) -> None:
+    ids = [row.id for row in rows]
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(ids))
+        .values(status=Signature.invalidated_from, invalidated_from=None, invalidated_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    _move_counts([row for row in rows if row.invalidated_from == SignatureStatus.CONFIRMED], +1)
+
+
+def _move_counts(confirmed: list[Any], sign: int) -> None:
+    """The count shards and the tally of confirmed signatures leaving (-1) or coming back."""
+    if not confirmed:
+        return
+    per_key: Counter[tallies.Key] = Counter()
+    informed: Counter[tallies.Key] = Counter()
+    for row in confirmed:
+        key = tallies.Key(row.signed_at, row.source, row.country, row.language)
+        per_key[key] += 1
+        informed[key] += int(row.keep_informed)
+    for key, count in per_key.items():
+        tallies.add(key, confirmed=sign * count, informed=sign * informed[key])
+    add_to_count(sign * len(confirmed))
+
+
+def accept(signature_ids: list[int]) -> int:
+    """Reviewed and fine: their review marks are cleared (they counted all along)."""
+    with write_transaction(db.session):
+        result = db.session.execute(
+            update(Signature)
+            .where(Signature.id.in_(signature_ids), Signature.review_marks != "")
+            .values(review_marks="")
+            .execution_options(synchronize_session=False)
+        )
+        return affected_rows(result)
+
+
+def invalidate_ids(signature_ids: list[int]) -> int:
+    """Invalidate chosen signatures (from the review queue); returns how many changed."""
+    with write_transaction(db.session):
+        rows = db.session.execute(
+            select(*ROW_COLUMNS)
+            .where(Signature.id.in_(signature_ids), Signature.status.in_(LIVE))
+            .with_for_update()
+        ).all()
+        if rows:
+            _invalidate_rows(rows)
+        return len(rows)

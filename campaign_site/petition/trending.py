@@ -1,0 +1,175 @@
+"""What is signing unusually much: the busiest networks, email domains and sources of the
+last hour and day, against their own rate over the week before, flagged above
+TRENDING_NETWORK_PER_HOUR / TRENDING_DOMAIN_PER_HOUR; a catch-all pattern (many different
+mailboxes at one domain that is not a webmail service) is flagged as such.
+
+A domain is named by opening one sample signature's sealed address, so nothing new is
+stored in the clear; a network has no name (its address was never kept): it is shown by a
+short reference that the invalidation form takes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from campaign_site.crypto import signal_hashes
+from campaign_site.crypto.sealed_box import UnreadableData, open_box
+from campaign_site.extensions import db
+from campaign_site.models import Signature, utcnow
+
+# Where a crowd of different mailboxes is normal: a burst there shows in networks and
+# sources instead. The big international and the campaign's countries' own services.
+WEBMAIL = frozenset(
+    {
+        "gmail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com",
+        "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net",
+        "web.de", "t-online.de", "posteo.de", "mail.ru", "yandex.ru", "ya.ru", "rambler.ru",
+        "bk.ru", "inbox.ru", "list.ru", "ukr.net", "i.ua", "meta.ua",
+    }
+)  # fmt: skip
+WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+NORMAL_SPAN = timedelta(days=7)  # "normal" is the week before the window
+LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Busy:
+    """One network, domain or source among the busiest of a window."""
+
+    kind: str  # "network", "domain" or "source"
+    label: str  # a domain's name, a source code, a network's short reference
+    reference: str  # what the invalidation form takes for it
+    count: int
+    per_hour: float
+    normal_per_hour: float  # its own rate in the week before the window
+    flagged: bool
+    catch_all: bool = False
+    webmail: bool = False
+
+
+def network_reference(network_hash: bytes) -> str:
+    """A network's name on the dashboard: its stored hash in hex (it says nothing itself)."""
+    return network_hash.hex()
+
+
+def trending(window: str, now: datetime | None = None) -> dict[str, list[Busy]]:
+    """Kind -> the busiest of that kind in the window ("hour" or "day"), busiest first."""
+    now = now or utcnow()
+    since = now - WINDOWS[window]
+    hours = WINDOWS[window] / timedelta(hours=1)
+    return {
+        "network": _networks(since, hours),
+        "domain": _domains(since, hours),
+        "source": _sources(since, hours),
+    }
+
+
+def _busiest(column: InstrumentedAttribute[Any], since: datetime) -> list[tuple[Any, int, int]]:
+    """(value, count, a sample signature's id) for the busiest values since a moment."""
+    return [
+        (value, count, sample)
+        for value, count, sample in db.session.execute(
+            select(column, func.count(), func.min(Signature.id))
+            .where(Signature.signed_at >= since, column.is_not(None))
+            .group_by(column)
+            .order_by(func.count().desc())
+            .limit(LIMIT)
+        ).all()
+    ]
+
+
+def _normal(
+    column: InstrumentedAttribute[Any], values: list[Any], since: datetime
+) -> dict[Any, float]:
+    """Per hour in the week before the window, for each value."""
+    if not values:
+        return {}
+    rows = db.session.execute(
+        select(column, func.count())
+        .where(
+            Signature.signed_at >= since - NORMAL_SPAN,
+            Signature.signed_at < since,
+            column.in_(values),
+        )
+        .group_by(column)
+    ).all()
+    span_hours = NORMAL_SPAN / timedelta(hours=1)
+    return {value: count / span_hours for value, count in rows}
+
+
+def _networks(since: datetime, hours: float) -> list[Busy]:
+    limit = current_app.config["TRENDING_NETWORK_PER_HOUR"]
+    rows = _busiest(Signature.network_hash, since)
+    normal = _normal(Signature.network_hash, [row[0] for row in rows], since)
+    return [
+        Busy(
+            kind="network",
+            label=f"network {network_reference(value)[8:20]}",
+            reference=network_reference(value),
+            count=count,
+            per_hour=count / hours,
+            normal_per_hour=normal.get(value, 0.0),
+            flagged=count / hours > limit,
+        )
+        for value, count, _sample in rows
+    ]
+
+
+def _domains(since: datetime, hours: float) -> list[Busy]:
+    limit = current_app.config["TRENDING_DOMAIN_PER_HOUR"]
+    rows = _busiest(Signature.domain_hash, since)
+    normal = _normal(Signature.domain_hash, [row[0] for row in rows], since)
+    found = []
+    for value, count, sample in rows:
+        name = _domain_named_by(sample)
+        webmail = name in WEBMAIL
+        over = count / hours > limit
+        found.append(
+            Busy(
+                kind="domain",
+                label=name,
+                reference=name,
+                count=count,
+                per_hour=count / hours,
+                normal_per_hour=normal.get(value, 0.0),
+                flagged=over and not webmail,
+                # Each signature is a different mailbox (one per mailbox): many at one
+                # private domain in a short while is what a catch-all domain makes possible.
+                catch_all=over and not webmail,
+                webmail=webmail,
+            )
+        )
+    return found
+
+
+def _domain_named_by(signature_id: int) -> str:
+    """The domain of one signature's sealed address (opened here, kept nowhere)."""
+    identity = db.session.scalar(select(Signature.identity).where(Signature.id == signature_id))
+    try:
+        return signal_hashes.domain_of(open_box(identity).email) if identity else "(unknown)"
+    except UnreadableData:
+        return "(key missing)"
+
+
+def _sources(since: datetime, hours: float) -> list[Busy]:
+    limit = current_app.config["TRENDING_NETWORK_PER_HOUR"]
+    rows = _busiest(Signature.source, since)
+    normal = _normal(Signature.source, [row[0] for row in rows], since)
+    return [
+        Busy(
+            kind="source",
+            label=value,
+            reference=value,
+            count=count,
+            per_hour=count / hours,
+            normal_per_hour=normal.get(value, 0.0),
+            # A source is a link organisers hand out: a busy one is usually good news, so it
+            # is flagged only when it outruns its own week by far, never for being busy.
+            flagged=count / hours > max(limit, 10 * normal.get(value, 0.0)),
+        )
+        for value, count, _sample in rows
+    ]
