@@ -19,6 +19,8 @@ PAGES = [
     "/admin/accounts",
     "/admin/updates",
     "/admin/updates/new",
+    "/admin/fraud",
+    "/admin/review",
 ]
 
 
