@@ -60,3 +60,28 @@ def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
     ].rstrip().endswith("PASS")
     assert any(name.startswith("GET / p50") for name in lines)
     assert any(name.startswith("export 2,000 rows (sqlite)") for name in lines)
+
+
+def test_quick_invalidation_benchmark_keeps_every_signature_and_the_count_true(redis_url):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.invalidation",
+            "--rows",
+            "2000",
+            "--seconds",
+            "2",
+            "--database",
+            "sqlite",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "BENCH_REDIS_URL": redis_url},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\[sqlite\] invalidated 2,000 in", result.stdout), result.stdout
+    assert re.search(r"\[sqlite\] acknowledged [1-9]\d*, lost 0", result.stdout), result.stdout
+    assert "= (0, 0, 0) (equal)" in result.stdout
