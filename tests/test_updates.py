@@ -382,3 +382,14 @@ def test_the_count_only_falls_between_looking_and_sending(site, mail_server):
     assert "Sending to 1 supporters (1 fewer than counted" in flashed(admin, update_id)
     run_worker(app)
     assert set(received(mail_server)) == {"early@example.org"}
+
+
+def test_control_characters_in_a_message_are_dropped_not_stored(site):
+    app, admin = site
+    body = "First line\x00 with a NUL\u202e and an override\r\n\r\n\r\nSecond paragraph"
+    update_id, _page = write_update(admin, body_en=body)
+    from campaign_site.models import CampaignUpdateText
+
+    with app.app_context():
+        stored = db.session.get(CampaignUpdateText, (update_id, "en")).body
+    assert stored == "First line with a NUL and an override\n\nSecond paragraph"

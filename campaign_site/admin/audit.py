@@ -48,6 +48,7 @@ class Action(StrEnum):
     UPDATE_TEST = "update test sent"
     UPDATE_SENT = "update sent"
     UPDATE_CANCELLED = "update cancelled"
+    INVALIDATION_STARTED = "invalidation started"
     INVALIDATION = "signatures invalidated"
     REVALIDATION = "signatures revalidated"
     REVIEW_ACCEPTED = "review accepted"

@@ -52,13 +52,14 @@ def fraud_check():
     if not form.validate_on_submit():
         return _fraud_page(form, 422)
     criteria = form.criteria()
-    counts = invalidation.dry_run(criteria)
+    up_to_id = invalidation.highest_id()  # first: what arrives while counting is not counted
+    counts = invalidation.dry_run(criteria, up_to_id)
     affected = _affected(form.action.data, counts)
     confirm = ApplyForm(
         formdata=None,
         data={
             **{field.name: field.data for field in form if field.name != "csrf_token"},
-            "up_to_id": invalidation.highest_id(),
+            "up_to_id": up_to_id,
             "matched": affected,
         },
     )
@@ -72,7 +73,7 @@ def _affected(action: str, counts: dict[str, int]) -> int:
 
 
 @bp.post("/fraud/apply")
-@requires(ORGANISER)
+@requires(ORGANISER, fresh=True)
 def fraud_apply():
     """Invalidate or revalidate what the dry run counted, in batches; audited."""
     form = ApplyForm()
@@ -86,8 +87,13 @@ def fraud_apply():
         ]
         return _fraud_page(form, 422)
     run = invalidation.revalidate if form.action.data == "revalidate" else invalidation.invalidate
-    changed = run(criteria, form.up_to_id.data)
     verb = "revalidated" if form.action.data == "revalidate" else "invalidated"
+    # Logged before the first batch too: a run cut short still leaves its trace.
+    record(
+        Action.INVALIDATION_STARTED,
+        f"{form.matched.data} to be {verb}; criteria: {criteria.describe()}",
+    )
+    changed = run(criteria, form.up_to_id.data)
     record(
         Action.INVALIDATION if verb == "invalidated" else Action.REVALIDATION,
         f"{changed} {verb}; criteria: {criteria.describe()}; reason: {form.reason.data}",
@@ -100,7 +106,7 @@ def fraud_apply():
 
 
 @bp.route("/review", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(ORGANISER, fresh=True)
 def review():
     """Signatures marked for a second look: accept or invalidate them in batches."""
     form = ReviewForm()
@@ -140,7 +146,7 @@ def review():
 
 
 def _decide(form: ReviewForm):
-    ids = list(dict.fromkeys(form.ids.data))[:REVIEW_PAGE]
+    ids = [n for n in dict.fromkeys(form.ids.data) if 0 < n < 2**31][:REVIEW_PAGE]
     if form.decision.data == "accept":
         changed = invalidation.accept(ids)
         action, verb = Action.REVIEW_ACCEPTED, "accepted"

@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from campaign_site.crypto.signal_hashes import BadNetwork, network_hashes
 from campaign_site.petition.invalidation import Criteria
@@ -30,6 +30,8 @@ ACTIONS = {"invalidate": "Invalidate", "revalidate": "Revalidate (undo an invali
 DOMAIN = re.compile(r"[^\s@/]+\.[^\s@/]+")
 HEX = re.compile(r"[0-9a-f]{72}")
 REASON_MAX = 300
+ID_MAX = 2**31 - 1  # the id column's range: anything beyond is tampering
+AGAIN = "Run the check again: the matches were not counted."
 
 
 def _stripped(value: str | None) -> str:
@@ -40,7 +42,8 @@ class WindowField(DateTimeLocalField):
     """A moment in UTC, as the browser's date-and-time picker sends it."""
 
     def __init__(self, label: str, **kwargs) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        # Seconds first: the confirmation re-renders the dry run's times with this format.
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
         kwargs.setdefault("validators", [Optional()])
         super().__init__(label, **kwargs)
 
@@ -72,6 +75,7 @@ class CriteriaForm(FlaskForm):
         validators=[Length(max=64)],
     )
     network_ref = HiddenField(filters=[_stripped])
+    domain_ref = HiddenField(filters=[_stripped])
     source = StringField("Source code", filters=[_stripped], validators=[Length(max=64)])
     mark = SelectField(
         "Review mark",
@@ -95,8 +99,9 @@ class CriteriaForm(FlaskForm):
                 network_hashes(self.network.data)
             except BadNetwork as bad:
                 self.network.errors = [*self.network.errors, str(bad)]
-        if self.network_ref.data and not HEX.fullmatch(self.network_ref.data):
-            self.network_ref.errors = ["That network reference is not one the dashboard shows."]
+        for ref in (self.network_ref, self.domain_ref):
+            if ref.data and not HEX.fullmatch(ref.data):
+                ref.errors = ["That reference is not one the fraud page shows."]
         if self.source.data and source_code(self.source.data) is None:
             self.source.errors = [
                 *self.source.errors,
@@ -114,6 +119,7 @@ class CriteriaForm(FlaskForm):
             domain=self.domain.data or None,
             network=self.network.data or None,
             network_ref=self.network_ref.data or None,
+            domain_ref=self.domain_ref.data or None,
             source=self.source.data or None,
             mark=self.mark.data or None,
             since=_utc(self.since.data),
@@ -129,12 +135,8 @@ class ApplyForm(CriteriaForm):
     """The confirmation after a dry run: the same criteria, the reason, and for a match of
     everything the number typed by hand."""
 
-    up_to_id = IntegerField(
-        validators=[InputRequired("Run the check again: the matches were not counted.")]
-    )
-    matched = IntegerField(
-        validators=[InputRequired("Run the check again: the matches were not counted.")]
-    )
+    up_to_id = IntegerField(validators=[InputRequired(AGAIN), NumberRange(0, ID_MAX, AGAIN)])
+    matched = IntegerField(validators=[InputRequired(AGAIN), NumberRange(0, ID_MAX, AGAIN)])
     reason = StringField(
         "Why (kept in the audit log)",
         filters=[_stripped],
@@ -145,7 +147,7 @@ class ApplyForm(CriteriaForm):
     )
     typed_count = IntegerField(
         "No criteria match every signature: type the number of matches to go ahead",
-        validators=[Optional()],
+        validators=[Optional(), NumberRange(0, ID_MAX, "Type the number of matches shown.")],
     )
 
 

@@ -160,7 +160,7 @@ class SendForm(FlaskForm):
             InputRequired(
                 "The count is missing: open the update again and confirm the count it shows."
             ),
-            NumberRange(min=1),
+            NumberRange(min=1, max=2**31 - 1),
         ],
     )
     as_of = HiddenField(validators=[InputRequired(), Length(max=40)])

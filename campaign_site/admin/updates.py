@@ -66,7 +66,7 @@ def new_update():
     ), status
 
 
-@bp.route("/updates/<int:update_id>/edit", methods=["GET", "POST"])
+@bp.route("/updates/<int(max=2147483647):update_id>/edit", methods=["GET", "POST"])
 @requires(ORGANISER)
 def edit_update(update_id: int):
     """Change a draft's texts or audience."""
@@ -92,7 +92,7 @@ def edit_update(update_id: int):
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 
-@bp.get("/updates/<int:update_id>")
+@bp.get("/updates/<int(max=2147483647):update_id>")
 @requires(VIEWER)
 def show_update(update_id: int):
     """An update: previews per language, and for a draft the exact count and the send
@@ -141,7 +141,7 @@ def _preview(texts: dict[str, updates.Text], language: str) -> dict:
     return {"language": language, "own": own, "subject": text.subject, "text": plain}
 
 
-@bp.post("/updates/<int:update_id>/test")
+@bp.post("/updates/<int(max=2147483647):update_id>/test")
 @requires(ORGANISER)
 def test_update(update_id: int):
     """Send the update to the organiser's own address, as one language's supporters get it."""
@@ -169,8 +169,8 @@ def test_update(update_id: int):
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 
-@bp.post("/updates/<int:update_id>/send")
-@requires(ORGANISER)
+@bp.post("/updates/<int(max=2147483647):update_id>/send")
+@requires(ORGANISER, fresh=True)
 def send_update(update_id: int):
     """Queue the update for the count the organiser confirmed; once, whatever is clicked."""
     _update_or_404(update_id)
@@ -198,7 +198,7 @@ def send_update(update_id: int):
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 
-@bp.post("/updates/<int:update_id>/cancel")
+@bp.post("/updates/<int(max=2147483647):update_id>/cancel")
 @requires(ORGANISER)
 def cancel_update(update_id: int):
     """Stop an update being sent: what is still queued is dropped."""
@@ -215,7 +215,7 @@ def cancel_update(update_id: int):
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 
-@bp.post("/updates/<int:update_id>/copy")
+@bp.post("/updates/<int(max=2147483647):update_id>/copy")
 @requires(ORGANISER)
 def copy_update(update_id: int):
     """A new draft with this update's texts (to send what was cancelled, corrected)."""

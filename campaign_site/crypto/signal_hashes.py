@@ -25,19 +25,33 @@ class BadNetwork(ValueError):
     says why, for them)."""
 
 
+def reference(hashed: bytes) -> str:
+    """A short, stable name for a hash in the audit log and on the page (no value in it)."""
+    return hashed[4:10].hex()
+
+
 def network_of(address: str | None) -> str | None:
     """The /24 or /48 an address belongs to, as text; None for no or a malformed address."""
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return None
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:203.0.113.7 is an IPv4 client
+        ip = ip.ipv4_mapped
     prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def domain_of(email: str) -> str:
-    """The domain of an address, as the mailbox key spells it (case folded, gmail.com)."""
-    return mailbox_key(email).rpartition("@")[2]
+    """The domain of an address, as the mailbox key spells it (case folded, gmail.com), in
+    Unicode as the form stores it: a typed xn--... domain means the same one."""
+    domain = mailbox_key(email).rpartition("@")[2]
+    if "xn--" in domain:
+        try:
+            domain = domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass
+    return domain
 
 
 def _hash(kind: str, value: str, key: bytes, kid: bytes) -> bytes:
@@ -78,6 +92,9 @@ def network_hashes(cidr: str, keyring: Keyring | None = None) -> list[bytes]:
         raise BadNetwork(
             "That is not an IP address or a network in CIDR form (e.g. 203.0.113.0/24)."
         ) from None
+    if network.version == 6 and network.network_address.ipv4_mapped and network.prefixlen >= 96:
+        mapped = network.network_address.ipv4_mapped
+        network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}", strict=False)
     stored = IPV4_PREFIX if network.version == 4 else IPV6_PREFIX
     if network.prefixlen == network.max_prefixlen:  # one address: its stored network
         network = network.supernet(new_prefix=stored)

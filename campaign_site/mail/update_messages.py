@@ -3,6 +3,7 @@ as text and HTML, in the recipient's language or English where it has no text of
 with the personal links and the one-click unsubscribe every update carries."""
 
 import re
+import unicodedata
 from email.message import EmailMessage
 
 from flask import render_template
@@ -22,9 +23,24 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def normalized_body(body: str) -> str:
-    """Line ends made \\n, trailing spaces and surplus blank lines gone."""
-    lines = [line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    """Line ends made \\n, other control and bidi-override characters gone (a NUL would not
+    even store on PostgreSQL), trailing spaces and surplus blank lines gone."""
+    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [clean_line(line) for line in body.split("\n")]
     return "\n\n".join(paragraphs("\n".join(lines)))
+
+
+# Embeddings, overrides and isolates: they can make a link read as something it is not.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_line(line: str) -> str:
+    kept = (
+        ch
+        for ch in line
+        if ch == "\t" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
+    )
+    return "".join(kept).rstrip()
 
 
 def paragraphs(body: str) -> list[str]:

@@ -34,6 +34,7 @@ class Criteria:
     domain: str | None = None  # an email domain, e.g. example.org
     network: str | None = None  # an address or CIDR, matched through the stored /24 or /48
     network_ref: str | None = None  # a stored network hash in hex, as trending shows it
+    domain_ref: str | None = None  # a stored domain hash in hex (a domain trending leaves unnamed)
     source: str | None = None
     mark: str | None = None  # a review mark, e.g. busy_address
     since: datetime | None = None
@@ -43,12 +44,22 @@ class Criteria:
         return all(getattr(self, part.name) is None for part in fields(self))
 
     def describe(self) -> str:
-        """For the audit log: the criteria as given (no supporter's data)."""
-        given = [
-            f"{part.name}={value.isoformat() if isinstance(value, datetime) else value}"
-            for part in fields(self)
-            if (value := getattr(self, part.name)) is not None
-        ]
+        """For the audit log: the criteria, a domain or network only by the short reference
+        of its hash (the log holds no address; the same input gives the same reference)."""
+        given = []
+        for part in fields(self):
+            value = getattr(self, part.name)
+            if value is None:
+                continue
+            if part.name == "domain":
+                value = "#" + signal_hashes.reference(signal_hashes.domain_hashes(value)[0])
+            elif part.name == "network":
+                value = "#" + signal_hashes.reference(signal_hashes.network_hashes(value)[0])
+            elif part.name.endswith("_ref"):
+                value = "#" + value[8:20]
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            given.append(f"{part.name}={value}")
         return " ".join(given) or "everything"
 
 
@@ -61,6 +72,8 @@ def conditions(criteria: Criteria) -> list[SQLColumnExpression[bool]]:
         found.append(Signature.network_hash.in_(signal_hashes.network_hashes(criteria.network)))
     if criteria.network_ref:
         found.append(Signature.network_hash == bytes.fromhex(criteria.network_ref))
+    if criteria.domain_ref:
+        found.append(Signature.domain_hash == bytes.fromhex(criteria.domain_ref))
     if criteria.source:
         found.append(Signature.source == criteria.source)
     if criteria.mark:
@@ -74,12 +87,13 @@ def conditions(criteria: Criteria) -> list[SQLColumnExpression[bool]]:
     return found
 
 
-def dry_run(criteria: Criteria) -> dict[str, int]:
-    """How many signatures match, per status (pending, confirmed, invalidated)."""
+def dry_run(criteria: Criteria, up_to_id: int) -> dict[str, int]:
+    """How many signatures up to up_to_id (highest_id() first) match, per status (pending,
+    confirmed, invalidated): exactly those invalidate() or revalidate() would then change."""
     with read_transaction(db.session):
         rows = db.session.execute(
             select(Signature.status, func.count())
-            .where(*conditions(criteria))
+            .where(*conditions(criteria), Signature.id <= up_to_id)
             .group_by(Signature.status)
         ).all()
     counts = {status.value: 0 for status in SignatureStatus}
@@ -160,7 +174,7 @@ def _invalidate_rows(rows: Sequence[Any]) -> None:
             OutboxMessage.signature_id.in_(ids), OutboxMessage.sent_at.is_(None)
         )
     )
-    _move_counts([row for row in rows if row.status == SignatureStatus.CONFIRMED], -1)
+    _move_counts(rows, -1)
 
 
 def _revalidate_rows(rows: Sequence[Any]) -> None:
@@ -171,22 +185,28 @@ def _revalidate_rows(rows: Sequence[Any]) -> None:
         .values(status=Signature.invalidated_from, invalidated_from=None, invalidated_at=None)
         .execution_options(synchronize_session=False)
     )
-    _move_counts([row for row in rows if row.invalidated_from == SignatureStatus.CONFIRMED], +1)
+    _move_counts(rows, +1)
 
 
-def _move_counts(confirmed: list[Any], sign: int) -> None:
-    """The count shards and the tally of confirmed signatures leaving (-1) or coming back."""
-    if not confirmed:
-        return
-    per_key: Counter[tallies.Key] = Counter()
+def _move_counts(rows: Sequence[Any], sign: int) -> None:
+    """Signatures leaving (-1) or coming back (+1): the tally's signed for all of them (an
+    invalidated signature is neither pending nor confirmed there), its confirmed and
+    informed and the count shards for those that were, or are to be again, confirmed."""
+    signed: Counter[tallies.Key] = Counter()
+    confirmed: Counter[tallies.Key] = Counter()
     informed: Counter[tallies.Key] = Counter()
-    for row in confirmed:
+    for row in rows:
         key = tallies.Key(row.signed_at, row.source, row.country, row.language)
-        per_key[key] += 1
-        informed[key] += int(row.keep_informed)
-    for key, count in per_key.items():
-        tallies.add(key, confirmed=sign * count, informed=sign * informed[key])
-    add_to_count(sign * len(confirmed))
+        was_confirmed = SignatureStatus.CONFIRMED in (row.status, row.invalidated_from)
+        signed[key] += 1
+        confirmed[key] += int(was_confirmed)
+        informed[key] += int(was_confirmed and row.keep_informed)
+    for key, count in signed.items():
+        tallies.add(
+            key, signed=sign * count, confirmed=sign * confirmed[key], informed=sign * informed[key]
+        )
+    if total := sum(confirmed.values()):
+        add_to_count(sign * total)
 
 
 def accept(signature_ids: list[int]) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
-from campaign_site.models import DailyTally, Signature, utcnow
+from campaign_site.models import DailyTally, Signature, SignatureStatus, utcnow
 from campaign_site.petition import tallies
 
 
@@ -33,7 +33,15 @@ def purge_pending(now: datetime | None = None) -> int:
             gone[tallies.Key(tallies.hour_of(signed_at), source, country, language)] += 1
         for key, n in gone.items():
             tallies.add(key, signed=-n)
-        return affected_rows(db.session.execute(delete(Signature).where(*is_expired)))
+        purged = affected_rows(db.session.execute(delete(Signature).where(*is_expired)))
+        # Invalidated before anyone confirmed them: often an address someone else typed.
+        # They left the tally when invalidated; their data goes when their link expired.
+        never_confirmed = (
+            Signature.status == SignatureStatus.INVALIDATED,
+            Signature.invalidated_from == SignatureStatus.PENDING.value,
+            func.coalesce(Signature.last_emailed_at, Signature.signed_at) < cutoff,
+        )
+        return purged + affected_rows(db.session.execute(delete(Signature).where(*never_confirmed)))
 
 
 def erase_network_hashes(now: datetime | None = None) -> int:

@@ -240,10 +240,30 @@ def confirm_signature(token: str) -> ConfirmOutcome:
         )
         changed = affected_rows(db.session.execute(confirming))
         if not changed:
+            _confirm_while_invalidated(signature.id)
             return ConfirmOutcome.ALREADY_CONFIRMED
         add_to_count(1)
         tallies.add(tallies.key_of(signature), confirmed=1, informed=int(signature.keep_informed))
     return ConfirmOutcome.JUST_CONFIRMED
+
+
+def _confirm_while_invalidated(signature_id: int) -> None:
+    """An organiser invalidated it while pending; the mailbox's owner has now proven it. The
+    proof is kept, so revalidating it brings it back confirmed (and counted)."""
+    db.session.execute(
+        update(Signature)
+        .where(
+            Signature.id == signature_id,
+            Signature.status == SignatureStatus.INVALIDATED,
+            Signature.invalidated_from == SignatureStatus.PENDING.value,
+        )
+        .values(
+            invalidated_from=SignatureStatus.CONFIRMED.value,
+            confirmed_at=utcnow(),
+            mailbox_proven=True,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def name_to_thank(token: str) -> str | None:
@@ -274,15 +294,22 @@ def erase_signature(signature_id: int) -> bool:
 
 
 def _erase(signature: Signature) -> bool:
-    """Delete the row (its queued mail goes with it) and take it off the count if it counted."""
+    """Delete the row (its queued mail goes with it) and take it off the count if it counted.
+
+    The row is locked and read again first: an invalidation or revalidation that committed
+    meanwhile decides what the count and the tally lose.
+    """
+    db.session.refresh(signature, with_for_update=True)
     counted = signature.is_confirmed
+    # An invalidated signature already left the tally's signed (petition/invalidation.py).
+    signed = signature.status != SignatureStatus.INVALIDATED
     key, informed = tallies.key_of(signature), counted and signature.keep_informed
     db.session.expunge(signature)
     deleted = affected_rows(
         db.session.execute(delete(Signature).where(Signature.id == signature.id))
     )
     if deleted:
-        tallies.add(key, signed=-1, confirmed=-int(counted), informed=-int(informed))
+        tallies.add(key, signed=-int(signed), confirmed=-int(counted), informed=-int(informed))
     if deleted and counted:
         add_to_count(-1)
     return bool(deleted)
@@ -293,6 +320,7 @@ def unsubscribe(token: str) -> None:
     signature itself stays."""
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.UNSUBSCRIBE)
+        db.session.refresh(signature, with_for_update=True)  # as it is now, held till commit
         if signature.keep_informed and signature.is_confirmed:
             tallies.add(tallies.key_of(signature), informed=-1)
         signature.keep_informed = False

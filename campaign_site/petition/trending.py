@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign_site.crypto import signal_hashes
 from campaign_site.crypto.sealed_box import UnreadableData, open_box
 from campaign_site.extensions import db
-from campaign_site.models import Signature, utcnow
+from campaign_site.models import Signature, SignatureStatus, utcnow
 
 # Where a crowd of different mailboxes is normal: a burst there shows in networks and
 # sources instead. The big international and the campaign's countries' own services.
@@ -34,6 +34,9 @@ WEBMAIL = frozenset(
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 NORMAL_SPAN = timedelta(days=7)  # "normal" is the week before the window
 LIMIT = 10
+# A domain is named only when this many signed from it in the window (or it is webmail):
+# a small private domain with one or two signers could name the people behind them.
+NAME_MIN = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Busy:
     kind: str  # "network", "domain" or "source"
     label: str  # a domain's name, a source code, a network's short reference
     reference: str  # what the invalidation form takes for it
+    param: str  # the form field it goes in: domain, domain_ref, network_ref or source
     count: int
     per_hour: float
     normal_per_hour: float  # its own rate in the week before the window
@@ -74,7 +78,7 @@ def _busiest(column: InstrumentedAttribute[Any], since: datetime) -> list[tuple[
         (value, count, sample)
         for value, count, sample in db.session.execute(
             select(column, func.count(), func.min(Signature.id))
-            .where(Signature.signed_at >= since, column.is_not(None))
+            .where(Signature.signed_at >= since, column.is_not(None), _not_invalidated())
             .group_by(column)
             .order_by(func.count().desc())
             .limit(LIMIT)
@@ -94,11 +98,17 @@ def _normal(
             Signature.signed_at >= since - NORMAL_SPAN,
             Signature.signed_at < since,
             column.in_(values),
+            _not_invalidated(),
         )
         .group_by(column)
     ).all()
     span_hours = NORMAL_SPAN / timedelta(hours=1)
     return {value: count / span_hours for value, count in rows}
+
+
+def _not_invalidated() -> ColumnElement[bool]:
+    """What was already dealt with no longer trends."""
+    return Signature.status != SignatureStatus.INVALIDATED
 
 
 def _networks(since: datetime, hours: float) -> list[Busy]:
@@ -110,6 +120,7 @@ def _networks(since: datetime, hours: float) -> list[Busy]:
             kind="network",
             label=f"network {network_reference(value)[8:20]}",
             reference=network_reference(value),
+            param="network_ref",
             count=count,
             per_hour=count / hours,
             normal_per_hour=normal.get(value, 0.0),
@@ -128,11 +139,13 @@ def _domains(since: datetime, hours: float) -> list[Busy]:
         name = _domain_named_by(sample)
         webmail = name in WEBMAIL
         over = count / hours > limit
+        named = webmail or count >= NAME_MIN
         found.append(
             Busy(
                 kind="domain",
-                label=name,
-                reference=name,
+                label=name if named else f"domain #{signal_hashes.reference(value)}",
+                reference=name if named else value.hex(),
+                param="domain" if named else "domain_ref",
                 count=count,
                 per_hour=count / hours,
                 normal_per_hour=normal.get(value, 0.0),
@@ -164,6 +177,7 @@ def _sources(since: datetime, hours: float) -> list[Busy]:
             kind="source",
             label=value,
             reference=value,
+            param="source",
             count=count,
             per_hour=count / hours,
             normal_per_hour=normal.get(value, 0.0),
