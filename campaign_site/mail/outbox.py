@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
@@ -24,10 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from campaign_site.crypto.sealed_box import UnreadableData
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.mail import pacing
-from campaign_site.mail.messages import build_message
+from campaign_site.mail import pacing, update_mailing
+from campaign_site.mail.messages import build_message, wire_address
 from campaign_site.mail.transports import PermanentMailError, Transport
-from campaign_site.mail.update_messages import build_update_message
 from campaign_site.models import (
     CampaignUpdate,
     OutboxMessage,
@@ -64,11 +64,13 @@ class DeliveryReport:
 def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     """Claim the messages that are due and try each once."""
     report = DeliveryReport()
-    claimed = claim_due(batch_size)
-    if claimed:
+    transactional, paced = _claim(batch_size)
+    if transactional or paced:
         with transport:
-            for message_id in claimed:
+            for message_id in transactional:
                 _deliver(message_id, transport, report)
+            if paced:
+                _deliver_updates(paced, transport, report)
         updates.finish_sent()
     elif _updates_waiting(utcnow()):
         with read_transaction(db.session):
@@ -77,6 +79,12 @@ def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
 
 
 def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
+    """Lease up to batch_size due messages to this worker (transactional ones first)."""
+    transactional, paced = _claim(batch_size, now)
+    return transactional + paced
+
+
+def _claim(batch_size: int, now: datetime | None = None) -> tuple[list[int], list[int]]:
     """Lease up to batch_size due messages to this worker; others will skip them.
 
     Transactional messages first; update messages in the room left, as the pace allows.
@@ -84,6 +92,7 @@ def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
     (out of memory, a segfault) runs out of attempts instead of coming back forever.
     """
     now = now or utcnow()
+    paced: list[int] = []
     with write_transaction(db.session):
         _give_up_abandoned(now)
         ids = _due_ids(OutboxMessage.update_id.is_(None), batch_size, now)
@@ -94,14 +103,13 @@ def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
                 _due_ids(OutboxMessage.update_id.is_not(None), allowance, now) if allowance else []
             )
             pacing.give_back(allowance - len(paced))
-            ids += paced
-        if ids:
+        if ids or paced:
             db.session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
+                .where(OutboxMessage.id.in_(ids + paced))
                 .values(leased_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
             )
-    return ids
+    return ids, paced
 
 
 def _due(now: datetime) -> tuple:
@@ -161,10 +169,65 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
         report.sent += 1
 
 
+# Update messages recorded sent together: a worker killed mid-batch sends at most this
+# many twice (each COMMIT costs as much as writing the message, benchmarks/RESULTS.md).
+RECORD_EVERY = 10
+
+
+def _deliver_updates(message_ids: list[int], transport: Transport, report: DeliveryReport) -> None:
+    """A batch of update messages: read at once, rendered once per update and language,
+    written as bytes per supporter (mail/update_mailing.py)."""
+    recipients, texts = update_mailing.read_batch(message_ids)
+    prepared: dict[tuple[int, str], update_mailing.Prepared] = {}
+    sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
+    smtputf8 = current_app.config["MAIL_SMTPUTF8"]
+    unrecorded: list[int] = []
+    for recipient in recipients:
+        if not recipient.wanted:
+            _withhold(recipient.message_id, report)
+            continue
+        try:
+            to = wire_address(recipient.email, smtputf8)
+            if to.isascii():
+                key = (recipient.update_id, recipient.language)
+                if key not in prepared:
+                    prepared[key] = update_mailing.prepare(
+                        texts[recipient.update_id], recipient.language, recipient.links
+                    )
+                data = update_mailing.wire_bytes(prepared[key], to, recipient.links)
+                transport.send_raw(sender, to, data)
+            else:
+                transport.send(
+                    update_mailing.fallback_message(texts[recipient.update_id], recipient)
+                )
+        except Exception as error:  # noqa: BLE001 - no single message may stop the worker
+            _record_sent(unrecorded, report)
+            _record(recipient.message_id, error, report)
+        else:
+            unrecorded.append(recipient.message_id)
+            if len(unrecorded) >= RECORD_EVERY:
+                _record_sent(unrecorded, report)
+    _record_sent(unrecorded, report)
+
+
+def _record_sent(message_ids: list[int], report: DeliveryReport) -> None:
+    """Mark messages sent, in one write; empties the list."""
+    if not message_ids:
+        return
+    with write_transaction(db.session):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(sent_at=utcnow(), leased_until=None, last_error=None)
+        )
+    report.sent += len(message_ids)
+    message_ids.clear()
+
+
 def _build(message_id: int) -> EmailMessage | None:
-    """The email for a claimed message, or None if it is no longer wanted: the signature
-    was erased (the cascade took the message too), or for an update, its supporter
-    unsubscribed or the update was cancelled."""
+    """The email for a claimed transactional message (updates go through
+    _deliver_updates), or None if it is no longer wanted: the signature was erased (the
+    cascade took the message too) or invalidated."""
     with read_transaction(db.session):  # none held open while talking to the mail server
         message = db.session.get(OutboxMessage, message_id)
         signature = db.session.get(Signature, message.signature_id) if message else None
@@ -172,8 +235,6 @@ def _build(message_id: int) -> EmailMessage | None:
             return None
         if signature.status == SignatureStatus.INVALIDATED:  # fraud: no more mail of any kind
             return None
-        if message.update_id is not None:
-            return build_update_message(signature, message.update_id)
         return build_message(MailKind(message.kind), signature)
 
 
