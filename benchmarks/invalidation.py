@@ -134,7 +134,7 @@ def run(kind: str, rows: int, seconds: float, workdir: Path) -> None:
         stored = signed_during(database, rows)
         after = invariant(database)
         print(
-            f"[{kind}] invalidated {changed:,} in {taken:.1f} s ({changed / taken:,.0f}/s, batches of 1,000)\n"
+            f"[{kind}] invalidated {changed:,} in {taken:.1f} s ({changed / taken:,.0f}/s, batches of 500)\n"
             f"[{kind}] signing alone {alone:.0f} sig/s; during the invalidation {outcome['rate']:.0f} sig/s"
             f" ({outcome['rate'] / alone:.2f}x)\n"
             f"[{kind}] acknowledged {len(acked)}, lost {len(acked - stored)}\n"

@@ -85,3 +85,22 @@ def test_quick_invalidation_benchmark_keeps_every_signature_and_the_count_true(r
     assert re.search(r"\[sqlite\] invalidated 2,000 in", result.stdout), result.stdout
     assert re.search(r"\[sqlite\] acknowledged [1-9]\d*, lost 0", result.stdout), result.stdout
     assert "= (0, 0, 0) (equal)" in result.stdout
+
+
+def test_quick_updates_benchmark_sends_each_message_once(redis_url):
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.updates", "--quick", "--database", "sqlite"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "BENCH_REDIS_URL": redis_url},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    judged = [
+        line for line in result.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))
+    ]
+    # Speed is judged by full runs; here every count (duplicates, lost, flat memory) must hold.
+    assert judged and all(
+        line.rstrip().endswith("PASS") for line in judged if "msg/s" not in line
+    ), result.stdout

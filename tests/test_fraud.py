@@ -334,3 +334,16 @@ def test_withdrawing_or_confirming_an_invalidated_signature_keeps_the_counts_tru
     with app.app_context():
         signed = db.session.scalar(select(func.sum(SignatureTally.signed)))
     assert signed == 3
+
+
+def test_a_run_cut_short_by_its_time_limit_goes_on_where_it_stopped(app):
+    from campaign_site.petition import invalidation
+
+    burst(app, 5)
+    with app.app_context():
+        criteria = invalidation.Criteria(domain=BURST)
+        up_to = invalidation.highest_id()
+        assert invalidation.invalidate(criteria, up_to, batch_size=2, seconds=0) == 2
+        assert invalidation.invalidate(criteria, up_to, batch_size=2, seconds=0) == 2
+        assert invalidation.invalidate(criteria, up_to, batch_size=2) == 1
+    assert invariant(app) == (0, 0, 0)
