@@ -86,7 +86,7 @@ PYTEST_WORKERS ?= 2
 ## test: the checks, then every test (browser and benchmark lanes too), on SQLite and
 ## (when reachable, always in CI) PostgreSQL; the CI command
 test: checks tools translations
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## test-fast: the checks and every test but the browser, benchmark and slow lanes (about 90 s on 2 cores)
 test-fast: checks translations

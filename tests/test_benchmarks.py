@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.bench
+# Lighthouse times real page loads and the benchmarks fill both cores: one worker runs
+# them one after the other (make test passes --dist loadgroup).
+pytestmark = [pytest.mark.bench, pytest.mark.xdist_group("cpu-timed")]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 from test_browser import ARTIFACTS, CHROMIUM, ROOT, site  # noqa: F401  (the module's live site)
 
-pytestmark = pytest.mark.browser
+# Lighthouse times real page loads and the benchmarks fill both cores: one worker runs
+# them one after the other (make test passes --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("cpu-timed")]
 
 LIGHTHOUSE = ROOT / "tests" / "browser" / "node_modules" / ".bin" / "lighthouse"
 REPORTS = ARTIFACTS / "lighthouse"
