@@ -31,8 +31,10 @@ MINIMUM = {"performance": 0.95, "accessibility": 1.0, "best-practices": 0.95, "s
 PAGES = {"home": "/", "home-ru": "/ru/"}
 # Performance still wobbles a few points between runs on a shared two-core machine (the
 # simulation starts from a real trace): a page gets up to this many runs and the best counts.
-# Accessibility, best practices and SEO come out the same every run.
-ATTEMPTS = 3
+# Accessibility, best practices and SEO come out the same every run. With `make test`'s
+# other worker running Chromium beside it, total blocking time reached 240-480 ms in a
+# fresh-clone run (0-40 ms alone), so a page gets five tries.
+ATTEMPTS = 5
 
 
 def lighthouse(url: str, output: str) -> dict:
