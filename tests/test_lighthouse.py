@@ -15,6 +15,7 @@ A missing lighthouse or Chromium fails, it never skips.
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -35,10 +36,27 @@ PAGES = {"home": "/", "home-ru": "/ru/"}
 # other worker running Chromium beside it, total blocking time reached 240-480 ms in a
 # fresh-clone run (0-40 ms alone), so a page gets five tries.
 ATTEMPTS = 5
+# Lighthouse's own failures to record a page load, not the page's: their message says
+# "Something went wrong with recording the trace over your page load. Please run Lighthouse
+# again" (core/lib/lh-error.js). Such a run counts as one of the tries; any other error fails.
+# A CI run (make test, the other worker busy beside it) lost the home page to NO_NAVSTART.
+BAD_TRACE_RECORDING = {
+    "NO_TRACING_STARTED",
+    "NO_RESOURCE_REQUEST",
+    "NO_NAVSTART",
+    "NO_DCL",
+    "NO_FMP",
+}
+RUNTIME_ERROR = re.compile(r"Runtime error encountered: .*\((?P<code>[A-Z_]+)\)")
+
+
+class BadTraceRecording(Exception):
+    """A run Lighthouse itself asks to be repeated."""
 
 
 def lighthouse(url: str, output: str) -> dict:
-    """One Lighthouse run; the report (JSON and HTML) written to `output`.report.{json,html}."""
+    """One Lighthouse run; the report (JSON and HTML) written to `output`.report.{json,html}.
+    Raises BadTraceRecording when Lighthouse failed to record the page load."""
     assert LIGHTHOUSE.exists(), f"{LIGHTHOUSE} is missing: `make tools` installs it with npm ci"
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: `make tools` installs chromium"
     result = subprocess.run(
@@ -57,6 +75,9 @@ def lighthouse(url: str, output: str) -> dict:
         text=True,
         timeout=240,
     )
+    error = RUNTIME_ERROR.search(result.stderr)
+    if result.returncode != 0 and error and error["code"] in BAD_TRACE_RECORDING:
+        raise BadTraceRecording(error[0])
     assert result.returncode == 0, f"lighthouse failed on {url}:\n{result.stderr[-4000:]}"
     report = json.loads(Path(f"{output}.report.json").read_text(encoding="utf-8"))
     assert not report.get("runtimeError"), report["runtimeError"]
@@ -101,14 +122,19 @@ def what_to_fix(report: dict, category: str) -> list[str]:
 @pytest.mark.parametrize("name", PAGES)
 def test_lighthouse_scores_at_phone_size(site, name):  # noqa: F811
     REPORTS.mkdir(parents=True, exist_ok=True)
-    best = None
+    best, bad_recordings = None, []
     for attempt in range(1, ATTEMPTS + 1):
         output = REPORTS / f"{name}-run{attempt}"
-        report = lighthouse(site.url + PAGES[name], str(output))
+        try:
+            report = lighthouse(site.url + PAGES[name], str(output))
+        except BadTraceRecording as error:
+            bad_recordings.append(str(error))
+            continue
         if best is None or scores(report)["performance"] > scores(best[1])["performance"]:
             best = (output, report)
         if all(scores(report)[key] >= floor for key, floor in MINIMUM.items()):
             break
+    assert best, f"every run failed to record {PAGES[name]}: {bad_recordings}"
     output, report = best
     for extension in ("json", "html"):  # the run that counts, under the page's name
         os.replace(f"{output}.report.{extension}", REPORTS / f"{name}.report.{extension}")
@@ -116,6 +142,7 @@ def test_lighthouse_scores_at_phone_size(site, name):  # noqa: F811
     got = scores(report)
     failing = [key for key, floor in MINIMUM.items() if got[key] is None or got[key] < floor]
     message = [f"{PAGES[name]} scored {got} (best of {attempt} run(s)); wanted {MINIMUM}"]
+    message.extend(f"  not recorded: {error}" for error in bad_recordings)
     for category in failing:
         message.append(f"{category} {got[category]} < {MINIMUM[category]}:")
         message.extend(what_to_fix(report, category))
