@@ -157,6 +157,8 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
                 + (f", dropped {report.withheld} no longer wanted" if report.withheld else "")
             )
         if once and not busy:
+            if report is None:  # cron mails the operator when a job fails
+                raise SystemExit(1)
             return
         if not busy:
             # Update mail waiting for MAIL_RATE_PER_MINUTE: back as soon as it may go.

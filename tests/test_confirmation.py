@@ -124,6 +124,15 @@ def test_mail_server_down_keeps_the_message_and_retries_later(mail_app, mail_ser
     assert outbox_rows(mail_app)[0].sent_at is not None
 
 
+def test_a_worker_run_by_cron_fails_loudly_when_the_database_is_away(app_factory):
+    app_factory()  # the test database, emptied afterwards
+    away = app_factory(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://campaign@127.0.0.1:9/none")
+
+    result = away.test_cli_runner().invoke(args=["mail-worker", "--once"])
+
+    assert result.exit_code == 1, result.output  # cron tells the operator
+
+
 def test_a_refused_mailbox_is_given_up_on_at_once(mail_app, mail_server):
     mail_server.inbox.refuse_with = "550 No such user here"
     sign(mail_app.test_client(), email="nobody@example.org")
