@@ -231,6 +231,8 @@ class CampaignUpdate(db.Model):
     failed_count: Mapped[int | None] = mapped_column()
     # Queued messages dropped because their supporter unsubscribed during the send.
     unsubscribed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # ... because their signature was invalidated as fraud during the send.
+    invalidated_count: Mapped[int] = mapped_column(default=0, server_default="0")
     cancelled_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_count: Mapped[int] = mapped_column(default=0, server_default="0")

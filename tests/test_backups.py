@@ -418,4 +418,4 @@ def test_a_backup_from_older_code_is_restored_and_migrated_forward(app_factory, 
     with target.app_context():
         revision = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("signature")}
-    assert revision == "0015_fraud_signals" and "ix_signature_token_nonce" in indexes
+    assert revision == "0016_update_invalidated_count" and "ix_signature_token_nonce" in indexes

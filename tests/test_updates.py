@@ -3,9 +3,11 @@ real SMTP server on loopback: who receives one, in which language, with which he
 and what unsubscribing, withdrawing, cancelling and clicking twice do while it is sent."""
 
 import re
+import threading
+import time
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from support import (
     VALID_SIGNATURE,
     blind_index_of,
@@ -263,6 +265,70 @@ def test_unsubscribing_or_withdrawing_mid_send_stops_what_is_queued_for_them(sit
         assert (done.status, done.sent_count, done.unsubscribed_count) == ("sent", 6, 1)
 
 
+def signature_id_of(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Signature.id).where(Signature.mailbox_index == blind_index_of(app, email))
+        )
+
+
+def progress_row(page: str) -> dict[str, str]:
+    """The update page's figures, by column heading."""
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", page, re.S).group(1)
+    cells = re.search(r"<tbody><tr>(.*?)</tr></tbody>", page, re.S).group(1)
+    return dict(
+        zip(
+            re.findall(r"<th[^>]*>([^<]+)</th>", head),
+            re.findall(r"<td[^>]*>([^<]+)</td>", cells),
+            strict=True,
+        )
+    )
+
+
+def test_invalidating_a_signer_mid_send_is_counted_as_such_not_as_a_withdrawal(site, mail_server):
+    app, admin = site
+    for n in range(8):
+        supporter(app, f"f{n}@example.org")
+    run_worker(app)
+    slow_pace(app, 60)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)
+    run_worker(app)
+    waiting = sorted({f"f{n}@example.org" for n in range(8)} - set(received(mail_server)))
+    fraud = waiting[0]
+    with app.app_context():  # the review queue lists marked signatures
+        db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature_id_of(app, fraud))
+            .values(review_marks="busy_address")
+        )
+        db.session.commit()
+    token = csrf_token_from(admin.get("/admin/review").get_data(as_text=True))
+    admin.post(
+        "/admin/review",
+        data={
+            "csrf_token": token,
+            "ids": [signature_id_of(app, fraud)],
+            "decision": "invalidate",
+            "reason": "a script",
+        },
+    )
+    assert queued_rows(app, fraud) == 0
+    figures = progress_row(flashed(admin, update_id))
+    assert (figures["Queued"], figures["Invalidated meanwhile"]) == ("2", "1")
+    assert figures["Withdrew meanwhile"] == "0"
+    refill(app)
+    run_worker(app)
+
+    assert fraud not in received(mail_server)
+    figures = progress_row(flashed(admin, update_id))
+    assert (figures["Sent"], figures["Invalidated meanwhile"], figures["Withdrew meanwhile"]) == (
+        "7",
+        "1",
+        "0",
+    )
+
+
 def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, mail_server):
     app, admin = site
     for n in range(8):
@@ -301,6 +367,45 @@ def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, 
             )
             == 1
         )
+
+
+def test_a_cancel_and_an_unsubscribe_at_the_same_moment_both_go_through(site, mail_server):
+    """Cancel locks the update, then deletes its messages; an unsubscribe arriving in between
+    must wait for the update rather than hold a message (PostgreSQL would end one of them as
+    a deadlock, and the organiser or the supporter would get an error page)."""
+    app, admin = site
+    for n in range(4):
+        supporter(app, f"d{n}@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)  # four queued, none sent yet
+    link = f"/unsubscribe/{token_of(app, 'd0@example.org', link_tokens.UNSUBSCRIBE)}"
+    answers = []
+    unsubscribing = threading.Thread(
+        target=lambda: answers.append(app.test_client().post(link).status_code)
+    )
+
+    def unsubscribe_in_between(conn, cursor, statement, *args):
+        if statement.startswith("DELETE FROM outbox_message") and unsubscribing.ident is None:
+            unsubscribing.start()  # cancel holds the update now, and is about to delete
+            time.sleep(0.5)  # long enough for the unsubscribe to reach the update
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", unsubscribe_in_between)
+    try:
+        token = csrf_token_from(admin.get(f"/admin/updates/{update_id}").get_data(as_text=True))
+        cancelled = admin.post(f"/admin/updates/{update_id}/cancel", data={"csrf_token": token})
+    finally:
+        event.remove(engine, "before_cursor_execute", unsubscribe_in_between)
+    unsubscribing.join(timeout=30)
+
+    assert cancelled.status_code == 303 and answers and answers[0] < 500, answers
+    with app.app_context():
+        done = db.session.get(CampaignUpdate, update_id)
+        assert done.status == "cancelled"
+        assert done.cancelled_count + done.unsubscribed_count == 4
+    assert queued_rows(app) == 0
 
 
 def test_a_test_goes_to_the_organiser_only(site, mail_server):

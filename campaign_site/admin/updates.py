@@ -192,7 +192,9 @@ def send_update(update_id: int):
     )
     fewer = form.expected.data - queued
     note = (
-        f" ({fewer} fewer than counted: they unsubscribed or withdrew meanwhile)" if fewer else ""
+        f" ({fewer} fewer than counted: they unsubscribed, withdrew or were invalidated meanwhile)"
+        if fewer
+        else ""
     )
     flash(f"Sending to {queued} supporters{note}. The progress is below and on the dashboard.")
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)

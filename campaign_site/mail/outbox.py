@@ -242,6 +242,11 @@ def _withhold(message_id: int, report: DeliveryReport) -> None:
     """Drop an update message its supporter no longer wants; counted on the update as an
     unsubscribe (a cancelled update counted its dropped messages when it was cancelled)."""
     with write_transaction(db.session):
+        of_update = db.session.scalar(
+            select(OutboxMessage.update_id).where(OutboxMessage.id == message_id)
+        )
+        if of_update is not None:
+            updates.lock_updates([of_update])
         update_id = db.session.scalar(
             delete(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))

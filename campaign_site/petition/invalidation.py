@@ -20,7 +20,7 @@ from campaign_site.crypto import signal_hashes
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, Signature, SignatureStatus, utcnow
-from campaign_site.petition import tallies
+from campaign_site.petition import tallies, updates
 from campaign_site.petition.counting import add_to_count
 
 BATCH_SIZE = 500
@@ -189,6 +189,7 @@ def _invalidate_rows(rows: Sequence[Any]) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    updates.drop_queued_for_invalidated(ids)  # counted on their updates
     db.session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.signature_id.in_(ids), OutboxMessage.sent_at.is_(None)

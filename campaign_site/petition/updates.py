@@ -8,6 +8,7 @@ naming a signature. mail/outbox.py delivers them, paced by MAIL_RATE_PER_MINUTE;
 a signature deletes its rows (the foreign key cascades), unsubscribing drops its queued ones.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
@@ -77,6 +79,7 @@ class Progress:
     failed: int
     unsubscribed: int
     cancelled: int
+    invalidated: int  # their signature was invalidated as fraud after it was queued
     withdrew: int  # erased their signature after it was queued (their rows went with it)
 
 
@@ -293,23 +296,46 @@ def _unsent(update_id: int) -> tuple[ColumnElement[bool], ...]:
 def drop_queued_for(signature_id: int) -> None:
     """A supporter unsubscribed: their update messages not yet sent are dropped and counted
     on each update (inside the caller's transaction)."""
+    _drop_queued([signature_id], CampaignUpdate.unsubscribed_count)
+
+
+def drop_queued_for_invalidated(signature_ids: Sequence[int]) -> None:
+    """Signatures invalidated as fraud: their update messages not yet sent are dropped and
+    counted on each update as such, not as withdrawals (inside the caller's transaction)."""
+    _drop_queued(signature_ids, CampaignUpdate.invalidated_count)
+
+
+def lock_updates(update_ids: Sequence[int]) -> None:
+    """Lock updates before any of their outbox rows, in id order, as cancel and finishing
+    do: PostgreSQL ends one of two transactions that take them in opposite orders."""
+    db.session.execute(
+        select(CampaignUpdate.id)
+        .where(CampaignUpdate.id.in_(update_ids))
+        .order_by(CampaignUpdate.id)
+        .with_for_update()
+    )
+
+
+def _drop_queued(signature_ids: Sequence[int], counter: InstrumentedAttribute[int]) -> None:
     mine = (
-        OutboxMessage.signature_id == signature_id,
+        OutboxMessage.signature_id.in_(signature_ids),
         OutboxMessage.update_id.is_not(None),
         OutboxMessage.sent_at.is_(None),
         OutboxMessage.failed_at.is_(None),
     )
-    per_update = db.session.execute(
+    update_ids = db.session.scalars(select(OutboxMessage.update_id).where(*mine).distinct()).all()
+    if not update_ids:
+        return
+    lock_updates([update_id for update_id in update_ids if update_id is not None])
+    per_update = db.session.execute(  # counted after the lock: a cancel may have dropped them
         select(OutboxMessage.update_id, func.count()).where(*mine).group_by(OutboxMessage.update_id)
     ).all()
-    if not per_update:
-        return
     db.session.execute(delete(OutboxMessage).where(*mine))
     for update_id, dropped in per_update:
         db.session.execute(
             update(CampaignUpdate)
             .where(CampaignUpdate.id == update_id)
-            .values(unsubscribed_count=CampaignUpdate.unsubscribed_count + dropped)
+            .values({counter: counter + dropped})
         )
 
 
@@ -322,7 +348,8 @@ def progress(campaign_update: CampaignUpdate) -> Progress | None:
     else:
         queued, sent, failed = _live_counts(campaign_update.id)
     unsubscribed, cancelled = campaign_update.unsubscribed_count, campaign_update.cancelled_count
-    accounted = queued + sent + failed + unsubscribed + cancelled
+    invalidated = campaign_update.invalidated_count
+    accounted = queued + sent + failed + unsubscribed + invalidated + cancelled
     return Progress(
         recipients=campaign_update.recipients,
         queued=queued,
@@ -330,6 +357,7 @@ def progress(campaign_update: CampaignUpdate) -> Progress | None:
         failed=failed,
         unsubscribed=unsubscribed,
         cancelled=cancelled,
+        invalidated=invalidated,
         withdrew=max(0, campaign_update.recipients - accounted),
     )
 
