@@ -19,26 +19,11 @@ pytestmark = [pytest.mark.bench, pytest.mark.xdist_group("cpu-timed")]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
+def run_benchmark(redis_url: str, module: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m benchmarks.<module> args` from the repository, as make bench runs it; it
+    must exit 0."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.bench",
-            "--quick",
-            "--database",
-            "sqlite",
-            "--only",
-            "flat",
-            "--only",
-            "sign",
-            "--only",
-            "export",
-            "--only",
-            "weight",
-            "--only",
-            "crypto",
-        ],
+        [sys.executable, "-m", f"benchmarks.{module}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -46,6 +31,13 @@ def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
         env={**os.environ, "BENCH_REDIS_URL": redis_url},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
+    parts = ("flat", "sign", "export", "weight", "crypto")
+    only = [argument for part in parts for argument in ("--only", part)]
+    result = run_benchmark(redis_url, "bench", "--quick", "--database", "sqlite", *only)
     lines = {
         line.strip().split("  ")[0]: line for line in result.stdout.splitlines() if line.strip()
     }
@@ -65,40 +57,16 @@ def test_quick_benchmark_run_accounts_for_every_signature(redis_url):
 
 
 def test_quick_invalidation_benchmark_keeps_every_signature_and_the_count_true(redis_url):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.invalidation",
-            "--rows",
-            "2000",
-            "--seconds",
-            "2",
-            "--database",
-            "sqlite",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BENCH_REDIS_URL": redis_url},
+    result = run_benchmark(
+        redis_url, "invalidation", "--rows", "2000", "--seconds", "2", "--database", "sqlite"
     )
-    assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\[sqlite\] invalidated 2,000 in", result.stdout), result.stdout
     assert re.search(r"\[sqlite\] acknowledged [1-9]\d*, lost 0", result.stdout), result.stdout
     assert "= (0, 0, 0) (equal)" in result.stdout
 
 
 def test_quick_updates_benchmark_sends_each_message_once(redis_url):
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.updates", "--quick", "--database", "sqlite"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BENCH_REDIS_URL": redis_url},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_benchmark(redis_url, "updates", "--quick", "--database", "sqlite")
     judged = [
         line for line in result.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))
     ]
