@@ -31,19 +31,27 @@ def site(tmp_path_factory):
     live.stop()
 
 
+def problems_on(page, name: str) -> dict:
+    """axe's violations and any overflow past a phone's width on the page shown, by what is
+    wrong; a screenshot named `name` either way."""
+    problems = {}
+    violations = axe_violations(page, name)
+    if violations:
+        problems[name] = violations
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        problems[name + " (width)"] = width
+    screenshot(page, name)
+    return problems
+
+
 def test_the_organisers_pages_have_no_axe_violations(site: LiveSite, browser: Browser):
     page = browser.new_context(viewport=PHONE).new_page()
     site.log_in_admin(page)
     problems = {}
     for path in PAGES:
         page.goto(site.url + path)
-        name = "admin-" + path.rsplit("/", 1)[1]
-        violations = axe_violations(page, name)
-        if violations:
-            problems[path] = violations
-        if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
-            problems[path + " (width)"] = page.evaluate("document.documentElement.scrollWidth")
-        screenshot(page, name)
+        problems |= problems_on(page, "admin-" + path.rsplit("/", 1)[1])
     page.context.close()
     assert problems == {}
 
@@ -63,15 +71,8 @@ def test_an_update_written_in_the_browser_is_previewed_without_axe_violations(
     page.get_by_role("button", name="Save the draft").click()
     page.wait_for_url("**/admin/updates/*")
     assert "Vorführungen in diesem Winter" in page.content()
-    problems = {}
-    for name in ("admin-update-draft", "admin-dashboard-updates"):
-        if name == "admin-dashboard-updates":
-            page.goto(site.url + "/admin/")
-        violations = axe_violations(page, name)
-        if violations:
-            problems[name] = violations
-        if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
-            problems[name + " (width)"] = page.evaluate("document.documentElement.scrollWidth")
-        screenshot(page, name)
+    problems = problems_on(page, "admin-update-draft")
+    page.goto(site.url + "/admin/")
+    problems |= problems_on(page, "admin-dashboard-updates")
     page.context.close()
     assert problems == {}
