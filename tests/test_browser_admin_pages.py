@@ -3,7 +3,8 @@ violations at phone size, nothing wider than the phone."""
 
 import pytest
 import test_browser
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
+from support import sign_and_confirm
 from test_browser import PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
@@ -56,9 +57,11 @@ def test_the_organisers_pages_have_no_axe_violations(site: LiveSite, browser: Br
     assert problems == {}
 
 
-def test_an_update_written_in_the_browser_is_previewed_without_axe_violations(
+def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_violations(
     site: LiveSite, browser: Browser
 ):
+    client = site.app.test_client()
+    sign_and_confirm(site.app, client, email="reader@example.org", keep_informed="y")
     page = browser.new_context(viewport=PHONE).new_page()
     site.log_in_admin(page)
     page.goto(site.url + "/admin/updates/new")
@@ -72,6 +75,9 @@ def test_an_update_written_in_the_browser_is_previewed_without_axe_violations(
     page.wait_for_url("**/admin/updates/*")
     assert "Vorführungen in diesem Winter" in page.content()
     problems = problems_on(page, "admin-update-draft")
+    page.get_by_role("button", name="Send to 1 supporters").click()
+    expect(page.get_by_text("Sending to 1 supporters")).to_be_visible()
+    problems |= problems_on(page, "admin-update-sending")  # the figures' table
     page.goto(site.url + "/admin/")
     problems |= problems_on(page, "admin-dashboard-updates")
     page.context.close()
