@@ -1,9 +1,10 @@
 """The migrations build the schema from nothing, tear it down, and match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from campaign_site import create_app
 from campaign_site.extensions import db
@@ -200,6 +201,39 @@ def test_signatures_confirmed_by_their_link_before_0014_count_as_mailbox_proven(
                 ("counted", False),
                 ("pending", False),
             ]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_downgrade_below_fraud_signals_refuses_while_signatures_are_invalidated(
+    empty_database_url,
+):
+    """The older code knows no invalidated status, and those signatures are out of the
+    count: the downgrade says what to do first and changes nothing."""
+    from support import confirm_pending, sign
+
+    from campaign_site.models import Signature
+    from campaign_site.petition import invalidation
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade()
+            client = app.test_client()
+            assert sign(client, email="bot@example.org").status_code in (200, 303)
+            confirm_pending(app, client)
+            [signature_id] = db.session.scalars(select(Signature.id)).all()
+            assert invalidation.invalidate_ids([signature_id]) == 1
+            downgrade(revision="0015_fraud_signals")
+
+            with pytest.raises((RuntimeError, SystemExit)):
+                downgrade(revision="0014_campaign_updates")
+
+            db.session.rollback()
+            version = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+            status = db.session.scalar(select(Signature.status))
+            assert (version, status) == ("0015_fraud_signals", "invalidated")
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -30,15 +30,18 @@ def upgrade():
 
 
 def downgrade():
-    signature = sa.table(
-        "signature", sa.column("status", sa.String), sa.column("invalidated_from", sa.String)
+    signature = sa.table("signature", sa.column("status", sa.String))
+    # The older code knows no invalidated status, and invalidated signatures are out of the
+    # count and tallies: giving them back their earlier status here would leave those short.
+    invalidated = op.get_bind().scalar(
+        sa.select(sa.func.count()).select_from(signature).where(signature.c.status == "invalidated")
     )
-    # Back to the statuses the older code knows.
-    op.execute(
-        signature.update()
-        .where(signature.c.status == "invalidated")
-        .values(status=signature.c.invalidated_from)
-    )
+    if invalidated:
+        raise RuntimeError(
+            f"{invalidated} signatures are invalidated as fraud. Revalidate them at /admin/fraud"
+            " (which puts them back into the count) or erase them before downgrading below"
+            " 0015_fraud_signals; this step changed nothing."
+        )
     with op.batch_alter_table("signature") as batch:
         batch.drop_index("ix_signature_domain_hash")
         batch.drop_index("ix_signature_network_hash")
