@@ -329,6 +329,36 @@ def test_invalidating_a_signer_mid_send_is_counted_as_such_not_as_a_withdrawal(s
     )
 
 
+def test_a_message_whose_signer_is_found_invalidated_at_sending_is_counted_so(site, mail_server):
+    """Invalidation drops queued messages itself; one already claimed by a worker is caught
+    by the check just before sending (its status set here as if in that instant)."""
+    app, admin = site
+    supporter(app, "g0@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)
+    with app.app_context():
+        db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature_id_of(app, "g0@example.org"))
+            .values(invalidated_from=Signature.status, status="invalidated")
+        )
+        db.session.commit()
+    run_worker(app)
+
+    assert "g0@example.org" not in received(mail_server)
+    figures = progress_row(flashed(admin, update_id))
+    assert (
+        figures["Sent"],
+        figures["Invalidated meanwhile"],
+        figures["Unsubscribed meanwhile"],
+    ) == (
+        "0",
+        "1",
+        "0",
+    )
+
+
 def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, mail_server):
     app, admin = site
     for n in range(8):

@@ -239,26 +239,36 @@ def _build(message_id: int) -> EmailMessage | None:
 
 
 def _withhold(message_id: int, report: DeliveryReport) -> None:
-    """Drop an update message its supporter no longer wants; counted on the update as an
+    """Drop a message its supporter no longer wants. An update message is counted on its
+    update, as invalidated if its signature was invalidated as fraud, else as an
     unsubscribe (a cancelled update counted its dropped messages when it was cancelled)."""
     with write_transaction(db.session):
-        of_update = db.session.scalar(
-            select(OutboxMessage.update_id).where(OutboxMessage.id == message_id)
-        )
-        if of_update is not None:
-            updates.lock_updates([of_update])
+        row = db.session.execute(
+            select(OutboxMessage.update_id, Signature.status)
+            .outerjoin(Signature, Signature.id == OutboxMessage.signature_id)
+            .where(OutboxMessage.id == message_id)
+        ).one_or_none()
+        if row is None:
+            return
+        if row.update_id is not None:
+            updates.lock_updates([row.update_id])
         update_id = db.session.scalar(
             delete(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
             .returning(OutboxMessage.update_id)
         )
         if update_id is not None:
+            counter = (
+                CampaignUpdate.invalidated_count
+                if row.status == SignatureStatus.INVALIDATED
+                else CampaignUpdate.unsubscribed_count
+            )
             db.session.execute(
                 update(CampaignUpdate)
                 .where(
                     CampaignUpdate.id == update_id, CampaignUpdate.status == UpdateStatus.SENDING
                 )
-                .values(unsubscribed_count=CampaignUpdate.unsubscribed_count + 1)
+                .values({counter: counter + 1})
             )
             report.withheld += 1
 
