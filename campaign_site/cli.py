@@ -141,7 +141,11 @@ def mail_worker(once: bool, interval: float, batch_size: int) -> None:
         try:
             report = outbox.deliver_due(transport, batch_size)
         except OperationalError as error:  # the database is away: wait, don't die
-            current_app.logger.error("mail-worker: database unavailable: %s", error)
+            current_app.logger.error(  # unavailable, or a deadlock: both pass
+                "mail-worker: database error (%s), trying again shortly: %s",
+                type(error.orig).__name__,
+                error,
+            )
             db.session.rollback()
             report = None
         except Exception:

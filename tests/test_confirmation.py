@@ -125,8 +125,10 @@ def test_mail_server_down_keeps_the_message_and_retries_later(mail_app, mail_ser
 
 
 def test_a_worker_run_by_cron_fails_loudly_when_the_database_is_away(app_factory):
-    app_factory()  # the test database, emptied afterwards
-    away = app_factory(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://campaign@127.0.0.1:9/none")
+    app_factory()  # first, as the fixture empties the tables through its first app
+    away = app_factory(  # a closed port: refused at once, and two seconds at the most
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://campaign@127.0.0.1:9/none?connect_timeout=2"
+    )
 
     result = away.test_cli_runner().invoke(args=["mail-worker", "--once"])
 

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from support import (
     VALID_SIGNATURE,
     blind_index_of,
@@ -392,6 +392,27 @@ def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, 
         )
 
 
+def until_a_transaction_waits_for_a_lock(engine, seconds: float = 10.0) -> None:
+    """On PostgreSQL, until another transaction waits for a row lock: the race is then
+    set, where a fixed pause could let the test pass without it. SQLite's writers queue on
+    one lock instead, so there half a second is given."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + seconds
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(waiting).scalar():
+                return
+            connection.rollback()  # the view is read afresh in each transaction
+            time.sleep(0.02)
+    raise AssertionError("no transaction came to wait for a lock")
+
+
 def test_a_cancel_and_an_unsubscribe_at_the_same_moment_both_go_through(site, mail_server):
     """Cancel locks the update, then deletes its messages; an unsubscribe arriving in between
     must wait for the update rather than hold a message (PostgreSQL would end one of them as
@@ -411,7 +432,7 @@ def test_a_cancel_and_an_unsubscribe_at_the_same_moment_both_go_through(site, ma
     def unsubscribe_in_between(conn, cursor, statement, *args):
         if statement.startswith("DELETE FROM outbox_message") and unsubscribing.ident is None:
             unsubscribing.start()  # cancel holds the update now, and is about to delete
-            time.sleep(0.5)  # long enough for the unsubscribe to reach the update
+            until_a_transaction_waits_for_a_lock(engine)
 
     with app.app_context():
         engine = db.engine
@@ -429,6 +450,53 @@ def test_a_cancel_and_an_unsubscribe_at_the_same_moment_both_go_through(site, ma
         assert done.status == "cancelled"
         assert done.cancelled_count + done.unsubscribed_count == 4
     assert queued_rows(app) == 0
+
+
+def test_an_unsubscribe_and_an_invalidation_at_the_same_moment_both_go_through(site, mail_server):
+    """Both take a signature, the update, its messages and the tally row of the hour: in the
+    same order (updates.py), or PostgreSQL ends one of them as a deadlock."""
+    app, admin = site
+    supporter(app, "quits@example.org")
+    supporter(app, "script@example.org")  # the same hour, source, country and language
+    run_worker(app)
+    update_id, page = write_update(admin)
+    send(admin, update_id, page)  # two queued
+    script = signature_id_of(app, "script@example.org")
+    with app.app_context():
+        db.session.execute(
+            update(Signature).where(Signature.id == script).values(review_marks="busy_address")
+        )
+        db.session.commit()
+        engine = db.engine
+    token = csrf_token_from(admin.get("/admin/review").get_data(as_text=True))
+    decision = {"csrf_token": token, "ids": [script], "decision": "invalidate", "reason": "bot"}
+    answers = []
+    invalidating = threading.Thread(
+        target=lambda: answers.append(admin.post("/admin/review", data=decision).status_code)
+    )
+
+    def invalidate_in_between(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO signature_tally") and invalidating.ident is None:
+            invalidating.start()  # the unsubscribe holds its tally row now
+            until_a_transaction_waits_for_a_lock(engine)
+
+    event.listen(engine, "after_cursor_execute", invalidate_in_between)
+    try:
+        link = f"/unsubscribe/{token_of(app, 'quits@example.org', link_tokens.UNSUBSCRIBE)}"
+        unsubscribed = app.test_client().post(link)
+    finally:
+        event.remove(engine, "after_cursor_execute", invalidate_in_between)
+    invalidating.join(timeout=30)
+
+    assert unsubscribed.status_code == 200 and answers == [303], (unsubscribed, answers)
+    figures = progress_row(flashed(admin, update_id))
+    assert [
+        figures[name] for name in ("Queued", "Unsubscribed meanwhile", "Invalidated meanwhile")
+    ] == [
+        "0",
+        "1",
+        "1",
+    ]
 
 
 def test_a_test_goes_to_the_organiser_only(site, mail_server):

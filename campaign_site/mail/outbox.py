@@ -52,7 +52,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    withheld: int = 0  # update messages dropped: unsubscribed, withdrawn or cancelled meanwhile
+    withheld: int = 0  # update messages dropped: unsubscribed or invalidated meanwhile
     errors: list[str] = field(default_factory=list)
     paced_for: float = 0.0  # update mail waits this long for MAIL_RATE_PER_MINUTE
 
@@ -184,6 +184,7 @@ def _deliver_updates(message_ids: list[int], transport: Transport, report: Deliv
     unrecorded: list[int] = []
     for recipient in recipients:
         if not recipient.wanted:
+            _record_sent(unrecorded, report)  # a database error in _withhold loses none
             _withhold(recipient.message_id, report)
             continue
         try:
@@ -240,18 +241,20 @@ def _build(message_id: int) -> EmailMessage | None:
 
 def _withhold(message_id: int, report: DeliveryReport) -> None:
     """Drop a message its supporter no longer wants. An update message is counted on its
-    update, as invalidated if its signature was invalidated as fraud, else as an
-    unsubscribe (a cancelled update counted its dropped messages when it was cancelled)."""
+    update: as invalidated if its signature was invalidated as fraud, else as an unsubscribe
+    (a cancelled update counted its dropped messages when it was cancelled). Transactional
+    mail is dropped without being counted anywhere."""
     with write_transaction(db.session):
-        row = db.session.execute(
-            select(OutboxMessage.update_id, Signature.status)
-            .outerjoin(Signature, Signature.id == OutboxMessage.signature_id)
+        of_update = db.session.scalar(
+            select(OutboxMessage.update_id).where(OutboxMessage.id == message_id)
+        )
+        if of_update is not None:
+            updates.lock_updates([of_update])
+        status = db.session.scalar(  # read under the lock: a revalidation may just have ended
+            select(Signature.status)
+            .join(OutboxMessage, OutboxMessage.signature_id == Signature.id)
             .where(OutboxMessage.id == message_id)
-        ).one_or_none()
-        if row is None:
-            return
-        if row.update_id is not None:
-            updates.lock_updates([row.update_id])
+        )
         update_id = db.session.scalar(
             delete(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
@@ -260,7 +263,7 @@ def _withhold(message_id: int, report: DeliveryReport) -> None:
         if update_id is not None:
             counter = (
                 CampaignUpdate.invalidated_count
-                if row.status == SignatureStatus.INVALIDATED
+                if status == SignatureStatus.INVALIDATED
                 else CampaignUpdate.unsubscribed_count
             )
             db.session.execute(

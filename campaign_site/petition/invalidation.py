@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, delete, func, literal, select, update
+from sqlalchemy import SQLColumnExpression, delete, func, literal, or_, select, update
 
 from campaign_site.crypto import signal_hashes
 from campaign_site.database import affected_rows, read_transaction, write_transaction
@@ -190,9 +190,11 @@ def _invalidate_rows(rows: Sequence[Any]) -> None:
         .execution_options(synchronize_session=False)
     )
     updates.drop_queued_for_invalidated(ids)  # counted on their updates
-    db.session.execute(
+    db.session.execute(  # their other mail; failed update messages stay counted as failed
         delete(OutboxMessage).where(
-            OutboxMessage.signature_id.in_(ids), OutboxMessage.sent_at.is_(None)
+            OutboxMessage.signature_id.in_(ids),
+            OutboxMessage.sent_at.is_(None),
+            or_(OutboxMessage.update_id.is_(None), OutboxMessage.failed_at.is_(None)),
         )
     )
     _move_counts(rows, -1)

@@ -321,7 +321,7 @@ def unsubscribe(token: str) -> None:
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.UNSUBSCRIBE)
         db.session.refresh(signature, with_for_update=True)  # as it is now, held till commit
+        updates.drop_queued_for(signature.id)  # before the tallies: updates.py's lock order
         if signature.keep_informed and signature.is_confirmed:
             tallies.add(tallies.key_of(signature), informed=-1)
         signature.keep_informed = False
-        updates.drop_queued_for(signature.id)

@@ -5,7 +5,12 @@ Sending is one set-based INSERT ... SELECT into the outbox in the transaction th
 the update sent, so it cannot be doubled and no recipient list is kept: the recipients
 are derived from the signatures at that moment, and each message waits as an outbox row
 naming a signature. mail/outbox.py delivers them, paced by MAIL_RATE_PER_MINUTE; erasing
-a signature deletes its rows (the foreign key cascades), unsubscribing drops its queued ones.
+a signature deletes its rows (the foreign key cascades), unsubscribing or invalidating it
+as fraud drops its queued ones.
+
+Lock order, on PostgreSQL, for every transaction that takes more than one of these:
+signature -> campaign_update -> outbox_message -> tallies and count shards. Two
+transactions taking them in other orders can deadlock, and PostgreSQL then aborts one.
 """
 
 from collections.abc import Sequence
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Insert,
@@ -199,8 +205,8 @@ def send(update_id: int, sent_by: str, as_of: datetime, expected: int) -> int:
 
     Marking it sending and queueing its messages are one transaction: a second click or a
     second tab finds it no longer a draft and queues nothing. More recipients than the
-    organiser confirmed cannot happen (as_of fixes them); fewer can, when some unsubscribed
-    or withdrew since the count.
+    organiser confirmed cannot happen (as_of fixes them); fewer can, when some unsubscribed,
+    withdrew or were invalidated since the count.
     """
     now = utcnow()
     as_of = min(as_of, now)
@@ -306,8 +312,9 @@ def drop_queued_for_invalidated(signature_ids: Sequence[int]) -> None:
 
 
 def lock_updates(update_ids: Sequence[int]) -> None:
-    """Lock updates before any of their outbox rows, in id order, as cancel and finishing
-    do: PostgreSQL ends one of two transactions that take them in opposite orders."""
+    """Lock updates (in id order) before touching any of their outbox rows: cancel and
+    finishing lock their update first too, by updating it. The module docstring gives the
+    whole lock order."""
     db.session.execute(
         select(CampaignUpdate.id)
         .where(CampaignUpdate.id.in_(update_ids))
@@ -317,6 +324,8 @@ def lock_updates(update_ids: Sequence[int]) -> None:
 
 
 def _drop_queued(signature_ids: Sequence[int], counter: InstrumentedAttribute[int]) -> None:
+    """Delete the signatures' update messages still queued, adding how many to counter on
+    each update. Messages that failed stay: they are counted as failed."""
     mine = (
         OutboxMessage.signature_id.in_(signature_ids),
         OutboxMessage.update_id.is_not(None),
@@ -350,6 +359,13 @@ def progress(campaign_update: CampaignUpdate) -> Progress | None:
     unsubscribed, cancelled = campaign_update.unsubscribed_count, campaign_update.cancelled_count
     invalidated = campaign_update.invalidated_count
     accounted = queued + sent + failed + unsubscribed + invalidated + cancelled
+    if accounted > campaign_update.recipients:  # something counted twice: say so, once a view
+        current_app.logger.error(
+            "update %s: figures add up to %s, over its %s recipients",
+            campaign_update.id,
+            accounted,
+            campaign_update.recipients,
+        )
     return Progress(
         recipients=campaign_update.recipients,
         queued=queued,
