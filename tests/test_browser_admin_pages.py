@@ -75,8 +75,8 @@ def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_viol
     page.wait_for_url("**/admin/updates/*")
     assert "Vorführungen in diesem Winter" in page.content()
     problems = problems_on(page, "admin-update-draft")
-    page.get_by_role("button", name="Send to 1 supporters").click()
-    expect(page.get_by_text("Sending to 1 supporters")).to_be_visible()
+    page.get_by_role("button", name="Send to 1 supporter", exact=True).click()
+    expect(page.get_by_text("Sending to 1 supporter.")).to_be_visible()
     problems |= problems_on(page, "admin-update-sending")  # the figures' table
     page.goto(site.url + "/admin/")
     problems |= problems_on(page, "admin-dashboard-updates")

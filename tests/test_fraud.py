@@ -260,7 +260,7 @@ def test_the_review_queue_accepts_or_invalidates_in_batches(app, admin_client):
         "/admin/review",
         data={"csrf_token": token, "ids": [ids[2]], "decision": "invalidate", "reason": "a script"},
     )
-    assert "1 signatures carry a review mark" in admin_client.get("/admin/review").get_data(
+    assert "1 signature carries a review mark" in admin_client.get("/admin/review").get_data(
         as_text=True
     )
     assert invariant(app) == (5, 5, 5)

@@ -575,7 +575,7 @@ def test_the_count_only_falls_between_looking_and_sending(site, mail_server):
         f"/unsubscribe/{token_of(app, 'gone@example.org', link_tokens.UNSUBSCRIBE)}"
     )
     send(admin, update_id, page)
-    assert "Sending to 1 supporters (1 fewer than counted" in flashed(admin, update_id)
+    assert "Sending to 1 supporter (1 fewer than counted" in flashed(admin, update_id)
     run_worker(app)
     assert set(received(mail_server)) == {"early@example.org"}
 

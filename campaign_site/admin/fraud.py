@@ -18,6 +18,7 @@ from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
 from campaign_site.petition import counting, invalidation, trending
+from campaign_site.web.template_filters import quantity
 
 REVIEW_PAGE = 200
 # Under gunicorn's 30 s timeout: about 60,000 signatures a request on this machine's
@@ -165,7 +166,7 @@ def _decide(form: ReviewForm):
         changed = invalidation.invalidate_ids(ids)
         action, verb = Action.INVALIDATION, "invalidated"
     record(action, f"{changed} {verb} from the review queue; reason: {form.reason.data}")
-    flash(f"{changed} signatures {verb}.")
+    flash(f"{quantity(changed, 'signature')} {verb}.")
     return redirect(url_for("admin.review"), code=303)
 
 

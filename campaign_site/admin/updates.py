@@ -27,6 +27,7 @@ from campaign_site.models import CampaignUpdate, UpdateStatus, utcnow
 from campaign_site.petition import updates
 from campaign_site.web.countries import country_name
 from campaign_site.web.i18n import LANGUAGES
+from campaign_site.web.template_filters import quantity
 
 # Four languages of up to BODY_MAX characters, percent-encoded, pass the site's 16 KB limit
 # for forms; only these two pages take more. Set before any part reads the form (CSRF's
@@ -196,7 +197,10 @@ def send_update(update_id: int):
         if fewer
         else ""
     )
-    flash(f"Sending to {queued} supporters{note}. The progress is below and on the dashboard.")
+    flash(
+        f"Sending to {quantity(queued, 'supporter')}{note}."
+        " The progress is below and on the dashboard."
+    )
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 
@@ -213,7 +217,7 @@ def cancel_update(update_id: int):
         flash(str(refused))
     else:
         record(Action.UPDATE_CANCELLED, f"update {update_id}: {dropped} queued messages dropped")
-        flash(f"Cancelled: {dropped} messages still queued will not be sent.")
+        flash(f"Cancelled: {quantity(dropped, 'message')} still queued will not be sent.")
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
 

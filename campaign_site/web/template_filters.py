@@ -17,6 +17,12 @@ def thousands(value: int) -> str:
     return format_decimal(value, locale=current_language())
 
 
+def quantity(value: int, noun: str, plural: str | None = None) -> str:
+    """'1 signature', '2,000 signatures': a count and its English noun, for the admin pages
+    (which are in English; the public pages use ngettext)."""
+    return f"{thousands(value)} {noun if value == 1 else plural or noun + 's'}"
+
+
 def translated(text: str) -> str:
     """A text from the content file, through the catalogs ("" stays "": gettext("") would
     give the catalog's header)."""
@@ -47,6 +53,7 @@ def site_notice() -> str:
 def register(app: Flask) -> None:
     """Make the filters available in every template."""
     app.add_template_filter(thousands)
+    app.add_template_filter(quantity)
     app.add_template_filter(translated)
     app.add_template_filter(with_citations)
     app.add_template_global(campaign)
