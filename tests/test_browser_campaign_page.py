@@ -274,7 +274,18 @@ def test_the_confirmation_page_thanks_counts_and_offers_sharing(
 # --- the other new pages, for people and for axe ------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/contact", "/de/accessibility", "/uk/privacy", "/ru/contact"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/contact",
+        "/de/accessibility",
+        "/ru/contact",
+        "/privacy",
+        "/de/privacy",
+        "/ru/privacy",
+        "/uk/privacy",
+    ],
+)
 def test_the_trust_pages_have_no_axe_violations(site: LiveSite, browser: Browser, path: str):
     page = new_page(browser, PHONE)
     page.goto(site.url + path)
