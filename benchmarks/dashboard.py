@@ -47,8 +47,9 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 SEALED = bytes(140)  # the dashboard never opens a sealed box; about a real one's size
 COLUMNS = (
     "personal, email_hash, country, language, keep_informed, show_name, signed_at, status, "
-    "confirmed_at, token_nonce, review_marks, source"
+    "confirmed_at, token_nonce, review_marks, source, network_hash, domain_hash"
 )
+NETWORKS, DOMAINS = 20_000, 300  # the fraud signals' hashes, a few far more common
 LANGUAGES = ["en", "de", "ru", "uk"]
 
 
@@ -78,6 +79,8 @@ def signature_rows(rows: int, key_id: bytes, now: datetime) -> Iterator[tuple]:
             f"{n:032x}",
             "",
             SOURCE_CODES[skewed(n, 2, SOURCES)],
+            key_id + skewed(n, 3, NETWORKS).to_bytes(32, "big"),
+            key_id + skewed(n, 4, DOMAINS).to_bytes(32, "big"),
         )
 
 
@@ -128,7 +131,7 @@ class Database(bench.Database):
             stored = "%Y-%m-%d %H:%M:%S.%f"
             with connection:
                 connection.executemany(
-                    f"INSERT INTO signature ({COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                    f"INSERT INTO signature ({COLUMNS}) VALUES ({', '.join('?' * 14)})",
                     (
                         tuple(v.strftime(stored) if isinstance(v, datetime) else v for v in row)
                         for row in signature_rows(rows, key_id, now)
@@ -189,7 +192,7 @@ def time_dashboard(app: Flask, requests: int) -> list[float]:
 def time_parts(app: Flask, rounds: int = 5) -> list[tuple[str, float]]:
     """Median milliseconds of each piece the dashboard reads, alone."""
     from campaign_site.admin import charts, dashboard
-    from campaign_site.petition import counting
+    from campaign_site.petition import counting, trending
 
     parts: list[tuple[str, Callable[[], object]]] = [
         ("counting.totals (the tally)", counting.totals),
@@ -198,6 +201,11 @@ def time_parts(app: Flask, rounds: int = 5) -> list[tuple[str, float]]:
         ("dashboard.counts (totals, by country, by language)", dashboard.counts),
         ("dashboard.health", dashboard.health),
         ("charts.dashboard_charts (the tally)", charts.dashboard_charts),
+        (
+            "trending.trending('hour') (the dashboard's fraud flags)",
+            lambda: trending.trending("hour", over_only=True),
+        ),
+        ("trending.trending('day') (/admin/fraud)", lambda: trending.trending("day")),
     ]
     figures = []
     with app.test_request_context("/admin/"):

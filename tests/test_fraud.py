@@ -347,3 +347,31 @@ def test_a_run_cut_short_by_its_time_limit_goes_on_where_it_stopped(app):
         assert invalidation.invalidate(criteria, up_to, batch_size=2, seconds=0) == 2
         assert invalidation.invalidate(criteria, up_to, batch_size=2) == 1
     assert invariant(app) == (0, 0, 0)
+
+
+def test_a_sources_normal_rate_is_its_week_before_in_the_tally(app, admin_client):
+    """Sources are links organisers hand out: each is weighed against its own week before,
+    read from the hourly tally (here 336 signatures two days ago: 2.0 an hour)."""
+    from campaign_site.petition.tallies import hour_of
+
+    with app.app_context():
+        db.session.add(
+            SignatureTally(
+                hour=hour_of(utcnow() - timedelta(days=2)),
+                source="newsletter",
+                country="DE",
+                language="de",
+                signed=336,
+                confirmed=336,
+                informed=0,
+                repeats=0,
+            )
+        )
+        db.session.commit()
+    for n in range(3):
+        sign_from(app, f"reader{n}@example.org", source="newsletter")
+
+    page = admin_client.get("/admin/fraud").get_data(as_text=True)
+
+    cells = r'<td>newsletter</td>\s*<td class="num">3</td>\s*<td class="num">([\d.]+)</td>\s*<td class="num">([\d.]+)</td>'
+    assert re.findall(cells, page) == [("3.0", "2.0"), ("0.1", "2.0")]  # last hour, last day

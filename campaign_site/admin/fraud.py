@@ -174,5 +174,5 @@ def _decide(form: ReviewForm):
 def trending_flags() -> list[trending.Busy]:
     """For the dashboard: what is flagged in the last hour."""
     with read_transaction(db.session):
-        kinds = trending.trending("hour")
+        kinds = trending.trending("hour", over_only=True)
     return [row for rows in kinds.values() for row in rows if row.flagged]
