@@ -36,6 +36,26 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.org", "a long admin passphrase"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def closing_responses(app):
+    """The app, with each response closed even when the browser goes away mid-write.
+    Werkzeug's development server leaves a response it could not finish unclosed: a CI run
+    failed on the ResourceWarning of a favicon whose request Chromium dropped."""
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from response
+            finally:  # also when the server drops this generator unfinished
+                if hasattr(response, "close"):
+                    response.close()
+
+        return chunks()
+
+    return wsgi
+
+
 class LiveSite:
     """The app on a loopback port, as a browser reaches it."""
 
@@ -57,7 +77,7 @@ class LiveSite:
         self.totp_secret = totp_secret_from(enrolment)
         self.recovery_codes = re.findall(r"^  ([0-9a-f-]{23})$", enrolment, re.M)
         self.last_step = -1
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, closing_responses(self.app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.app.config["PUBLIC_URL"] = self.url
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
