@@ -359,7 +359,7 @@ def progress(campaign_update: CampaignUpdate) -> Progress | None:
     unsubscribed, cancelled = campaign_update.unsubscribed_count, campaign_update.cancelled_count
     invalidated = campaign_update.invalidated_count
     accounted = queued + sent + failed + unsubscribed + invalidated + cancelled
-    if accounted > campaign_update.recipients:  # something counted twice: say so, once a view
+    if accounted > campaign_update.recipients:  # something was counted twice: say so
         current_app.logger.error(
             "update %s: figures add up to %s, over its %s recipients",
             campaign_update.id,

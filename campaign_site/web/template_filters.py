@@ -17,10 +17,10 @@ def thousands(value: int) -> str:
     return format_decimal(value, locale=current_language())
 
 
-def quantity(value: int, noun: str, plural: str | None = None) -> str:
-    """'1 signature', '2,000 signatures': a count and its English noun, for the admin pages
-    (which are in English; the public pages use ngettext)."""
-    return f"{thousands(value)} {noun if value == 1 else plural or noun + 's'}"
+def quantity(value: int, noun: str) -> str:
+    """'1 signature', '2,000 signatures': a count and its English noun (plural with -s), for
+    the admin pages, which are in English; the public pages use ngettext."""
+    return f"{thousands(value)} {noun if value == 1 else noun + 's'}"
 
 
 def translated(text: str) -> str:
