@@ -3,6 +3,8 @@ email matching, and the one word of a given name the site may show."""
 
 import re
 import unicodedata
+from typing import NamedTuple
+from urllib.parse import parse_qsl
 
 # Bidirectional overrides and isolates can disguise text (e.g. reverse a name's letters).
 _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
@@ -70,3 +72,24 @@ def source_code(raw: str | None) -> str | None:
     if raw is None or not SOURCE_CODE.fullmatch(raw):
         return None
     return raw
+
+
+class LinkCodes(NamedTuple):
+    """Where a link to the campaign page says its visitor came from."""
+
+    source: str | None
+    campaign: str | None
+
+
+def link_codes(query_string: str) -> LinkCodes:
+    """The source and campaign codes of a link (?source=, else utm_source; utm_campaign), each
+    the FIRST value given, blank or not, and only if valid. The page's form and the response
+    cache's key both read the query here and nowhere else, so they cannot disagree about
+    `?source=&source=a&utm_source=b` and one visitor cannot put a source on another's page."""
+    first: dict[str, str] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        first.setdefault(name, value)
+    return LinkCodes(
+        source_code(first.get("source")) or source_code(first.get("utm_source")),
+        source_code(first.get("utm_campaign")),
+    )

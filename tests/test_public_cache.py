@@ -133,6 +133,40 @@ def test_a_link_with_a_source_gets_the_page_with_it_in_the_form_and_nothing_else
     )
 
 
+def hidden_source(page: str) -> str:
+    return re.search(r'name="source" type="hidden" value="([^"]*)"', page).group(1)
+
+
+@pytest.mark.parametrize("path", ["/", "/embed", "/de/"])
+@pytest.mark.parametrize(
+    "poison",
+    [
+        "?source=&source=partnerA&utm_source=attacker:x",
+        "?source=%20&source=partnerA&utm_source=attacker:x",
+        "?utm_source=attacker:x&source=&source=partnerA",
+    ],
+)
+def test_repeated_blank_sources_cannot_put_another_source_on_a_partners_link(
+    cached_app, path, poison
+):
+    """The cache key and the form read the query through one function: a crafted query gets
+    a page of its own, never the copy a partner's visitors are served."""
+    attacker = cached_app.test_client()
+    for _ in range(3):
+        assert hidden_source(attacker.get(path + poison).get_data(as_text=True)) == "attacker:x"
+    for _ in range(5):
+        visitor = cached_app.test_client()
+        assert hidden_source(visitor.get(path + "?source=partnerA").get_data(as_text=True)) == (
+            "partnerA"
+        )
+    # And the other way round: a partner's copy made first is not served for the crafted query.
+    cached_app.extensions[public_cache.STORE_KEY].clear()
+    assert hidden_source(attacker.get(path + "?source=partnerA").get_data(as_text=True)) == (
+        "partnerA"
+    )
+    assert hidden_source(attacker.get(path + poison).get_data(as_text=True)) == "attacker:x"
+
+
 def test_a_page_that_gained_a_cookie_on_the_way_out_is_never_kept(app_factory):
     """Should a later hook touch the session, the cookie must not be replayed to others."""
     from flask import session

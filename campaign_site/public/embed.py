@@ -26,7 +26,7 @@ from campaign_site.web.template_filters import thousands
 def embed():
     """The compact form, carrying a partner's ?source= (e.g. partner:CODE) like the campaign
     page; cached per valid source like it (web/public_cache.py keys it)."""
-    return render_embed(SignatureForm.for_link(request.args))
+    return render_embed(SignatureForm.for_link(request.environ.get("QUERY_STRING", "")))
 
 
 @bp.post("/embed/sign")

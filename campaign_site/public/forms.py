@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from campaign_site.models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
 from campaign_site.petition.signing import NewSignature
-from campaign_site.text import clean_text, source_code
+from campaign_site.text import clean_text, link_codes, source_code
 from campaign_site.web.countries import CountrySelect, country_names
 from campaign_site.web.i18n import current_language
 
@@ -124,11 +124,11 @@ class SignatureForm(FlaskForm):
     campaign = HiddenField(filters=[source_code])
 
     @classmethod
-    def for_link(cls, args) -> "SignatureForm":
-        """An empty form carrying the source a link to the page gave (request.args)."""
+    def for_link(cls, query_string: str) -> "SignatureForm":
+        """An empty form carrying the source a link to the page gave (its raw query string,
+        read by text.link_codes as the response cache reads it)."""
         form = cls(formdata=None)
-        form.source.data = source_code(args.get("source")) or source_code(args.get("utm_source"))
-        form.campaign.data = source_code(args.get("utm_campaign"))
+        form.source.data, form.campaign.data = link_codes(query_string)
         return form
 
     def validate_email(self, field: EmailField) -> None:

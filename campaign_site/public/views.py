@@ -30,7 +30,7 @@ def index():
     cache period old; site.js fetches the live one from /api/count. A link's ?source= (or
     utm_source, utm_campaign) goes into the form's hidden fields; the page is cached per
     valid source like any other URL (web/public_cache.py keys it)."""
-    return render_campaign_page(SignatureForm.for_link(request.args))
+    return render_campaign_page(SignatureForm.for_link(request.environ.get("QUERY_STRING", "")))
 
 
 @bp.post("/sign")

@@ -22,13 +22,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
-from urllib.parse import parse_qs
 
 from flask import Flask, current_app, request
 from werkzeug.http import parse_etags
 from werkzeug.sansio.utils import host_is_trusted
 
-from campaign_site.text import source_code
+from campaign_site.text import link_codes
 
 PUBLIC_PAGE_KEY = "campaign_site.public_page"  # in the WSGI environ: "this response may be kept"
 SECURE_KEY = "campaign_site.public_page_secure"  # ... and whether Flask saw it as HTTPS
@@ -155,11 +154,8 @@ MAX_SOURCE_ENTRIES = 500  # pages for distinct ?source= codes kept at once
 
 
 def _link_source(environ) -> tuple[str | None, str | None]:
-    """The source and campaign codes the view will read (validated alike), for the key."""
-    args = parse_qs(environ.get("QUERY_STRING", ""))
-    first = {name: values[0] for name, values in args.items() if values}
-    source = source_code(first.get("source")) or source_code(first.get("utm_source"))
-    return source, source_code(first.get("utm_campaign"))
+    """The source and campaign codes the view will read, read by the view's own function."""
+    return link_codes(environ.get("QUERY_STRING", ""))
 
 
 def _room_for_source(store: dict) -> bool:
