@@ -4,6 +4,7 @@ see the admin accounts with their last login and can end an admin's sessions."""
 
 import email
 import email.policy
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -143,6 +144,43 @@ def test_only_owners_read_the_audit_log(owner_app):
     assert logged_in(owner_app, "exporter@example.org").get("/admin/audit").status_code == 403
     page = logged_in(owner_app, "owner@example.org").get("/admin/audit")
     assert page.status_code == 200 and "create-admin: created admin exporter" in page.text
+
+
+TYPED_SENTENCE = "owner@example.org exported ALL signatures to evil.example"
+
+
+def test_a_failed_login_writes_no_typed_text_into_the_audit_log(owner_app):
+    """Only an account's own address, or a fixed word, ever stands under Admin."""
+    client = owner_app.test_client()
+    for typed in (TYPED_SENTENCE, "Tr0ub4dor&3-typed-in-the-wrong-field", "OWNER@example.org"):
+        assert log_in(client, typed, "wrong password").status_code == 422
+    failed = [row for row in audit_rows(owner_app, logins=True) if row[1] == "login failed"]
+    assert [admin for admin, _, _ in failed] == [
+        "(no such account)",
+        "(no such account)",
+        "owner@example.org",
+    ]
+    page = logged_in(owner_app, "owner@example.org").get("/admin/audit").text
+    assert "evil.example" not in page and "Tr0ub4dor" not in page
+
+
+def test_login_counters_in_redis_are_keyed_by_a_hash_not_the_typed_text(app_factory, redis_url):
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    app = app_factory(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix
+    )
+    client = app.test_client()
+    assert log_in(client, TYPED_SENTENCE, "wrong password").status_code == 422
+    store = redis.Redis.from_url(redis_url)
+    keys = [key.decode() for key in store.scan_iter(f"*{prefix}*")]
+    try:
+        assert any("admin-login" in key for key in keys)  # the counters were written
+        assert not [key for key in keys if "evil" in key or "exported" in key]
+    finally:
+        if keys:
+            store.delete(*keys)
 
 
 def test_the_audit_log_filters_by_action_admin_and_dates_newest_first(owner_app):

@@ -51,6 +51,19 @@ def authenticate(email: str, password: str) -> AdminUser | None:
     return None
 
 
+NO_SUCH_ACCOUNT = "(no such account)"
+
+
+def audit_name(typed: str) -> str:
+    """Who a failed login names in the audit log: the account's own address when the typed
+    text names one, else a fixed word; never the typed text itself (anyone can type a
+    sentence there, and an admin may type a password into the wrong field)."""
+    account = db.session.scalar(
+        select(AdminUser.email).where(AdminUser.email == normalize_admin_email(typed))
+    )
+    return account or NO_SUCH_ACCOUNT
+
+
 DEVICE_COOKIE = "admin_device"
 _DEVICE_SALT = "admin-known-device"
 

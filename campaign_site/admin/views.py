@@ -18,6 +18,7 @@ from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.accounts import export_gate, recorded_when_finished
 from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import (
+    audit_name,
     authenticate,
     begin_second_step,
     current_admin,
@@ -99,9 +100,7 @@ def login():
             begin_second_step(admin)  # nothing opens until the code is given
             return redirect(url_for("admin.login_code", next=request.args.get("next")), code=303)
         else:
-            # The typed address (an admin's, or a guess), cut short: no supporter data here.
-            typed = "".join(ch for ch in form.email.data if ch.isprintable())[:100]
-            record(Action.LOGIN_FAILED, "password", typed)
+            record(Action.LOGIN_FAILED, "password", audit_name(form.email.data))
             form.form_errors.append(LOGIN_FAILED)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("admin/login.html", form=form), status

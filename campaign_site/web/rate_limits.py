@@ -10,6 +10,8 @@ If Redis stops answering, signing and the email links go on under per-process li
 since its guesses could no longer be counted across workers (admin/views.py).
 """
 
+import hashlib
+import hmac
 import ipaddress
 import time
 
@@ -26,9 +28,16 @@ from campaign_site.text import normalize_admin_email
 REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
+def account_key(typed: str, secret: str) -> str:
+    """What the counters call an account: a keyed hash of the typed address, so Redis key
+    names never hold what someone typed (a sentence, a password in the wrong field)."""
+    normalized = normalize_admin_email(typed).encode()
+    return hmac.new(secret.encode(), b"admin-login:" + normalized, hashlib.sha256).hexdigest()[:32]
+
+
 def _login_account_and_source() -> str:
     """The account being tried from this address: a guesser elsewhere never locks out its owner."""
-    account = normalize_admin_email(request.form.get("email", ""))
+    account = account_key(request.form.get("email", ""), current_app.config["SECRET_KEY"])
     return f"account:{account}|{source_block(get_remote_address())}"
 
 
@@ -237,9 +246,10 @@ class LoginLockout:
             config["ADMIN_ACCOUNT_MAX_FAILED_LOGINS"], seconds
         )
         self.prefix = config["RATELIMIT_KEY_PREFIX"] or "campaign_site"
+        self.secret = config["SECRET_KEY"]
 
     def _keys(self, account: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        account = normalize_admin_email(account)
+        account = account_key(account, self.secret)
         by_source = (self.prefix, "admin-login-failures", account, source_block(source))
         return by_source, (self.prefix, "admin-login-failures-all", account)
 
