@@ -32,7 +32,12 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 logger_class = "campaign_site.web.log_redaction.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes X-Forwarded-Proto only from the proxies the app believes: with
+# TRUSTED_PROXIES=0 (nothing in front) from nobody, or a client could claim HTTPS.
+_behind_proxy = int(os.environ.get("TRUSTED_PROXIES") or 0) > 0
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1") if _behind_proxy else ""
+if not _behind_proxy:
+    secure_scheme_headers: dict[str, str] = {}  # also for a Unix socket's peer, always trusted
 
 
 def on_starting(server):

@@ -1,11 +1,14 @@
 """Every response carries the security headers; admin sessions are short-lived and
 hard to steal; accounts lock after repeated failures; every export is logged."""
 
+import http.client
 import re
 import time
 from pathlib import Path
 
 import pytest
+from ports import listening_socket, port_of
+from servers import gunicorn_on, production_env, wait_until_serving
 from support import csrf_token_from, log_in, sign
 
 from campaign_site import create_app
@@ -298,3 +301,29 @@ def test_public_url_host_and_configured_extra_hosts_are_served(monkeypatch, migr
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trusted_proxies, hsts", [("0", False), ("1", True)])
+def test_gunicorn_believes_a_forwarded_scheme_only_from_a_trusted_proxy(
+    migrated_database_url, redis_url, trusted_proxies, hsts
+):
+    """Straight to gunicorn with no proxy in front (TRUSTED_PROXIES=0), a client claiming
+    HTTPS gets no HSTS; behind one proxy on loopback the same header is believed."""
+    with listening_socket() as sock:
+        env = production_env(
+            migrated_database_url, redis_url, TRUSTED_PROXIES=trusted_proxies, GUNICORN_WORKERS="1"
+        )
+        server = gunicorn_on(sock, Path(__file__).resolve().parent.parent, env)
+        try:
+            wait_until_serving(port_of(sock), server)
+            connection = http.client.HTTPConnection("127.0.0.1", port_of(sock), timeout=10)
+            connection.request("GET", "/privacy", headers={"X-Forwarded-Proto": "https"})
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+        finally:
+            server.terminate()
+            server.communicate(timeout=30)
+    assert response.status == 200
+    assert ("Strict-Transport-Security" in response.headers) is hsts
