@@ -121,6 +121,16 @@ def test_link_pages_never_pass_their_url_on_as_a_referer(app, client):
 # --- No token in any log ------------------------------------------------------------------
 
 SECRET = "SeCrEtToKeN.abc123-_xyz"
+# Shaped like the site's real tokens (payload.timestamp.signature), for paths with no link word.
+SHAPED = "WyJzZWNyZXRub25jZTAxMjM0NTY3ODkwMTIzNDUiXQ.axTDHw.Mp0k1D4wk5Cw5X3tYB-9MyQu49Y"
+ODD_SPELLINGS = [
+    f"/WITHDRAW/{SECRET}",
+    f"/withdraw;/{SECRET}",
+    f"/de/Unsubscribe./{SECRET}",
+    f"/%63onfirm%2F{SECRET}",
+    f"/no-such-page/{SHAPED}",
+    f"/static/{SHAPED}.css",
+]
 
 
 def test_the_development_servers_request_log_is_redacted(app, caplog):
@@ -131,6 +141,16 @@ def test_the_development_servers_request_log_is_redacted(app, caplog):
     logging.getLogger("werkzeug").info(f'"POST /withdraw/{SECRET}/renew HTTP/1.1" 200 -')
     assert SECRET not in caplog.text
     assert "/ru/confirm/[token]" in caplog.text and "/withdraw/[token]/renew" in caplog.text
+
+
+@pytest.mark.parametrize("path", ODD_SPELLINGS)
+def test_a_token_under_another_spelling_is_redacted_too(app, caplog, path):
+    """A 404 under /WITHDRAW/ or /withdraw;/ still logs its path, and the token in it works
+    on its proper path: whatever comes before a token, the log never holds it."""
+    caplog.set_level(logging.INFO)
+    logging.getLogger("werkzeug").info('"GET %s HTTP/1.1" 404 -', path)
+    assert SECRET not in caplog.text and SHAPED not in caplog.text
+    assert "[token]" in caplog.text
 
 
 def test_an_error_on_a_link_page_is_logged_without_the_token(app, client, caplog, monkeypatch):
@@ -184,6 +204,7 @@ def _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path):
             f"/withdraw/{SECRET}",
             f"/ru/unsubscribe/{SECRET}?x=1",
             f"/withdraw/{SECRET}/renew",
+            *ODD_SPELLINGS,
         ]
         _wait_until_serving(port)
         for path in paths:
@@ -199,8 +220,10 @@ def _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path):
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     written = log.read_text()
-    assert written.count("/confirm/[token]") == 1 and "/withdraw/[token]/renew" in written
+    assert "/confirm/[token]" in written and "/withdraw/[token]/renew" in written
     assert SECRET not in written and SECRET not in output
+    assert SHAPED not in written and SHAPED not in output
+    assert written.count("[token]") == 4 + len(ODD_SPELLINGS)
 
 
 def _wait_until_serving(port: int) -> None:

@@ -5,6 +5,7 @@ pre-compressed, bodies limited, and no link token in the access log."""
 import gzip
 import http.client
 import os
+import re
 import shutil
 import sys
 import time
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET_TOKEN = "TOKEN-THAT-MUST-NOT-BE-LOGGED"
+# Shaped like the site's real tokens (payload.timestamp.signature), under no link word.
+SHAPED_TOKEN = "WyJzZWNyZXRub25jZTAxMjM0NTY3ODkwMTIzNDUiXQ.axTDHw.Mp0k1D4wk5Cw5X3tYB-9MyQu49Y"
 
 
 def require_nginx() -> None:
@@ -35,9 +38,12 @@ def require_nginx() -> None:
 
 
 @pytest.fixture
-def stack(tmp_path, migrated_database_url, redis_url):
-    """gunicorn (production settings) with nginx in front; yields (nginx port, tmp folder)."""
+def stack(tmp_path, migrated_database_url, redis_url, app_factory):
+    """gunicorn (production settings) with nginx in front; yields (nginx port, tmp folder).
+    The database is emptied afterwards (app_factory's clean-up): rows sealed under this
+    run's random keys would make the next run's keys look wrong, and pause signing."""
     require_nginx()
+    app_factory()
     static = tmp_path / "static"
     shutil.copytree(ROOT / "static", static, ignore=shutil.ignore_patterns("*.gz"))
     assert compress(static) > 0
@@ -158,6 +164,9 @@ def test_nginx_limits_bodies_and_keeps_tokens_and_queries_out_of_its_log(stack):
         f"/ru/withdraw/{SECRET_TOKEN}",
         f"//confirm/{SECRET_TOKEN}",
         f"/%63onfirm/{SECRET_TOKEN}",
+        f"/WITHDRAW/{SECRET_TOKEN}",
+        f"/withdraw;/{SECRET_TOKEN}",
+        f"/no-such-page/{SHAPED_TOKEN}",
         "/?email=secret@example.org",
     ):
         fetch(port, "GET", path)
@@ -167,5 +176,27 @@ def test_nginx_limits_bodies_and_keeps_tokens_and_queries_out_of_its_log(stack):
         time.sleep(0.1)
         log = (tmp / "access.log").read_text()
     assert '"GET /confirm/[token]"' in log and '"GET /ru/withdraw/[token]"' in log
-    assert SECRET_TOKEN not in log and "secret@example.org" not in log
+    assert '"GET /WITHDRAW/[token]"' in log and '"GET /withdraw;/[token]"' in log
+    assert '"GET /no-such-page/[token]"' in log
+    assert SECRET_TOKEN not in log and SHAPED_TOKEN not in log
+    assert "secret@example.org" not in log
     assert "127.0.0.1 " not in log  # no client address
+
+
+def hidden_source(body: bytes) -> str:
+    found = re.search(rb'name="source" type="hidden" value="([^"]*)"', body)
+    assert found, body.decode()
+    return found.group(1).decode()
+
+
+def test_a_crafted_query_cannot_put_another_source_on_a_partners_page(stack):
+    """nginx's cache key and the app's (behind it, for /embed) read the query as the page
+    does: repeated crafted requests never change what a partner's visitors get."""
+    port = stack[0]
+    for path in ("/", "/de/", "/embed"):
+        for _ in range(3):
+            status, _, body = fetch(port, "GET", path + "?source=&source=partnerA&utm_source=x:y")
+            assert status == 200 and hidden_source(body) in {"", "x:y"}
+        for _ in range(5):
+            status, _, body = fetch(port, "GET", path + "?source=partnerA")
+            assert status == 200 and hidden_source(body) == "partnerA", path

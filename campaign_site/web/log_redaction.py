@@ -8,16 +8,35 @@ Kept free of Flask so gunicorn's master process can load it cheaply.
 
 import logging
 import re
+from urllib.parse import unquote
 
 from gunicorn.glogging import Logger
 
-TOKEN_PATH = re.compile(r"(/(?:confirm|withdraw|unsubscribe)/)[^/?#\s\"']+")
-REDACTED = r"\1[token]"
+# A run of path segments (a path, or the path inside a request line or a Referer).
+PATH_RUN = re.compile(r"(?:/[^/?#\s\"']*)+")
+# The link words, however spelt around (/WITHDRAW/, /withdraw;/, /%63onfirm/): the next
+# segment is the token.
+LINK_WORD = re.compile(r"confirm|withdraw|unsubscribe", re.IGNORECASE)
+# A token's own shape (itsdangerous: payload.timestamp.signature, base64url), wherever it
+# stands, so a token under a path we never made still never reaches a log.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}")
+TOKEN = "[token]"
 
 
 def redact_tokens(text: str) -> str:
-    """The text with every link token in a path replaced by [token]."""
-    return TOKEN_PATH.sub(REDACTED, text)
+    """The text with every link token in a path replaced by [token]: the segment after a link
+    word, and any segment shaped like a token. Paths are read percent-decoded (as the app
+    routes them), so an escaped slash or letter hides nothing."""
+    return PATH_RUN.sub(lambda run: _redact_path(unquote(run.group(0))), text)
+
+
+def _redact_path(path: str) -> str:
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        after_link_word = index > 0 and LINK_WORD.search(segments[index - 1])
+        if segment and (after_link_word or TOKEN_SHAPE.search(segment)):
+            segments[index] = TOKEN
+    return "/".join(segments)
 
 
 class RedactTokens(logging.Filter):
