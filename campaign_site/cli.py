@@ -24,7 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
-from campaign_site.admin import second_factor
+from campaign_site.accounts import second_factor
 from campaign_site.backup.archive import BackupError
 from campaign_site.backup.operations import create_backup, restore_backup, verify_backup
 from campaign_site.crypto import key_maintenance
@@ -58,7 +58,7 @@ def create_admin(email: str, roles: tuple[str, ...]) -> None:
     The password is prompted for, or read from standard input when it is piped. Changing
     an existing admin ends every session they have.
     """
-    from campaign_site.admin.roles import OWNER, parse_roles
+    from campaign_site.accounts.permissions import OWNER, parse_roles
 
     try:
         address = validate_email(email, check_deliverability=False).normalized
@@ -91,7 +91,7 @@ def create_admin(email: str, roles: tuple[str, ...]) -> None:
     verb = "Created admin" if created else "New password and second factor set for admin"
     click.echo(f"{verb} {key} (roles: {admin.roles.replace(',', ', ')}).")
     _show_enrolment(enrolment)
-    from campaign_site.admin.audit import Action, record  # audited last: the change is made
+    from campaign_site.accounts.audit import Action, record  # audited last: the change is made
 
     record(Action.ACCOUNT_CHANGED, f"create-admin: {verb.lower()} {key}, roles {admin.roles}", "")
 
@@ -110,7 +110,7 @@ def _show_enrolment(enrolment) -> None:
 
 
 def _last_owner(admin: AdminUser) -> bool:
-    from campaign_site.admin.roles import OWNER
+    from campaign_site.accounts.permissions import OWNER
 
     owners = db.session.scalars(select(AdminUser)).all()
     holding = [other for other in owners if OWNER in other.roles.split(",")]

@@ -202,7 +202,7 @@ class Config:
         self.SIGNING_PAUSED = _bool_env("SIGNING_PAUSED", False)
 
         self.ADMIN_IDLE_MINUTES = _int_env("ADMIN_IDLE_MINUTES", 30)
-        # A TOTP code after the password (admin/second_factor.py); tests of other features
+        # A TOTP code after the password (accounts/second_factor.py); tests of other features
         # switch it off.
         self.ADMIN_TOTP_REQUIRED = _bool_env("ADMIN_TOTP_REQUIRED", True)
         # Exports and searches of personal data ask for the password (and a code) again

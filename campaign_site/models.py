@@ -290,7 +290,7 @@ class AdminUser(db.Model):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Comma-separated: viewer, organiser, exporter, owner (admin/roles.py says what each may).
+    # Comma-separated: viewer, organiser, exporter, owner (accounts/permissions.py says what each may).
     roles: Mapped[str] = mapped_column(String(64), default="owner", server_default="owner")
     # Sessions carry the epoch they began in; raising it ends every one of them.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")

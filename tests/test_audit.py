@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, update
 from support import confirm_pending, csrf_token_from, log_in, sign
 
-from campaign_site.admin.audit import Action, record
+from campaign_site.accounts.audit import Action, record
 from campaign_site.extensions import db
 from campaign_site.models import AdminAudit, AdminUser, Signature
 

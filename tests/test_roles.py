@@ -1,5 +1,6 @@
-"""Least privilege: every admin route states its role, and every admin URL is walked with
-every role; create-admin's --role; sessions that end on the server."""
+"""Least privilege: every admin route states the permission it needs, and every admin URL is
+walked with every role, expecting what accounts/permissions.py's map grants; create-admin's
+--role; sessions that end on the server."""
 
 import re
 from datetime import date
@@ -7,7 +8,15 @@ from datetime import date
 import pytest
 from support import csrf_token_from, log_in, sign
 
-from campaign_site.admin.roles import EXPORTER, ORGANISER, OWNER, ROLES, VIEWER
+from campaign_site.accounts.permissions import (
+    EXPORTER,
+    ORGANISER,
+    OWNER,
+    ROLE_PERMISSIONS,
+    ROLES,
+    VIEWER,
+    Permission,
+)
 from campaign_site.extensions import db
 from campaign_site.models import AdminUser, CampaignUpdate, CampaignUpdateText, Event, Signature
 
@@ -47,11 +56,22 @@ def admin_urls(app) -> list[tuple[str, str, str]]:
     return urls
 
 
-def test_every_admin_route_states_its_role(app):
+def test_every_admin_route_states_its_permission(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin.") and rule.endpoint not in PUBLIC_STEPS:
             view = app.view_functions[rule.endpoint]
-            assert getattr(view, "required_role", None) in ROLES, rule.endpoint
+            assert isinstance(getattr(view, "required_permission", None), Permission), rule.endpoint
+
+
+def test_every_permission_is_needed_somewhere_and_owners_hold_them_all(app):
+    needed = {
+        getattr(app.view_functions[rule.endpoint], "required_permission", None)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+    }
+    assert set(Permission) <= needed
+    assert ROLE_PERMISSIONS[OWNER] == set(Permission)
+    assert all(Permission.VIEW_DASHBOARD in ROLE_PERMISSIONS[role] for role in ROLES)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -60,12 +80,12 @@ def test_every_admin_url_with_every_role(app, role):
     assert create_admin(app, f"{role}@example.org", role).exit_code == 0
     client = logged_in(app, f"{role}@example.org")
     token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
-    held = {role, VIEWER} if role != OWNER else set(ROLES)
+    held = ROLE_PERMISSIONS[role]
     checked = 0
     for method, url, endpoint in admin_urls(app):
         if endpoint == "admin.logout":
             continue  # it would end this walk; tested below
-        required = app.view_functions[endpoint].required_role
+        required = app.view_functions[endpoint].required_permission
         response = client.open(url, method=method, data={"csrf_token": token})
         if required in held:
             assert response.status_code not in (302, 403), (role, method, url)

@@ -23,8 +23,7 @@ from sqlalchemy import select, update
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from campaign_site.admin import bp
-from campaign_site.admin.audit import (
+from campaign_site.accounts.audit import (
     ACTION_MAX,
     Action,
     AuditFilter,
@@ -34,8 +33,10 @@ from campaign_site.admin.audit import (
     recent_exports,
     record,
 )
+from campaign_site.accounts.permissions import Permission, may
+from campaign_site.admin import bp
+from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin, end_sessions, log_out
-from campaign_site.admin.roles import EXPORTER, OWNER, requires, roles_of
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.mail.admin_alerts import send_alert
@@ -123,7 +124,7 @@ def _alert_owners(subject: str, lines: list[str], also: str | None = None) -> No
 def _owner_emails() -> list[str]:
     with read_transaction(db.session):
         admins = db.session.scalars(select(AdminUser).order_by(AdminUser.email)).all()
-        return [admin.email for admin in admins if OWNER in roles_of(admin)]
+        return [admin.email for admin in admins if may(admin, Permission.APPROVE_EXPORTS)]
 
 
 def _lapse_before() -> datetime:
@@ -193,7 +194,7 @@ def _export_url(what: str) -> str:
 
 
 @bp.post("/exports/request")
-@requires(EXPORTER)
+@requires(Permission.EXPORT_PERSONAL_DATA)
 def request_export():
     """Ask the owners to approve one export (only while EXPORT_APPROVAL_REQUIRED is set)."""
     what = request.form.get("what", "")
@@ -222,7 +223,7 @@ def request_export():
 
 
 @bp.get("/exports/waiting")
-@requires(EXPORTER)
+@requires(Permission.EXPORT_PERSONAL_DATA)
 def export_requests_waiting():
     """Where a requester sees whether their export was approved yet."""
     what = request.args.get("what", "")
@@ -235,7 +236,7 @@ def export_requests_waiting():
 
 
 @bp.get("/exports")
-@requires(OWNER)
+@requires(Permission.APPROVE_EXPORTS)
 def export_requests():
     """Export requests of the last APPROVAL_HOURS, for a second owner to approve."""
     return _export_requests_page(), 200
@@ -267,7 +268,7 @@ def _export_requests_page(problem: str | None = None) -> str:
 
 
 @bp.post("/exports/approve")
-@requires(OWNER)
+@requires(Permission.APPROVE_EXPORTS)
 def approve_export():
     """A second owner approves one waiting request (never their own)."""
     admin = current_admin()
@@ -316,7 +317,7 @@ def _message(title: str, message: str) -> str:
 
 
 @bp.get("/accounts")
-@requires(OWNER)
+@requires(Permission.MANAGE_ACCOUNTS)
 def accounts():
     """Every admin with their roles and last login; owners can end their sessions."""
     with read_transaction(db.session):
@@ -331,7 +332,7 @@ def accounts():
 
 
 @bp.post("/accounts/end-sessions")
-@requires(OWNER)
+@requires(Permission.MANAGE_ACCOUNTS)
 def end_admin_sessions():
     """End every session of one admin (a lost laptop, a departure); CSRF checked already."""
     try:
@@ -405,7 +406,7 @@ def _parsed_date(text: str | None, quiet: bool = False) -> date | None:
 
 
 @bp.get("/audit")
-@requires(OWNER)
+@requires(Permission.READ_AUDIT)
 def audit_log():
     """The audit log, newest first, 100 a page, filtered by action, admin and dates."""
     form = AuditFilterForm(request.args)

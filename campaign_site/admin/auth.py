@@ -11,6 +11,7 @@ from flask import Response, current_app, g, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from campaign_site.accounts.audit import act_as
 from campaign_site.crypto.passwords import password_matches
 from campaign_site.database import write_transaction
 from campaign_site.extensions import db
@@ -145,6 +146,8 @@ def current_admin() -> AdminUser | None:
     """The logged-in admin for this request, looked up once; idle sessions end here."""
     if "admin" not in g:
         g.admin = _admin_from_session()
+        if g.admin is not None:
+            act_as(g.admin.email)
     return g.admin
 
 

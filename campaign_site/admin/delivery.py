@@ -4,12 +4,13 @@ paper signatures collected at events."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
+from campaign_site.admin.access import admin_can, ask_again, requires
 from campaign_site.admin.accounts import export_gate
-from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import authenticated_recently, current_admin
 from campaign_site.admin.paper_forms import PaperCountForm
-from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, ask_again, may, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Event
@@ -17,12 +18,12 @@ from campaign_site.petition import counting, paper
 
 
 @bp.get("/delivery")
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def delivery_pack():
     """Petition text, addressee, totals by country and period, paper signatures as their
     own lines; names only if the admin ticks the box, and only of those who agreed."""
     with_names = request.args.get("names") == "yes"
-    if with_names and not may(current_admin(), EXPORTER):
+    if with_names and not admin_can(Permission.EXPORT_PERSONAL_DATA):
         abort(403)  # names are personal data: exporters only
     if with_names and not authenticated_recently():
         return ask_again()
@@ -50,7 +51,7 @@ def delivery_pack():
 
 
 @bp.route("/paper", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(Permission.ENTER_PAPER_COUNTS)
 def paper_counts():
     """Enter signatures collected on paper; every entry is kept with who made it."""
     form = PaperCountForm()

@@ -13,11 +13,12 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import force_locale, format_date, gettext
 from markupsafe import Markup
 
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
-from campaign_site.admin.audit import Action, record
+from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.event_forms import FILM_TITLES, EventForm
-from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.petition import events
@@ -60,7 +61,7 @@ def qr_code(code: str) -> segno.QRCode:
 
 
 @bp.route("/events", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def event_list():
     """Every event with its signatures, and the form for a new one."""
     form = EventForm()
@@ -95,7 +96,7 @@ def event_list():
 
 
 @bp.post("/events/<int:event_id>/delete")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def delete_event(event_id: int):
     """Soft delete: the link and poster stop working, the signatures stay counted."""
     if not events.delete(event_id):
@@ -123,7 +124,7 @@ def _live_event(event_id: int) -> events.EventSummary:
 
 
 @bp.get("/events/<int:event_id>/poster")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def event_poster(event_id: int):
     """The printable A4 poster, in the event's language."""
     event = _live_event(event_id)
@@ -158,7 +159,7 @@ def poster_words(event: events.EventSummary) -> dict[str, str]:
 
 
 @bp.get("/events/<int:event_id>/qr.svg")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def event_qr_svg(event_id: int):
     """The QR code as SVG, for printers and designers."""
     event = _live_event(event_id)
@@ -168,7 +169,7 @@ def event_qr_svg(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/qr.png")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def event_qr_png(event_id: int):
     """The QR code as PNG, for slides and social media."""
     event = _live_event(event_id)
@@ -178,7 +179,7 @@ def event_qr_png(event_id: int):
 
 
 @bp.get("/events/poster.css")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_EVENTS)
 def poster_stylesheet():
     """The poster's print styles (see POSTER_CSS)."""
     return Response(POSTER_CSS, mimetype="text/css")

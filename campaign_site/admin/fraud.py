@@ -9,11 +9,12 @@ the organiser types the number shown. The rules are in petition/invalidation.py.
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
-from campaign_site.admin.audit import Action, record
+from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.fraud_forms import ACTIONS, MARKS, ApplyForm, CriteriaForm, ReviewForm
-from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
@@ -27,7 +28,7 @@ REQUEST_SECONDS = 20
 
 
 @bp.get("/fraud")
-@requires(ORGANISER)
+@requires(Permission.FIGHT_FRAUD)
 def fraud():
     """Trending in the last hour and day, and the form to match signatures (prefilled from
     a trending row's link)."""
@@ -49,7 +50,7 @@ def _fraud_page(form: CriteriaForm, status: int = 200, **extra):
 
 
 @bp.post("/fraud/check")
-@requires(ORGANISER)
+@requires(Permission.FIGHT_FRAUD)
 def fraud_check():
     """The dry run: how many match, by status; nothing changes."""
     form = CriteriaForm()
@@ -77,7 +78,7 @@ def _affected(action: str, counts: dict[str, int]) -> int:
 
 
 @bp.post("/fraud/apply")
-@requires(ORGANISER, fresh=True)
+@requires(Permission.FIGHT_FRAUD, fresh=True)
 def fraud_apply():
     """Invalidate or revalidate what the dry run counted, in batches; audited."""
     form = ApplyForm()
@@ -118,7 +119,7 @@ def fraud_apply():
 
 
 @bp.route("/review", methods=["GET", "POST"])
-@requires(ORGANISER, fresh=True)
+@requires(Permission.FIGHT_FRAUD, fresh=True)
 def review():
     """Signatures marked for a second look: accept or invalidate them in batches."""
     form = ReviewForm()

@@ -14,10 +14,11 @@ from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
-from campaign_site.admin.audit import Action, record
+from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
-from campaign_site.admin.roles import ORGANISER, requires
 from campaign_site.config import embed_origins
 from campaign_site.text import source_code
 from campaign_site.web.i18n import LANGUAGES, public_url_in
@@ -78,7 +79,7 @@ def snippets(code: str, language: str) -> Snippets:
 
 
 @bp.get("/partners")
-@requires(ORGANISER)
+@requires(Permission.MANAGE_PARTNERS)
 def partners():
     """Type a partner's code and language; get the snippets to send them."""
     form = PartnerSnippetForm(request.args)

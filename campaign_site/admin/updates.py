@@ -8,10 +8,11 @@ messages are written by mail/update_messages.py and sent by the mail worker.
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
-from campaign_site.admin.audit import Action, record
+from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
-from campaign_site.admin.roles import ORGANISER, VIEWER, requires
 from campaign_site.admin.update_forms import (
     NAMES,
     PlainPostForm,
@@ -43,7 +44,7 @@ def _room_for_an_update(endpoint: str | None, values: dict | None) -> None:
 
 
 @bp.get("/updates")
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def update_list():
     """Every update with its figures."""
     with read_transaction(db.session):
@@ -52,7 +53,7 @@ def update_list():
 
 
 @bp.route("/updates/new", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(Permission.WRITE_UPDATES)
 def new_update():
     """Write a new update (saved as a draft; nothing is sent yet)."""
     form = UpdateForm()
@@ -68,7 +69,7 @@ def new_update():
 
 
 @bp.route("/updates/<int(max=2147483647):update_id>/edit", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(Permission.WRITE_UPDATES)
 def edit_update(update_id: int):
     """Change a draft's texts or audience."""
     draft = _update_or_404(update_id)
@@ -94,7 +95,7 @@ def edit_update(update_id: int):
 
 
 @bp.get("/updates/<int(max=2147483647):update_id>")
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def show_update(update_id: int):
     """An update: previews per language, and for a draft the exact count and the send
     button; for one being sent its progress and the cancel button."""
@@ -143,7 +144,7 @@ def _preview(texts: dict[str, updates.Text], language: str) -> dict:
 
 
 @bp.post("/updates/<int(max=2147483647):update_id>/test")
-@requires(ORGANISER)
+@requires(Permission.WRITE_UPDATES)
 def test_update(update_id: int):
     """Send the update to the organiser's own address, as one language's supporters get it."""
     _update_or_404(update_id)
@@ -171,7 +172,7 @@ def test_update(update_id: int):
 
 
 @bp.post("/updates/<int(max=2147483647):update_id>/send")
-@requires(ORGANISER, fresh=True)
+@requires(Permission.SEND_UPDATES, fresh=True)
 def send_update(update_id: int):
     """Queue the update for the count the organiser confirmed; once, whatever is clicked."""
     _update_or_404(update_id)
@@ -205,7 +206,7 @@ def send_update(update_id: int):
 
 
 @bp.post("/updates/<int(max=2147483647):update_id>/cancel")
-@requires(ORGANISER)
+@requires(Permission.WRITE_UPDATES)
 def cancel_update(update_id: int):
     """Stop an update being sent: what is still queued is dropped."""
     _update_or_404(update_id)
@@ -222,7 +223,7 @@ def cancel_update(update_id: int):
 
 
 @bp.post("/updates/<int(max=2147483647):update_id>/copy")
-@requires(ORGANISER)
+@requires(Permission.WRITE_UPDATES)
 def copy_update(update_id: int):
     """A new draft with this update's texts (to send what was cancelled, corrected)."""
     _update_or_404(update_id)

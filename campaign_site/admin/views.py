@@ -13,10 +13,13 @@ from flask import (
     url_for,
 )
 
-from campaign_site.admin import bp, second_factor
+from campaign_site.accounts import second_factor
+from campaign_site.accounts.audit import Action, record
+from campaign_site.accounts.permissions import Permission
+from campaign_site.admin import bp
 from campaign_site.admin import dashboard as dashboard_facts
+from campaign_site.admin.access import requires
 from campaign_site.admin.accounts import export_gate, recorded_when_finished
-from campaign_site.admin.audit import Action, record
 from campaign_site.admin.auth import (
     audit_name,
     authenticate,
@@ -38,7 +41,6 @@ from campaign_site.admin.forms import (
     ReauthForm,
     SiteNoticeForm,
 )
-from campaign_site.admin.roles import EXPORTER, ORGANISER, VIEWER, requires
 from campaign_site.crypto.sealed_box import open_box
 from campaign_site.export import (
     STATUS_FILTERS,
@@ -141,7 +143,7 @@ def _second_factor_accepted(admin, code: str) -> bool:
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def reauthenticate():
     """Password (and code) again before personal data leaves the site."""
     admin = current_admin()
@@ -160,7 +162,7 @@ def reauthenticate():
 
 
 @bp.post("/logout")
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def logout():
     """End the admin's sessions on the server, so a copied cookie opens nothing after it
     (CSRFProtect has already checked the token)."""
@@ -170,7 +172,7 @@ def logout():
 
 
 @bp.get("/")
-@requires(VIEWER)
+@requires(Permission.VIEW_DASHBOARD)
 def dashboard():
     """Totals, the pause switch, and the export log."""
     counts, health = dashboard_facts.counts(), dashboard_facts.health()
@@ -196,7 +198,7 @@ def dashboard():
 
 
 @bp.post("/signing")
-@requires(ORGANISER)
+@requires(Permission.PAUSE_SIGNING)
 def set_signing():
     """Pause or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
@@ -215,7 +217,7 @@ def set_signing():
 
 
 @bp.route("/notice", methods=["GET", "POST"])
-@requires(ORGANISER)
+@requires(Permission.EDIT_NOTICE)
 def site_notice():
     """Set or clear the notice shown at the top of every public page (for incidents)."""
     form = SiteNoticeForm(data=site_notice_store.notices() if request.method == "GET" else None)
@@ -236,7 +238,7 @@ def site_notice():
 
 
 @bp.get("/signatures.csv")
-@requires(EXPORTER, fresh=True)
+@requires(Permission.EXPORT_PERSONAL_DATA, fresh=True)
 def export_signatures():
     """Signatures as CSV (?status=confirmed|pending|all), streamed and recorded in the audit log."""
     status_filter = request.args.get("status", "confirmed")
@@ -269,7 +271,7 @@ def export_signatures():
 
 
 @bp.post("/find")
-@requires(EXPORTER, fresh=True)
+@requires(Permission.FIND_AND_ERASE, fresh=True)
 def find_signature():
     """Look a supporter up by email, through the blind index (POST: no address in any URL or log)."""
     form = FindSignatureForm()
@@ -291,7 +293,7 @@ def find_signature():
 
 
 @bp.post("/signatures/<int:signature_id>/erase")
-@requires(EXPORTER, fresh=True)
+@requires(Permission.FIND_AND_ERASE, fresh=True)
 def erase_signature(signature_id: int):
     """Erase one signature at its owner's request (the admin found it by email first)."""
     if request.form.get("confirm") != "yes":

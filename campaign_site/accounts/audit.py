@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from flask import current_app, has_request_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import Row, func, select
 
-from campaign_site.admin.auth import current_admin
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import AdminAudit
@@ -65,12 +64,20 @@ EXPORT_EVENTS = (
 )
 
 
+ACTOR_KEY = "audit_actor"  # in flask.g: who acts in this request (set by act_as)
+
+
+def act_as(admin_email: str) -> None:
+    """Name who acts for the rest of this request or app context: the admin blueprint calls it
+    once it knows who is logged in, so record() need not know about sessions."""
+    setattr(g, ACTOR_KEY, admin_email)
+
+
 def record(action: str, detail: str = "", admin_email: str | None = None) -> None:
-    """Append one entry. admin_email defaults to the logged-in admin's (empty outside a
+    """Append one entry. admin_email defaults to whoever act_as() named (empty outside a
     request, e.g. the command line, unless given). Never pass a supporter's data in detail."""
     if admin_email is None:
-        admin = current_admin() if has_request_context() else None
-        admin_email = admin.email if admin is not None else ""
+        admin_email = g.get(ACTOR_KEY, "") if has_app_context() else ""
     with write_transaction(db.session):
         db.session.add(
             AdminAudit(
