@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from support import (
     confirm_pending,
+    csrf_token_from,
     emailed_links,
+    log_in,
     run_cli,
     sign,
     stored_signatures,
@@ -22,6 +24,7 @@ from support import (
 from campaign_site import create_app
 from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
+from campaign_site.petition.signing import find_by_email
 
 A = {"name": "Анна Уходящая", "email": "anna.leaving@example.org", "postcode_city": "Tverskaya 7"}
 B = {"name": "Boris Staying", "email": "boris.staying@example.org", "postcode_city": "Minsk 220030"}
@@ -226,13 +229,9 @@ def test_withdrawing_a_pending_signature_is_re_applied_too(
 def test_an_admin_erasure_is_written_down_and_re_applied(
     app, admin_client, app_factory, empty_database_url, tmp_path
 ):
-    from support import csrf_token_from
-
     signed_up(app, A, B)
     backup = backed_up(app, tmp_path / "nightly.backup")
     with app.app_context():
-        from campaign_site.petition.signing import find_by_email
-
         signature_id = find_by_email(A["email"]).id
         db.session.rollback()
     token = csrf_token_from(admin_client.get("/admin/").text)
@@ -290,6 +289,32 @@ def test_a_withdrawal_the_ledger_cannot_record_is_refused_politely(
     assert response.status_code == 503
     assert title in response.text
     assert emails(app) == [A["email"]] and count(app) == 1
+
+
+def test_an_admin_erasure_the_ledger_cannot_record_is_refused(app_factory, tmp_path):
+    in_the_way = tmp_path / "not-a-folder"
+    in_the_way.write_text("a file where the ledger's folder should be")
+    app = app_factory(ERASURE_LEDGER_DIR=str(in_the_way / "erasures"))
+    signed_up(app, A)
+    email, password = "owner@example.org", "correct horse battery staple"
+    assert run_cli_with_input(app, password, "create-admin", email).exit_code == 0
+    admin = app.test_client()
+    assert log_in(admin, email, password).status_code == 303
+    with app.app_context():
+        signature_id = find_by_email(A["email"]).id
+        db.session.rollback()
+    token = csrf_token_from(admin.get("/admin/").text)
+
+    refused = admin.post(
+        f"/admin/signatures/{signature_id}/erase", data={"csrf_token": token, "confirm": "yes"}
+    )
+
+    assert refused.status_code == 503 and "Nothing was erased" in refused.text
+    assert emails(app) == [A["email"]] and count(app) == 1
+
+
+def run_cli_with_input(app, text: str, *args: str):
+    return app.test_cli_runner().invoke(args=list(args), input=text + "\n")
 
 
 def test_production_will_not_start_without_a_writable_ledger(monkeypatch, tmp_path):
