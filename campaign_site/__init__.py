@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     install_log_redaction()
     load_keys(app)
     load_content(app)
+    check_erasure_ledger(app)
 
     register_languages(app)
     trust_proxies(app)
@@ -75,6 +76,14 @@ def load_content(app: Flask) -> None:
             f'{", ".join(missing)} (README, "The campaign\'s content").'
         )
     app.extensions["campaign_site.content"] = campaign
+
+
+def check_erasure_ledger(app: Flask) -> None:
+    """Production will not start unless withdrawals can be written down (ERASURE_LEDGER_DIR)."""
+    from campaign_site.petition import erasure_ledger
+
+    if app.config.get("PRODUCTION"):
+        erasure_ledger.check_writable(app)
 
 
 def load_keys(app: Flask) -> None:

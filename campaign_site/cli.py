@@ -347,9 +347,11 @@ def backup_restore(path: Path) -> None:
         f"restore: checking {path}, then loading it into the {db.engine.dialect.name} database"
     )
     try:
-        manifest = restore_backup(path, progress=_backup_progress("restore"))
+        manifest, erased = restore_backup(path, progress=_backup_progress("restore"))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
+    for line in erased:
+        click.echo(f"restore: {line}")
     click.echo(f"restore: done ({manifest.rows_summary()}); the schema is at this code's revision.")
 
 

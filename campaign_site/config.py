@@ -112,6 +112,9 @@ class Config:
         self.CONTENT_FILE = _env("CONTENT_FILE", str(DEFAULT_CONTENT_FILE))
         # /healthz and the dashboard warn when the last backup is older than this.
         self.BACKUP_MAX_AGE_HOURS = _int_env("BACKUP_MAX_AGE_HOURS", 26)
+        # Every withdrawal and erasure is written down here (one file per host) before it is
+        # committed, so `backup restore` erases those supporters again; default instance/erasures.
+        self.ERASURE_LEDGER_DIR = _env("ERASURE_LEDGER_DIR")
         # Every write answers 503 (a polite page); reads keep serving. For moving the database.
         self.MAINTENANCE_MODE = _bool_env("MAINTENANCE_MODE", False)
         # The site's absolute address, for share links and the links in emails.

@@ -48,6 +48,15 @@ TEST_CONTENT_FILE = os.path.join(os.path.dirname(__file__), "content", "campaign
 os.environ["CONTENT_FILE"] = TEST_CONTENT_FILE
 
 
+@pytest.fixture(scope="session", autouse=True)
+def erasure_ledger_outside_the_repository(tmp_path_factory) -> Iterator[None]:
+    """Apps made without app_factory write their erasure ledger in the run's temporary
+    folder, not in the working tree's instance/."""
+    os.environ["ERASURE_LEDGER_DIR"] = str(tmp_path_factory.mktemp("erasures"))
+    yield
+    os.environ.pop("ERASURE_LEDGER_DIR", None)
+
+
 class PostgresServer:
     """Creates throwaway databases on the test server, so runs never collide."""
 
@@ -164,6 +173,8 @@ def app_factory(migrated_database_url, tmp_path) -> Iterator:
         settings.setdefault("RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
         # Mail written as files (admin alerts too) stays in the test's own folder.
         settings.setdefault("MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
+        # So does the erasure ledger: a restore in one test never reads another's withdrawals.
+        settings.setdefault("ERASURE_LEDGER_DIR", str(tmp_path / "erasures"))
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrated_database_url, **settings})
         app.jinja_env.bytecode_cache = TEMPLATE_CODE
         apps.append(app)

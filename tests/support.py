@@ -168,3 +168,39 @@ def give_code(client: FlaskClient, code: str, next_path: str | None = None):
     url = "/admin/login/code" + (f"?next={next_path}" if next_path else "")
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     return client.post(url, data={"code": code, "csrf_token": token})
+
+
+def run_cli(app: Flask, *args: str):
+    """A `flask` command as an operator types it; exceptions surface as failures."""
+    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
+
+
+def withdraw_link(app: Flask, email: str) -> str:
+    """The withdraw link the site emails to an address's signer."""
+    from campaign_site.petition import link_tokens, signing
+
+    with app.app_context():
+        signature = signing.find_by_email(email)
+        assert signature is not None, f"no signature for {email}"
+        link = f"/withdraw/{link_tokens.make_token(signature, link_tokens.WITHDRAW)}"
+        db.session.rollback()
+        return link
+
+
+def withdraw(client: FlaskClient, link: str, prefix: str = ""):
+    """Open a withdraw link and press its button, as the supporter would."""
+    assert client.get(prefix + link).status_code == 200
+    return client.post(prefix + link, headers={"Sec-Fetch-Site": "same-origin"})
+
+
+SITE_LINK = re.compile(r"http://localhost(/\S+)")
+
+
+def emailed_links(app: Flask, mail_server, address: str) -> dict[str, str]:
+    """Send what is queued (`flask mail-worker --once`), then the site's links in the newest
+    email to address, by what they do: confirm, withdraw, unsubscribe, ..."""
+    sent = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
+    assert sent.exit_code == 0, sent.output
+    message = mail_server.inbox.to(address)[-1]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return {path.split("/")[1]: path for path in SITE_LINK.findall(text)}

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import inspect
-from support import confirm_pending, csrf_token_from, log_in, sign, stored_signatures
+from support import confirm_pending, csrf_token_from, log_in, run_cli, sign, stored_signatures
 
 from campaign_site import create_app
 from campaign_site.backup.archive import opened_backup, write_backup
@@ -35,10 +35,6 @@ def other_engine_url(backend, request, tmp_path):
     url = server.create_database()
     yield url
     server.drop_database(url)
-
-
-def _cli(app, *args):
-    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
 
 
 def _export(app) -> list[dict[str, str]]:
@@ -84,15 +80,15 @@ def test_a_restore_drill_across_engines_keeps_everything_working(
         )
     )
     signer.start()
-    created = _cli(app, "backup", "create", str(path))
+    created = run_cli(app, "backup", "create", str(path))
     signer.join()
     assert created.exit_code == 0, created.output
     assert during == [303] * 5
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert _cli(app, "backup", "verify", str(path)).exit_code == 0
+    assert run_cli(app, "backup", "verify", str(path)).exit_code == 0
 
     restored = create_app({"SQLALCHEMY_DATABASE_URI": other_engine_url})
-    result = _cli(restored, "backup", "restore", str(path))
+    result = run_cli(restored, "backup", "restore", str(path))
     assert result.exit_code == 0, result.output
     live, copy = app.test_client(), restored.test_client()
     assert copy.get("/api/count").get_json() == live.get("/api/count").get_json()
@@ -124,7 +120,7 @@ def test_a_restore_drill_across_engines_keeps_everything_working(
 
 def test_every_table_the_migrations_make_is_in_the_backup(app, tmp_path):
     path = tmp_path / "all.backup"
-    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    assert run_cli(app, "backup", "create", str(path)).exit_code == 0
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
     header = path.read_bytes().split(b"\n", 2)[1].decode()
@@ -139,7 +135,7 @@ def test_a_backup_holds_no_supporters_data_in_the_clear(app, client, tmp_path):
         postcode_city="Secretville 12345",
     )
     path = tmp_path / "sealed.backup"
-    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    assert run_cli(app, "backup", "create", str(path)).exit_code == 0
     raw = path.read_bytes()
     for secret in ("Zinaida", "Plaintextova", "zinaida.secret", "Secretville"):
         assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
@@ -147,7 +143,7 @@ def test_a_backup_holds_no_supporters_data_in_the_clear(app, client, tmp_path):
 
 def test_backup_create_dir_keeps_the_newest(app, tmp_path):
     for _ in range(3):
-        result = _cli(app, "backup", "create", "--dir", str(tmp_path), "--keep", "2")
+        result = run_cli(app, "backup", "create", "--dir", str(tmp_path), "--keep", "2")
         assert result.exit_code == 0, result.output
         os.utime(tmp_path, None)
         import time
@@ -165,14 +161,14 @@ def test_backup_create_dir_keeps_the_newest(app, tmp_path):
     ],
 )
 def test_bad_create_arguments_are_refused_clearly(app, tmp_path, args, message):
-    result = _cli(app, "backup", "create", *(a.format(tmp=tmp_path) for a in args))
+    result = run_cli(app, "backup", "create", *(a.format(tmp=tmp_path) for a in args))
     assert result.exit_code != 0 and message in result.output
 
 
 def test_an_existing_file_is_never_overwritten(app, tmp_path):
     path = tmp_path / "existing.backup"
     path.write_bytes(b"precious")
-    result = _cli(app, "backup", "create", str(path))
+    result = run_cli(app, "backup", "create", str(path))
     assert result.exit_code != 0 and "never written over another file" in result.output
     assert path.read_bytes() == b"precious"
 
@@ -184,7 +180,7 @@ def test_a_folder_that_cannot_be_written_is_refused(app, tmp_path):
         folder.chmod(0o700)
         folder.rmdir()
         folder.write_text("not a folder")
-    result = _cli(app, "backup", "create", str(folder / "x.backup"))
+    result = run_cli(app, "backup", "create", str(folder / "x.backup"))
     assert result.exit_code != 0 and (
         "cannot write" in result.output or "is not a folder" in result.output
     )
@@ -199,7 +195,7 @@ def test_a_full_disk_leaves_no_half_backup(app, tmp_path, monkeypatch):
 
     monkeypatch.setattr(archive, "_copy_hashing", disk_fills)
     path = tmp_path / "full.backup"
-    result = _cli(app, "backup", "create", str(path))
+    result = run_cli(app, "backup", "create", str(path))
     assert result.exit_code != 0 and "No space left on device" in result.output
     assert not path.exists() and list(tmp_path.iterdir()) == []
 
@@ -208,7 +204,7 @@ def test_a_full_disk_leaves_no_half_backup(app, tmp_path, monkeypatch):
 def good_backup(app, client, tmp_path) -> Path:
     sign(client, email="someone@example.org")
     path = tmp_path / "good.backup"
-    assert _cli(app, "backup", "create", str(path)).exit_code == 0
+    assert run_cli(app, "backup", "create", str(path)).exit_code == 0
     return path
 
 
@@ -223,7 +219,7 @@ def good_backup(app, client, tmp_path) -> Path:
 )
 def test_a_damaged_backup_fails_verify_with_the_reason(app, good_backup, damage, reason):
     good_backup.write_bytes(damage(good_backup.read_bytes()))
-    result = _cli(app, "backup", "verify", str(good_backup))
+    result = run_cli(app, "backup", "verify", str(good_backup))
     assert result.exit_code != 0 and reason in result.output
 
 
@@ -231,7 +227,7 @@ def test_a_backup_whose_keys_are_not_configured_fails_verify(app_factory, good_b
     from campaign_site.crypto.keyrings import new_key
 
     other = app_factory(DATA_ENCRYPTION_KEY=new_key())
-    result = _cli(other, "backup", "verify", str(good_backup))
+    result = run_cli(other, "backup", "verify", str(good_backup))
     assert result.exit_code != 0 and "DATA_ENCRYPTION_KEY with id" in result.output
 
 
@@ -247,14 +243,14 @@ def test_a_backup_from_newer_code_is_refused_and_changes_nothing(
         write_backup(newer, describe(payload, "sqlite"), payload)
     app = app_factory()
     for command in ("verify", "restore"):
-        result = _cli(app, "backup", command, str(newer))
+        result = run_cli(app, "backup", command, str(newer))
         assert result.exit_code != 0 and "unknown to this code" in result.output
 
 
 def test_restore_refuses_a_database_that_holds_signatures(app, client, good_backup):
     sign(client, email="already.here@example.org")
     before = len(stored_signatures(app))
-    result = _cli(app, "backup", "restore", str(good_backup))
+    result = run_cli(app, "backup", "restore", str(good_backup))
     assert (
         result.exit_code != 0
         and "is not empty" in result.output
@@ -271,7 +267,7 @@ def test_healthz_and_the_dashboard_tell_when_the_last_backup_is_too_old(
     before = client.get("/healthz").get_json()["details"]
     assert before["last_backup"] == "never" and before["backup_overdue"] is True
     assert "No backup has been made yet" in admin_client.get("/admin/").get_data(as_text=True)
-    assert _cli(app, "backup", "create", str(tmp_path / "now.backup")).exit_code == 0
+    assert run_cli(app, "backup", "create", str(tmp_path / "now.backup")).exit_code == 0
     after = client.get("/healthz")
     assert after.status_code == 200 and after.get_json()["details"]["backup_overdue"] is False
     page = admin_client.get("/admin/").get_data(as_text=True)
@@ -368,12 +364,12 @@ def test_moving_from_sqlite_to_postgresql_as_the_readme_says(tmp_path, postgres_
     assert moving.test_client().get("/").status_code == 200
     # 2. Back up.
     path = tmp_path / "move.backup"
-    assert _cli(moving, "backup", "create", str(path)).exit_code == 0
+    assert run_cli(moving, "backup", "create", str(path)).exit_code == 0
     # 3. Restore into PostgreSQL.
     postgres_url = postgres_server.create_database()
     try:
         restoring = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "MAINTENANCE_MODE": True})
-        result = _cli(restoring, "backup", "restore", str(path))
+        result = run_cli(restoring, "backup", "restore", str(path))
         assert result.exit_code == 0, result.output
         with restoring.app_context():
             db.engine.dispose()  # an open psycopg connection left to the GC warns in a later test
@@ -413,7 +409,7 @@ def test_a_backup_from_older_code_is_restored_and_migrated_forward(app_factory, 
     older = tmp_path / "older.backup"
     write_backup(older, describe(payload, "sqlite"), payload)
     target = app_factory()  # migrated to this code, and empty
-    result = _cli(target, "backup", "restore", str(older))
+    result = run_cli(target, "backup", "restore", str(older))
     assert result.exit_code == 0, result.output
     with target.app_context():
         revision = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()

@@ -48,7 +48,7 @@ from campaign_site.export import (
     export_problem,
     recent_exports,
 )
-from campaign_site.petition import signing, signing_state
+from campaign_site.petition import erasure_ledger, signing, signing_state
 from campaign_site.petition import site_notice as site_notice_store
 from campaign_site.web import rate_limits
 
@@ -302,7 +302,15 @@ def erase_signature(signature_id: int):
             title="Nothing was erased",
             message="Tick the box that confirms the erasure, then press the button again.",
         ), 422
-    erased = signing.erase_signature(signature_id)
+    try:
+        erased = signing.erase_signature(signature_id)
+    except erasure_ledger.LedgerUnavailable:
+        return render_template(
+            "message.html",
+            title="Nothing was erased",
+            message="The erasure ledger (ERASURE_LEDGER_DIR) cannot be written, and no erasure "
+            "happens without its record. Ask whoever runs the server to fix it, then try again.",
+        ), 503
     record(Action.ERASURE, f"signature {signature_id}" + ("" if erased else ", already erased"))
     current_app.logger.warning("signature %s erased by admin %s", signature_id, current_admin().id)
     if erased:

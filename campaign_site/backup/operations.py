@@ -1,7 +1,8 @@
 """Create, verify and restore: what the `flask backup` commands do.
 
 Restore builds the schema at the backup's revision in an empty database, loads every
-table, sets the id sequences (PostgreSQL), then migrates to this code's revision.
+table, sets the id sequences (PostgreSQL), migrates to this code's revision, then erases
+again what the erasure ledger recorded after the backup was taken (backup/erasures.py).
 """
 
 import os
@@ -16,6 +17,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
 
+from campaign_site.backup import erasures
 from campaign_site.backup.archive import BackupError, Manifest, opened_backup, write_backup
 from campaign_site.backup.snapshot import Progress, database_revision, snapshot
 from campaign_site.backup.status import record_backup_time
@@ -54,8 +56,9 @@ def create_backup(path: Path, progress: Progress = _quiet) -> Manifest:
     try:
         os.chmod(scratch, 0o700)
         payload = Path(scratch) / "payload.db"
+        taken_at = datetime.now(UTC)  # the copy holds nothing erased after this moment
         snapshot(engine, db.metadata, payload, progress)
-        manifest = describe(payload, engine.dialect.name)
+        manifest = describe(payload, engine.dialect.name, taken_at)
         write_backup(path, manifest, payload)
     finally:
         for leftover in Path(scratch).glob("*"):
@@ -65,8 +68,9 @@ def create_backup(path: Path, progress: Progress = _quiet) -> Manifest:
     return manifest
 
 
-def describe(payload: Path, source_engine: str) -> Manifest:
-    """The manifest of a payload: revision, rows per table, the key ids its rows need."""
+def describe(payload: Path, source_engine: str, taken_at: datetime | None = None) -> Manifest:
+    """The manifest of a payload: when the copy began (taken_at, now if not given),
+    revision, rows per table, the key ids its rows need."""
     engine = sa.create_engine(f"sqlite:///{payload}")
     try:
         with engine.connect() as connection:
@@ -81,7 +85,8 @@ def describe(payload: Path, source_engine: str) -> Manifest:
             key_ids = _key_ids(connection) if "signature" in names else {}
     finally:
         engine.dispose()
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+    # Seconds, rounded down: the erasure ledger re-applies from before it, never after.
+    created = (taken_at or datetime.now(UTC)).isoformat(timespec="seconds")
     return Manifest(
         created_at=created, engine=source_engine, revision=revision, tables=tables, key_ids=key_ids
     )
@@ -105,7 +110,7 @@ def verify_backup(path: Path) -> list[str]:
     """Read the whole file and check it can be restored here; BackupError says why not.
     Returns what was checked, one line each."""
     with opened_backup(path) as (manifest, payload):
-        return _check_payload(manifest, payload)
+        return _check_payload(manifest, payload) + erasures.to_reapply(manifest, payload)
 
 
 def _check_payload(manifest: Manifest, payload: Path) -> list[str]:
@@ -166,8 +171,9 @@ def _sample_decrypts(payload: Path, keyring: Keyring) -> str:
     return f"sample: {len(sample)} of {total:,} signatures decrypted with the configured keys"
 
 
-def restore_backup(path: Path, progress: Progress = _quiet) -> Manifest:
-    """Restore into the empty database DATABASE_URL names, then migrate it to this code."""
+def restore_backup(path: Path, progress: Progress = _quiet) -> tuple[Manifest, list[str]]:
+    """Restore into the empty database DATABASE_URL names, migrate it to this code, and
+    erase again what the ledger recorded since; returns what that did, one line each."""
     with opened_backup(path) as (manifest, payload):
         _check_payload(manifest, payload)
         engine = db.engine
@@ -179,7 +185,7 @@ def restore_backup(path: Path, progress: Progress = _quiet) -> Manifest:
             upgrade(revision=manifest.revision)
             _load(payload, engine, progress)
         upgrade(revision="head")
-    return manifest
+    return manifest, erasures.reapply(manifest)
 
 
 def _refuse_unless_empty(engine: sa.Engine) -> None:

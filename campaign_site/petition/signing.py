@@ -23,7 +23,7 @@ from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
-from campaign_site.petition import link_tokens, mail_queue, tallies, updates
+from campaign_site.petition import erasure_ledger, link_tokens, mail_queue, tallies, updates
 from campaign_site.petition.counting import add_to_count, shown_name
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
@@ -279,22 +279,42 @@ def name_to_thank(token: str) -> str | None:
 def withdraw_signature(token: str) -> None:
     """Erase a signature and everything about its signer; the count drops if it counted.
 
-    Raises link_tokens.TokenInvalid when there is nothing (left) to erase.
+    Raises link_tokens.TokenInvalid when there is nothing (left) to erase, and
+    erasure_ledger.LedgerUnavailable (nothing erased) when the ledger cannot be written.
     """
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.WITHDRAW)
-        _erase(signature)
+        _erase(signature, erasure_ledger.BY_SUPPORTER)
 
 
 def erase_signature(signature_id: int) -> bool:
-    """Erase a signature for its owner who asked an admin; False if it was already gone."""
+    """Erase a signature for its owner who asked an admin; False if it was already gone.
+
+    Raises erasure_ledger.LedgerUnavailable (nothing erased) when the ledger cannot be written.
+    """
     with write_transaction(db.session):
         signature = db.session.get(Signature, signature_id)
-        return signature is not None and _erase(signature)
+        return signature is not None and _erase(signature, erasure_ledger.BY_ADMIN)
 
 
-def _erase(signature: Signature) -> bool:
-    """Delete the row (its queued mail goes with it) and take it off the count if it counted.
+def reapply_erasure(entry: erasure_ledger.ErasureEntry) -> int:
+    """Erase again, after a restore, what a ledger entry names; how many signatures went.
+
+    Not written down again: the entry's own time is what keeps it from ever reaching a
+    signature made after it.
+    """
+    with write_transaction(db.session):
+        matched = select(Signature).where(
+            erasure_ledger.matching(
+                entry, Signature.id, Signature.mailbox_index, Signature.signed_at
+            )
+        )
+        return sum(_erase(signature, None) for signature in db.session.scalars(matched).all())
+
+
+def _erase(signature: Signature, by: str | None) -> bool:
+    """Delete the row (its queued mail goes with it) and take it off the count if it counted;
+    by (who asked) writes it down in the erasure ledger before the commit.
 
     The row is locked and read again first: an invalidation or revalidation that committed
     meanwhile decides what the count and the tally lose.
@@ -304,10 +324,13 @@ def _erase(signature: Signature) -> bool:
     # An invalidated signature already left the tally's signed (petition/invalidation.py).
     signed = signature.status != SignatureStatus.INVALIDATED
     key, informed = tallies.key_of(signature), counted and signature.keep_informed
+    index, signed_at = signature.mailbox_index, signature.signed_at
     db.session.expunge(signature)
     deleted = affected_rows(
         db.session.execute(delete(Signature).where(Signature.id == signature.id))
     )
+    if deleted and by is not None:  # on disk before the commit, or nothing is erased
+        erasure_ledger.write_down(erasure_ledger.entry_for(signature.id, index, signed_at, by))
     if deleted:
         tallies.add(key, signed=-int(signed), confirmed=-int(counted), informed=-int(informed))
     if deleted and counted:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import counting, link_tokens, signing
+from campaign_site.petition import counting, erasure_ledger, link_tokens, signing
 from campaign_site.public import sharing
 from campaign_site.web.fetch_metadata import protect
 
@@ -84,6 +84,12 @@ def withdraw_confirmed(token: str):
         return _expired_withdraw_link(token)
     except link_tokens.TokenInvalid:
         return _invalid_link()
+    except erasure_ledger.LedgerUnavailable:
+        return _result(
+            _("We could not withdraw your signature just now"),
+            _("Nothing has been erased. Please try again in a few minutes with the same link."),
+            503,
+        )
     return _result(
         _("Your signature has been withdrawn"),
         _("We have erased your name, email address and everything else you gave us."),
