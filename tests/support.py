@@ -83,7 +83,7 @@ class StoredSignature:
         person = open_box(row.identity)
         self.given_name, self.family_name = person.given_name, person.family_name
         self.name, self.email, self.postcode_city = (
-            person.full_name,
+            " ".join(part for part in (person.given_name, person.family_name) if part),
             person.email,
             person.postcode_city,
         )

@@ -4,6 +4,7 @@ seal() and open_box() are the only ways in and out; the byte layout is in box_fo
 which nothing outside crypto/ reads. Everyone else handles a Person.
 """
 
+import json
 import os
 from typing import NamedTuple
 
@@ -14,19 +15,20 @@ from campaign_site.crypto.keyrings import Keyring, data_keyring
 
 # Private names, so that nothing can import the layout from here (an import contract bans
 # box_format outside crypto/; tests/test_architecture.py checks this module re-exports none).
-_VERSION, _KEY_ID_AT, _NONCE_AT, _HEADER = (
+_VERSION, _VERSION_1, _KEY_ID_AT, _NONCE_AT, _HEADER = (
     layout.VERSION,
+    layout.VERSION_1,
     layout.KEY_ID_AT,
     layout.NONCE_AT,
     layout.HEADER_BYTES,
 )
-_NONCE_BYTES, _SEPARATOR, _PAD_TO, _AAD = (
+_NONCE_BYTES, _PAD_TO, _AAD, _AAD_1 = (
     layout.NONCE_BYTES,
-    layout.SEPARATOR,
     layout.PAD_TO,
+    layout.ASSOCIATED_DATA_2,
     layout.ASSOCIATED_DATA,
 )
-_LEGACY_FIELDS = layout.LEGACY_FIELDS
+_SEPARATOR_1, _LEGACY_FIELDS_1 = layout.SEPARATOR, layout.LEGACY_FIELDS
 
 
 class UnreadableData(Exception):
@@ -37,6 +39,8 @@ class Person(NamedTuple):
     """The identifying part of a signature, decrypted (a NamedTuple: the export makes one per
     row, and a frozen dataclass took three times as long to build).
 
+    A new personal field is a new field here, with a default for boxes sealed before it.
+
     given_name is the only part ever shown publicly or used in a greeting; it is empty for
     signatures from before it was asked for (their one name field is kept as family_name),
     so nothing the supporter did not choose to show is ever published. postcode_city is
@@ -46,24 +50,24 @@ class Person(NamedTuple):
     given_name: str
     family_name: str
     email: str
-    postcode_city: str | None
+    postcode_city: str | None = None
 
-    @property
-    def full_name(self) -> str:
-        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+_FIELDS = Person._fields
 
 
 def seal(person: Person, keyring: Keyring | None = None) -> bytes:
-    """Encrypt a person under the current data key."""
+    """Encrypt a person under the current data key (a version 2 box: fields by name)."""
     keyring = keyring or data_keyring()
-    fields = (person.given_name, person.family_name, person.email, person.postcode_city or "")
-    if any(_SEPARATOR in field or "\x00" in field for field in fields):
+    if any("\x00" in field for field in person if isinstance(field, str)):
         raise ValueError("personal data must be cleaned (no control characters) before sealing")
-    plaintext = _SEPARATOR.join(fields).encode()
+    plaintext = json.dumps(person._asdict(), ensure_ascii=False, separators=(",", ":")).encode()
     plaintext += b"\x00" * (-len(plaintext) % _PAD_TO)
-    nonce = os.urandom(_NONCE_BYTES)
-    ciphertext = keyring.ciphers[keyring.current_id].encrypt(nonce, plaintext, _AAD)
-    return _VERSION + keyring.current_id + nonce + ciphertext
+    header = _VERSION + keyring.current_id + os.urandom(_NONCE_BYTES)
+    ciphertext = keyring.ciphers[keyring.current_id].encrypt(
+        header[_NONCE_AT], plaintext, _AAD + header
+    )
+    return header + ciphertext
 
 
 def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
@@ -74,20 +78,29 @@ def open_box(box: bytes, keyring: Keyring | None = None) -> Person:
 
 
 def person_fields(box: bytes, keyring: Keyring) -> list[str]:
-    """A Person's fields in order, as plain strings ('' for no place): for the export, which
+    """A Person's fields in order, as plain strings ('' for none): for the export, which
     opens a million boxes and would spend a sixth of its Python time building Persons."""
     cipher = keyring.ciphers.get(box[_KEY_ID_AT])
-    if cipher is None or box[:1] != _VERSION:
+    version = box[:1]
+    if cipher is None or version not in (_VERSION, _VERSION_1):
         raise UnreadableData(_unreadable_reason(box, keyring))
+    aad = _AAD + bytes(box[:_HEADER]) if version == _VERSION else _AAD_1
     try:
-        plaintext = cipher.decrypt(box[_NONCE_AT], box[_HEADER:], _AAD)
+        plaintext = cipher.decrypt(box[_NONCE_AT], box[_HEADER:], aad).rstrip(b"\x00")
     except InvalidTag:
         raise UnreadableData(
             f"A signature under key {box_key_id(box).hex()} failed authentication: the "
             f"{keyring.setting} with that id is not the one it was written with, or the data was altered."
         ) from None
-    fields = plaintext.rstrip(b"\x00").decode().split(_SEPARATOR)
-    if len(fields) == _LEGACY_FIELDS:  # [name, email, place]: the given name cannot be known
+    if version == _VERSION_1:
+        return _fields_of_version_1(plaintext)
+    named = json.loads(plaintext)
+    return [named.get(name) or "" for name in _FIELDS]
+
+
+def _fields_of_version_1(plaintext: bytes) -> list[str]:
+    fields = plaintext.decode().split(_SEPARATOR_1)
+    if len(fields) == _LEGACY_FIELDS_1:  # [name, email, place]: the given name cannot be known
         fields.insert(0, "")
     return fields
 
@@ -98,7 +111,7 @@ def box_key_id(box: bytes) -> bytes:
 
 
 def _unreadable_reason(box: bytes, keyring: Keyring) -> str:
-    if box[:1] != _VERSION:
+    if box[:1] not in (_VERSION, _VERSION_1):
         return "A signature's personal data is in an unknown format."
     return missing_key_message(keyring, {box_key_id(box)})
 

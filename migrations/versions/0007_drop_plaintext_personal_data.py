@@ -10,6 +10,11 @@ Revises: 0006_encrypted_personal_data
 Create Date: 2026-11-25
 """
 
+import hashlib
+import hmac
+import os
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,14 +44,67 @@ def _seal_leftovers():
     left = bind.scalar(sa.text("SELECT count(*) FROM signature WHERE personal IS NULL"))
     if not left:
         return
-    # The app's own sealing code and keys: the migration must write what the app reads.
-    from campaign_site.crypto.key_maintenance import encrypt_plaintext
+    # The app's keys, but a frozen copy of the sealing code as it was when this migration was
+    # written: the site reads these boxes whatever its own layout has become since.
     from campaign_site.crypto.keyrings import blind_keyring, data_keyring
 
-    def progress(done, total, _rewritten):
-        print(f"0007: sealed {done:,} of {total:,} signatures", flush=True)
+    data, blind = data_keyring(), blind_keyring()
+    rows = bind.execute(
+        sa.text("SELECT id, name, email, postcode_city FROM signature WHERE personal IS NULL")
+    ).all()
+    for done, row in enumerate(rows, 1):
+        email = _clean(row.email) or ""
+        # One name field then: which word is the given name cannot be known.
+        fields = ("", _clean(row.name) or "", email, _clean(row.postcode_city) or "")
+        try:
+            bind.execute(
+                sa.text(
+                    "UPDATE signature SET personal = :box, email_hash = :index, name = NULL, "
+                    "email = NULL, email_key = NULL, postcode_city = NULL WHERE id = :id"
+                ),
+                {"box": _seal_v1(fields, data), "index": _blind_index(email, blind), "id": row.id},
+            )
+        except sa.exc.IntegrityError:
+            raise RuntimeError(
+                f"Signature {row.id} belongs to a mailbox that already has a signature (a pair "
+                "from before migration 0003's mailbox rule). Erase one of the two, then run "
+                "this again."
+            ) from None
+        if done % 1000 == 0 or done == len(rows):
+            print(f"0007: sealed {done:,} of {len(rows):,} signatures", flush=True)
 
-    encrypt_plaintext(bind, data_keyring(), blind_keyring(), progress=progress)
+
+def _clean(value):
+    """text.clean_text as it was: NFC, control characters to spaces, no bidi overrides."""
+    if value is None:
+        return None
+    bidi = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch for ch in value if ch not in bidi
+    )
+    return " ".join(value.split())
+
+
+def _seal_v1(fields, ring) -> bytes:
+    """A version 1 box: fields by position, unit-separated, NUL-padded to 32 bytes."""
+    plaintext = "\x1f".join(fields).encode()
+    plaintext += b"\x00" * (-len(plaintext) % 32)
+    nonce = os.urandom(12)
+    sealed = ring.ciphers[ring.current_id].encrypt(
+        nonce, plaintext, b"campaign_site signature personal data v1"
+    )
+    return b"\x01" + ring.current_id + nonce + sealed
+
+
+def _blind_index(email: str, ring) -> bytes:
+    """The mailbox's keyed hash as it was: case, +tags and Gmail's dots ignored."""
+    local, _, domain = email.casefold().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in ("gmail.com", "googlemail.com"):
+        domain, local = "gmail.com", local.replace(".", "") or local
+    digest = hmac.digest(ring.current, f"{local}@{domain}".encode(), hashlib.sha256)
+    return ring.current_id + digest
 
 
 def _rewrite_freed_space():
