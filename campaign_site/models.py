@@ -22,6 +22,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 
 
 def utcnow() -> datetime:
@@ -113,7 +114,9 @@ class Signature(db.Model):
     )
     country: Mapped[str] = mapped_column(String(2))
     # The language the supporter signed in (en, de, ru, uk): their emails are written in it.
-    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    language: Mapped[str] = mapped_column(
+        String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
     keep_informed: Mapped[bool] = mapped_column(default=False)
     show_name: Mapped[bool] = mapped_column(default=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -382,7 +385,9 @@ class Event(db.Model):
     city: Mapped[str] = mapped_column(String(100))
     starts_on: Mapped[date] = mapped_column()
     film: Mapped[str] = mapped_column(String(16), default="justice", server_default="justice")
-    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    language: Mapped[str] = mapped_column(
+        String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

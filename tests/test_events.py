@@ -194,7 +194,7 @@ def admin_of(app, credentials):
         ("starts_on", "next Friday", "Enter the date as year-month-day"),
         ("film", "trailer", "Choose one of the two films."),
         ("film", "", "Choose one of the two films."),
-        ("language", "fr", "Choose one of the site&#39;s languages."),
+        ("language", "es", "Choose one of the site&#39;s languages."),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_error(admin_client, field, value, error):

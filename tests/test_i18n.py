@@ -1,4 +1,4 @@
-"""The campaign in English, German, Russian and Ukrainian: pages, plurals, numbers, the
+"""The campaign in every language of campaign_site/languages.py: pages, plurals, numbers, the
 language switcher, first-visit negotiation, emails in the signer's language, the catalogs."""
 
 import csv
@@ -15,20 +15,23 @@ from sqlalchemy import update
 from support import form_fields, log_in
 
 from campaign_site.extensions import db
+from campaign_site.languages import CODES, DEFAULT_LANGUAGE, TRANSLATED
 from campaign_site.models import SignatureCountShard
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "campaign_site" / "translations"
-PREFIX = {"en": "", "de": "/de", "ru": "/ru", "uk": "/uk"}
+PREFIX = {code: "" if code == DEFAULT_LANGUAGE else f"/{code}" for code in CODES}
 HEADINGS = {
     "en": "Sergei Magnitsky exposed a $230 million fraud. He died in custody for it.",
     "de": "Sergei Magnitsky deckte einen Betrug über 230 Millionen Dollar auf. Dafür starb er in Haft.",
+    "fr": "Sergei Magnitsky a révélé une fraude de 230\u00a0millions de dollars. Il est mort en détention pour l’avoir dénoncée.",
     "ru": "Сергей Магнитский раскрыл мошенничество на 230 миллионов долларов. За это он погиб в заключении.",
     "uk": "Сергій Магнітський викрив шахрайство на 230 мільйонів доларів. За це він загинув в ув'язненні.",
 }
 PRIVACY_HEADINGS = {
     "en": "How we handle your data",
     "de": "Wie wir mit Ihren Daten umgehen",
+    "fr": "Comment nous traitons vos données",
     "ru": "Как мы обращаемся с вашими данными",
     "uk": "Як ми поводимося з вашими даними",
 }
@@ -123,12 +126,7 @@ def test_switcher_links_to_this_page_in_each_language(client):
     html = page(client, "/ru/privacy")
     switcher = re.search(r'<nav class="languages".*?</nav>', html, re.S).group(0)
     links = dict(re.findall(r'<a href="([^"]+)" lang="(\w+)"', switcher))
-    assert links == {
-        "/privacy": "en",
-        "/de/privacy": "de",
-        "/ru/privacy": "ru",
-        "/uk/privacy": "uk",
-    }
+    assert links == {f"{PREFIX[code]}/privacy": code for code in CODES}
     assert re.search(r'href="/ru/privacy" lang="ru" hreflang="ru" aria-current="true"', switcher)
     home_switcher = re.search(r'<nav class="languages".*?</nav>', page(client, "/uk/"), re.S)
     assert 'href="/" lang="en"' in home_switcher.group(0)  # / is English whatever the browser
@@ -219,7 +217,7 @@ def catalogs():
 
 
 def test_there_is_a_catalog_for_each_language():
-    assert [p.parts[-3] for p in catalogs()] == ["de", "ru", "uk"]
+    assert sorted(p.parts[-3] for p in catalogs()) == sorted(TRANSLATED)
 
 
 @pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
@@ -334,3 +332,11 @@ def test_live_count_gets_a_phrase_for_every_plural_category(client):
         "one": "Person hat unterschrieben",
         "other": "Menschen haben unterschrieben",
     }
+
+
+def test_nginx_caches_the_public_pages_of_every_language():
+    """deploy/nginx's cached-pages location names the language prefixes itself: it must
+    list exactly the registry's, or a new language's pages would bypass the cache."""
+    conf = (ROOT / "deploy" / "nginx" / "campaign_site.conf").read_text()
+    prefixes = re.findall(r'location ~ "\^/\(\?:\(\?:([a-z|]+)\)/\)\?', conf)
+    assert prefixes and all(sorted(p.split("|")) == sorted(TRANSLATED) for p in prefixes)

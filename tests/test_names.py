@@ -8,7 +8,13 @@ import os
 from sqlalchemy import update
 from support import confirm_pending, sign, stored_signatures
 
-from campaign_site.crypto.box_format import ASSOCIATED_DATA, NONCE_BYTES, PAD_TO, SEPARATOR, VERSION
+from campaign_site.crypto.box_format import (
+    ASSOCIATED_DATA,
+    NONCE_BYTES,
+    PAD_TO,
+    SEPARATOR,
+    VERSION_1,
+)
 from campaign_site.crypto.keyrings import data_keyring
 from campaign_site.extensions import db
 from campaign_site.models import Signature
@@ -57,7 +63,7 @@ def legacy_box(name: str, email: str, place: str) -> bytes:
     plaintext += b"\x00" * (-len(plaintext) % PAD_TO)
     nonce = os.urandom(NONCE_BYTES)
     sealed = keyring.ciphers[keyring.current_id].encrypt(nonce, plaintext, ASSOCIATED_DATA)
-    return VERSION + keyring.current_id + nonce + sealed
+    return VERSION_1 + keyring.current_id + nonce + sealed
 
 
 def test_an_older_signature_with_one_name_field_publishes_nothing_new(app, client, admin_client):

@@ -9,10 +9,11 @@ import pytest
 from flask_babel import force_locale
 from PIL import Image
 
+from campaign_site.languages import CODES, DEFAULT_LANGUAGE, TRANSLATED
 from campaign_site.public.seo import share_card_text
 from scripts.draw_share_cards import TEXT_KEY
 
-LANGUAGE_PAGES = {"en": "/", "de": "/de/", "ru": "/ru/", "uk": "/uk/"}
+LANGUAGE_PAGES = {code: "/" if code == DEFAULT_LANGUAGE else f"/{code}/" for code in CODES}
 REDRAW = "run `python -m scripts.draw_share_cards` and commit the cards"
 
 
@@ -156,7 +157,7 @@ def test_sitemap_lists_the_public_pages(app, client):
     assert locations == [
         f"{public}{prefix}{path}"
         for path in ("/", "/privacy", "/contact", "/accessibility")
-        for prefix in ("", "/de", "/ru", "/uk")
+        for prefix in ("", *(f"/{code}" for code in TRANSLATED))
     ]
     for location in locations:
         assert (

@@ -156,7 +156,7 @@ def test_an_update_reaches_exactly_the_confirmed_supporters_who_asked_in_their_l
 
     update_id, page = write_update(admin)
     assert "Send to 3 supporters" in page
-    assert "gets the English text" in page  # Russian and Ukrainian fall back
+    assert "gets the English text" in page  # the other languages fall back
     assert "Neuigkeiten der Kampagne" in page
     assert send(admin, update_id, page).status_code == 303
     run_worker(app)
@@ -528,7 +528,7 @@ def test_a_test_goes_to_the_organiser_only(site, mail_server):
             {"subject_de": "Nur ein Betreff", "body_de": ""},
             "Write both the German subject and message",
         ),
-        ({"language": "fr"}, "The site speaks English, German, Russian and Ukrainian"),
+        ({"language": "es"}, "The site speaks English, German, French, Russian and Ukrainian"),
         ({"country": "XX"}, "Choose a country from the list"),
         ({"source": "<script>"}, "A source code has only letters"),
     ],
@@ -556,9 +556,11 @@ def test_a_tampered_count_or_test_language_sends_nothing(site, mail_server):
     assert "not the 1 you confirmed: nothing was sent" in flashed(admin, update_id)
     admin.post(
         f"/admin/updates/{update_id}/test",
-        data={"csrf_token": fields["csrf_token"], "test_language": "fr"},
+        data={"csrf_token": fields["csrf_token"], "test_language": "es"},
     )
-    assert "The site speaks English, German, Russian and Ukrainian" in flashed(admin, update_id)
+    assert "The site speaks English, German, French, Russian and Ukrainian" in flashed(
+        admin, update_id
+    )
     assert queued_rows(app) == 0
     with app.app_context():
         assert db.session.get(CampaignUpdate, update_id).status == "draft"

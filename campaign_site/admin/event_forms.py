@@ -5,6 +5,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.petition.events import CITY_MAX, TITLE_MAX
 from campaign_site.text import clean_text
 from campaign_site.web.i18n import LANGUAGES
@@ -54,7 +55,7 @@ class EventForm(FlaskForm):
     language = SelectField(
         "Language of the campaign page the QR code opens",
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
-        default="en",
+        default=DEFAULT_LANGUAGE,
         validate_choice=False,
         validators=[AnyOf(list(LANGUAGES), message="Choose one of the site's languages.")],
     )

@@ -21,6 +21,7 @@ from campaign_site.admin.auth import current_admin
 from campaign_site.admin.event_forms import FILM_TITLES, EventForm
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.petition import events
 from campaign_site.web.i18n import LANGUAGES, public_url_in
 
@@ -52,7 +53,7 @@ POSTER_CSS = """\
 
 def short_url(code: str) -> str:
     """The poster's link: PUBLIC_URL/e/CODE, short enough to type from across a hall."""
-    return public_url_in("en", f"/e/{code}")
+    return public_url_in(DEFAULT_LANGUAGE, f"/e/{code}")
 
 
 def qr_code(code: str) -> segno.QRCode:

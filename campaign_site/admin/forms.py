@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from campaign_site.languages import CODES, DEFAULT_LANGUAGE, LANGUAGES, TRANSLATED, Language
+
 
 class LoginForm(FlaskForm):
     """Email and password."""
@@ -34,37 +36,43 @@ NOTICE_MAX = 250  # petition/site_notice.py stores one setting per language
 
 
 class SiteNoticeForm(FlaskForm):
-    """The site-wide notice, for incidents; English is shown where a language has none."""
-
-    en = TextAreaField(
-        "English (shown on every page whose language has no text of its own)",
-        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
-    )
-    de = TextAreaField(
-        "German (optional)",
-        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
-    )
-    ru = TextAreaField(
-        "Russian (optional)",
-        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
-    )
-    uk = TextAreaField(
-        "Ukrainian (optional)",
-        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
-    )
+    """The site-wide notice, for incidents: a text per language (made from the registry
+    below the class); English is shown where a language has none."""
 
     def validate(self, extra_validators=None) -> bool:
         """A translation without the English text would leave English pages without it."""
         if not super().validate(extra_validators):
             return False
-        others = any((field.data or "").strip() for field in (self.de, self.ru, self.uk))
-        if others and not (self.en.data or "").strip():
-            self.en.errors = ["Write the English text too: it is shown to every other language."]
+        texts = self.texts()
+        if any(texts[code] for code in TRANSLATED) and not texts[DEFAULT_LANGUAGE]:
+            self[DEFAULT_LANGUAGE].errors = [
+                "Write the English text too: it is shown to every other language."
+            ]
             return False
         return True
 
+    def language_fields(self) -> list:
+        """The text boxes, English first."""
+        return [self[code] for code in CODES]
+
     def texts(self) -> dict[str, str]:
-        return {code: (getattr(self, code).data or "").strip() for code in ("en", "de", "ru", "uk")}
+        return {code: (self[code].data or "").strip() for code in CODES}
+
+
+def _notice_field(language: Language) -> TextAreaField:
+    label = (
+        f"{language.english_name} (shown on every page whose language has no text of its own)"
+        if language.code == DEFAULT_LANGUAGE
+        else f"{language.english_name} (optional)"
+    )
+    return TextAreaField(
+        label,
+        validators=[Length(max=NOTICE_MAX, message=f"Keep it under {NOTICE_MAX} characters.")],
+    )
+
+
+for _language in LANGUAGES:
+    setattr(SiteNoticeForm, _language.code, _notice_field(_language))
 
 
 class CodeForm(FlaskForm):

@@ -20,6 +20,7 @@ from campaign_site.admin import bp
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.config import embed_origins
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.text import source_code
 from campaign_site.web.i18n import LANGUAGES, public_url_in
 
@@ -38,7 +39,7 @@ class PartnerSnippetForm(Form):
     language = SelectField(
         "Language of the form",
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
-        default="en",
+        default=DEFAULT_LANGUAGE,
     )
 
     def validate_code(self, field: StringField) -> None:

@@ -8,15 +8,15 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange
 
+from campaign_site.languages import BY_CODE, CODES, DEFAULT_LANGUAGE, LANGUAGES, english_names
 from campaign_site.mail.update_messages import normalized_body
 from campaign_site.petition.updates import BODY_MAX, Audience, Text
 from campaign_site.text import clean_text, source_code
 from campaign_site.web.countries import country_choices
-from campaign_site.web.i18n import LANGUAGES
 
 SUBJECT_MAX = 150  # what mail clients show of a subject, and then some
-NOT_SPOKEN = "The site speaks English, German, Russian and Ukrainian: choose one of them."
-NAMES = {"en": "English", "de": "German", "ru": "Russian", "uk": "Ukrainian"}
+NOT_SPOKEN = f"The site speaks {english_names()}: choose one of them."
+NAMES = {language.code: language.english_name for language in LANGUAGES}
 
 
 def _body(value: str | None) -> str | None:
@@ -24,7 +24,9 @@ def _body(value: str | None) -> str | None:
 
 
 def _subject_field(language: str) -> StringField:
-    required = " (required: every other language falls back to it)" if language == "en" else ""
+    required = (
+        " (required: every other language falls back to it)" if language == DEFAULT_LANGUAGE else ""
+    )
     return StringField(
         f"Subject in {NAMES[language]}{required}",
         filters=[clean_text],
@@ -49,12 +51,9 @@ def _body_field(language: str) -> TextAreaField:
 
 
 class UpdateForm(FlaskForm):
-    """An update's texts and audience."""
+    """An update's texts and audience: a subject and a message field per language
+    (subject_<code>, body_<code>), made from the language registry below the class."""
 
-    subject_en, body_en = _subject_field("en"), _body_field("en")
-    subject_de, body_de = _subject_field("de"), _body_field("de")
-    subject_ru, body_ru = _subject_field("ru"), _body_field("ru")
-    subject_uk, body_uk = _subject_field("uk"), _body_field("uk")
     language = SelectField(
         "Only supporters who signed in",
         choices=[
@@ -63,7 +62,7 @@ class UpdateForm(FlaskForm):
         ],
         default="",
         validate_choice=False,
-        validators=[AnyOf(["", *LANGUAGES], message=NOT_SPOKEN)],
+        validators=[AnyOf(["", *CODES], message=NOT_SPOKEN)],
     )
     country = SelectField(
         "Only supporters in",
@@ -87,19 +86,19 @@ class UpdateForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for code in LANGUAGES:
+        for code in CODES:
             subject, body = self._pair(code)
-            if code == "en" and not subject.data:
+            if code == DEFAULT_LANGUAGE and not subject.data:
                 subject.errors = [
                     *subject.errors,
                     "Please write the English subject: it is the one every other language falls back to.",
                 ]
-            if code == "en" and not body.data:
+            if code == DEFAULT_LANGUAGE and not body.data:
                 body.errors = [
                     *body.errors,
                     "Please write the English message: it is the one every other language falls back to.",
                 ]
-            if code != "en" and bool(subject.data) != bool(body.data):
+            if code != DEFAULT_LANGUAGE and bool(subject.data) != bool(body.data):
                 missing = body if subject.data else subject
                 missing.errors = [
                     *missing.errors,
@@ -115,10 +114,20 @@ class UpdateForm(FlaskForm):
     def _pair(self, code: str) -> tuple[StringField, TextAreaField]:
         return getattr(self, f"subject_{code}"), getattr(self, f"body_{code}")
 
+    def language_fields(self) -> list[tuple[str, StringField, TextAreaField]]:
+        """(legend, subject, message) per language, English first: what the page shows."""
+        return [
+            (
+                BY_CODE[code].english_name + ("" if code == DEFAULT_LANGUAGE else " (optional)"),
+                *self._pair(code),
+            )
+            for code in CODES
+        ]
+
     def texts(self) -> dict[str, Text]:
         """The languages written, English first."""
         written = {}
-        for code in LANGUAGES:
+        for code in CODES:
             subject, body = self._pair(code)
             if subject.data and body.data:
                 written[code] = Text(subject.data, body.data)
@@ -139,15 +148,20 @@ class UpdateForm(FlaskForm):
         self.source.data = audience.source or ""
 
 
+for _code in CODES:  # the pair of fields each language of the registry gets
+    setattr(UpdateForm, f"subject_{_code}", _subject_field(_code))
+    setattr(UpdateForm, f"body_{_code}", _body_field(_code))
+
+
 class TestSendForm(FlaskForm):
     """Send the update to oneself, as supporters of one language will get it."""
 
     test_language = SelectField(
         "As supporters who signed in",
         choices=[SelectChoice(c, n) for c, n in NAMES.items()],
-        default="en",
+        default=DEFAULT_LANGUAGE,
         validate_choice=False,
-        validators=[AnyOf(list(LANGUAGES), message=NOT_SPOKEN)],
+        validators=[AnyOf(list(CODES), message=NOT_SPOKEN)],
     )
 
 

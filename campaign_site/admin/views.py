@@ -48,6 +48,7 @@ from campaign_site.export import (
     export_problem,
     recent_exports,
 )
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.petition import erasure_ledger, signing, signing_state
 from campaign_site.petition import site_notice as site_notice_store
 from campaign_site.web import rate_limits
@@ -193,7 +194,7 @@ def dashboard():
         backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
         find_form=FindSignatureForm(),
         exports=recent_exports(),
-        site_notice_text=site_notice_store.notices().get("en", ""),
+        site_notice_text=site_notice_store.notices().get(DEFAULT_LANGUAGE, ""),
     )
 
 
@@ -231,7 +232,7 @@ def site_notice():
     seconds = (
         current_app.config["PUBLIC_CACHE_SECONDS"] + current_app.config["PUBLIC_CACHE_S_MAXAGE"]
     )
-    shown = "cleared" if not form.texts()["en"] else "set"
+    shown = "cleared" if not form.texts()[DEFAULT_LANGUAGE] else "set"
     record(Action.SITE_NOTICE, shown)
     flash(f"The site notice is {shown}. Every page shows the change within {seconds} seconds.")
     return redirect(url_for("admin.dashboard"), code=303)

@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from campaign_site.crypto.sealed_box import open_box
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.mail.transports import MAIL_POLICY, PermanentMailError
 from campaign_site.models import Signature, utcnow
 from campaign_site.petition import link_tokens
@@ -29,7 +30,7 @@ SUBJECTS = {
 SENDER_NAME = _l("Justice for Sergei Magnitsky")
 
 
-def external_url(endpoint: str, language: str = "en", **values) -> str:
+def external_url(endpoint: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """An absolute URL on PUBLIC_URL in a language, buildable without a request (the worker has none)."""
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(

@@ -22,6 +22,7 @@ from campaign_site.crypto.mailbox_index import blind_indexes
 from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
 from campaign_site.petition import erasure_ledger, link_tokens, mail_queue, tallies, updates
 from campaign_site.petition.counting import add_to_count, shown_name
@@ -52,7 +53,7 @@ class NewSignature:
     postcode_city: str | None
     keep_informed: bool
     show_name: bool
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
     review_marks: tuple[str, ...] = ()
     source: str | None = None  # the link's ?source= (or utm_source), already validated
     source_campaign: str | None = None  # its utm_campaign

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import SiteSetting
 from campaign_site.petition import short_cache
 
@@ -22,7 +23,7 @@ def notices() -> dict[str, str]:
 def notice_in(language: str) -> str:
     """The notice for a page in this language; English when none was written in it."""
     texts = notices()
-    return texts.get(language) or texts.get("en", "")
+    return texts.get(language) or texts.get(DEFAULT_LANGUAGE, "")
 
 
 def set_notices(texts: dict[str, str]) -> None:

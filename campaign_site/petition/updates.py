@@ -36,6 +36,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import (
     CampaignUpdate,
     CampaignUpdateText,
@@ -49,7 +50,7 @@ from campaign_site.petition.mail_queue import MailKind
 
 SUBJECT_MAX = 200  # CampaignUpdateText.subject
 BODY_MAX = 20_000  # about three pages: an update, not a newsletter archive
-FALLBACK = "en"  # the text every update has; shown where a language has none of its own
+FALLBACK = DEFAULT_LANGUAGE  # the text every update has; shown where a language has none of its own
 
 
 class UpdateRefused(Exception):

@@ -7,6 +7,7 @@ from flask import Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from campaign_site import languages as registry
 from campaign_site.public import bp
 from campaign_site.web.assets import asset_url
 from campaign_site.web.i18n import LANGUAGES, current_language, public_url_in
@@ -26,7 +27,7 @@ DESCRIPTION = _l(
     "Sign the petition of the Global Justice Campaign, supported by the Cinema for Peace Foundation."
 )
 CAMPAIGN = _l("Global Justice Campaign for Sergei Magnitsky")
-OG_LOCALES = {"en": "en_GB", "de": "de_DE", "ru": "ru_RU", "uk": "uk_UA"}
+OG_LOCALES = {language.code: language.og_locale for language in registry.LANGUAGES}
 
 
 def absolute(path: str) -> str:

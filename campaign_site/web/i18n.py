@@ -1,25 +1,29 @@
-"""Languages: the campaign in English, German, Russian and Ukrainian, chosen by the URL.
+"""Languages, chosen by the URL: the campaign in every language of campaign_site/languages.py.
 
-/de/..., /ru/... and /uk/... serve those languages and / is English, so a shared link keeps
+/de/..., /fr/... (each language's code) serve those languages and / is English, so a shared link keeps
 its language. A small WSGI middleware moves the prefix into SCRIPT_NAME: Flask then builds
 every URL with it, and no view needs to know. Pages never depend on Accept-Language or a
 cookie (shared caches keep one copy per URL): English pages carry LANGUAGE_SUGGESTIONS.
 """
 
 from babel import Locale
+from babel.lists import format_list
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, ngettext
 
-LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский", "uk": "Українська"}
-DEFAULT_LANGUAGE = "en"
+from campaign_site import languages as registry
+
+# code -> name in its own words, for the switcher and hreflang (derived from the registry).
+LANGUAGES = {language.code: language.native_name for language in registry.LANGUAGES}
+DEFAULT_LANGUAGE = registry.DEFAULT_LANGUAGE
 LANGUAGE_KEY = "campaign_site.language"  # in the WSGI environ
 BASE_KEY = "campaign_site.base"  # SCRIPT_NAME before the language prefix
 # The English pages offer the visitor's own language in that language (site.js shows the
 # one their browser prefers): a suggestion, not a redirect, so / is the same for everyone.
 LANGUAGE_SUGGESTIONS = {
-    "de": ("Diese Seite auf Deutsch lesen", "Nein, danke"),
-    "ru": ("Читать эту страницу по-русски", "Нет, спасибо"),
-    "uk": ("Читати цю сторінку українською", "Ні, дякую"),
+    language.code: (language.read_this, language.no_thanks)
+    for language in registry.LANGUAGES
+    if language.code != DEFAULT_LANGUAGE
 }
 
 
@@ -87,6 +91,7 @@ def register(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         LANGUAGE_SUGGESTIONS=LANGUAGE_SUGGESTIONS,
         current_language=current_language,
+        language_list=language_list,
         url_in=url_in,
         public_url_in=public_url_in,
         country_name=_country_name,
@@ -107,6 +112,14 @@ def _country_name(code: str) -> str:
     )
 
     return country_name(code)
+
+
+def language_list() -> str:
+    """Every language of the site, named in the current one: "anglais, allemand, ... ou
+    ukrainien" (Babel's CLDR names and list pattern)."""
+    locale = Locale.parse(current_language())
+    names = [locale.languages.get(code, code) for code in LANGUAGES]
+    return format_list(names, style="or", locale=locale)
 
 
 def plural_phrases(singular: str, plural: str) -> dict[str, str]:
