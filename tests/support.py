@@ -168,3 +168,13 @@ def give_code(client: FlaskClient, code: str, next_path: str | None = None):
     url = "/admin/login/code" + (f"?next={next_path}" if next_path else "")
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     return client.post(url, data={"code": code, "csrf_token": token})
+
+
+def onion_address(seed: int = 1) -> str:
+    """A well-formed v3 onion host name (checksum and version right) for a made-up key."""
+    import base64
+    import hashlib
+
+    key = hashlib.sha256(seed.to_bytes(8, "big")).digest()
+    checksum = hashlib.sha3_256(b".onion checksum" + key + b"\x03").digest()[:2]
+    return base64.b32encode(key + checksum + b"\x03").decode().lower() + ".onion"
