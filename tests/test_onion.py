@@ -114,6 +114,15 @@ def test_the_memory_cache_keeps_onion_and_clearnet_copies_apart(app_factory):
     assert len([key for key in store if isinstance(key, tuple)]) == 2
 
 
+@pytest.mark.parametrize("path", ["/", "/safety", "/healthz", "/admin/login"])
+def test_a_host_nobody_trusts_still_gets_a_plain_400(onion_app, path):
+    """The headers of the refusal ask whether the Host is the onion's: without tripping
+    over the untrusted Host themselves."""
+    headers = {"Host": "evil.example", "X-Forwarded-Proto": "https"}
+    response = onion_app.test_client().get(path, headers=headers)
+    assert response.status_code == 400 and "Onion-Location" not in response.headers
+
+
 VALID = f"http://{ONION}"
 WRONG_CHARACTER = ONION[:10] + ("a" if ONION[10] != "a" else "b") + ONION[11:]
 

@@ -30,8 +30,9 @@ def host_is_onion(host: str, onion: str | None) -> bool:
 
 
 def is_onion_request() -> bool:
-    """Whether this request came in through the onion service."""
-    return host_is_onion(request.host, onion_host(current_app))
+    """Whether this request came in through the onion service. The raw Host header:
+    request.host would raise for an untrusted one, also while its 400 page goes out."""
+    return host_is_onion(request.environ.get("HTTP_HOST", ""), onion_host(current_app))
 
 
 def onion_location(path: str, query_args) -> str:
