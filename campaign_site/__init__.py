@@ -10,6 +10,7 @@ from campaign_site.config import (
     TestingConfig,
     check_production_settings,
     config_from_environment,
+    onion_url,
     trusted_hosts,
 )
 
@@ -28,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(TestingConfig())
         app.config.update(test_config)
     check_production_settings(app.config)
+    app.config["ONION_URL"] = onion_url(app.config)  # refuses a malformed one: no start
     app.config.setdefault("TRUSTED_HOSTS", None)
     app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or trusted_hosts(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -37,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     check_erasure_ledger(app)
 
     register_languages(app)
+    register_onion(app)
     trust_proxies(app)
     register_maintenance(app)
     register_extensions(app)
@@ -98,6 +101,13 @@ def load_keys(app: Flask) -> None:
 def register_languages(app: Flask) -> None:
     """English, German, Russian, Ukrainian; the language comes from the URL prefix."""
     from campaign_site.web.i18n import register
+
+    register(app)
+
+
+def register_onion(app: Flask) -> None:
+    """ONION_URL: its Host is served like PUBLIC_URL's; public pages name it (web/onion.py)."""
+    from campaign_site.web.onion import register
 
     register(app)
 

@@ -4,6 +4,9 @@ Values are read when a class is instantiated, not at import, so the environment
 in force when the app is created is the one that counts.
 """
 
+import base64
+import binascii
+import hashlib
 import os
 import re
 from datetime import UTC, datetime
@@ -122,6 +125,9 @@ class Config:
         # Requests for any other Host are refused (400), so no redirect or link can be
         # built on an attacker's host name. Development and tests also answer on loopback.
         self.EXTRA_TRUSTED_HOSTS = _list_env("TRUSTED_HOSTS") + list(self.LOOPBACK_HOSTS)
+        # The site's Tor onion service, http://<56 characters>.onion (deploy/tor/): public pages
+        # name it in Onion-Location, /safety shows it; onion_url() checks it at start-up.
+        self.ONION_URL = _env("ONION_URL")
         # Partners' sites whose pages may show /embed in an iframe (its CSP frame-ancestors):
         # origins like https://partner.example.org, comma-separated; embed_origins checks them.
         self.EMBED_ORIGINS = _list_env("EMBED_ORIGINS")
@@ -278,10 +284,50 @@ CONFIGS = {
 
 
 def trusted_hosts(config) -> list[str]:
-    """The Host names the site answers to: PUBLIC_URL's, then any extra ones configured."""
-    public_host = urlsplit(config.get("PUBLIC_URL") or "").hostname
-    hosts = [public_host] if public_host else []
+    """The Host names the site answers to: PUBLIC_URL's, the onion's, then any extra ones."""
+    named = [config.get("PUBLIC_URL"), config.get("ONION_URL")]
+    hosts = [host for host in (urlsplit(url or "").hostname for url in named) if host]
     return hosts + [host for host in config.get("EXTRA_TRUSTED_HOSTS", []) if host not in hosts]
+
+
+# A v3 onion address: 56 base32 characters naming a key, its checksum and version 3.
+ONION_HOST = re.compile(r"[a-z2-7]{56}\.onion")
+
+
+def onion_url(config) -> str | None:
+    """ONION_URL as http://<address>.onion, or None when unset. Anything else stops the start
+    with the value named: an onion service is reached over plain http (Tor encrypts the
+    circuit), by its v3 address and no path; a mistyped character fails the checksum."""
+    raw = (config.get("ONION_URL") or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw.lower())
+    host = parts.hostname or ""
+    plain = parts.scheme == "http" and parts.netloc == host and parts.path in ("", "/")
+    if not (plain and not parts.query and not parts.fragment and ONION_HOST.fullmatch(host)):
+        raise RuntimeError(
+            f"ONION_URL: {raw!r} is not an onion service's address. Write http://<56 letters "
+            "and digits>.onion, as Tor prints it in the service's hostname file: http, not "
+            "https; no port, path or query."
+        )
+    if not _onion_checksum_holds(host.removesuffix(".onion")):
+        raise RuntimeError(
+            f"ONION_URL: {raw!r} fails the onion address's checksum: a character is wrong. "
+            "Copy it again from the hostname file in HiddenServiceDir."
+        )
+    return f"http://{host}"
+
+
+def _onion_checksum_holds(label: str) -> bool:
+    """Tor's rend-spec-v3: base32(key 32 bytes | checksum 2 | version 1), the checksum being
+    SHA3-256(".onion checksum" | key | version)[:2] and the version 3."""
+    try:
+        raw = base64.b32decode(label.upper())
+    except binascii.Error:
+        return False
+    key, checksum, version = raw[:32], raw[32:34], raw[34:]
+    digest = hashlib.sha3_256(b".onion checksum" + key + version).digest()
+    return version == b"\x03" and checksum == digest[:2]
 
 
 # scheme://host[:port] and nothing else (a trailing "/" is forgiven): no path, no wildcard,

@@ -1,5 +1,7 @@
-"""Debian's nginx on loopback with deploy/nginx/campaign_site.conf, for tests/test_nginx.py
-and `make bench`: the repository's file with only its "(test)" values changed, each once."""
+"""Debian's nginx on loopback with deploy/nginx/campaign_site.conf (and, for the onion
+service, deploy/tor/campaign_site_onion.conf beside it), for tests/test_nginx.py,
+tests/test_nginx_onion.py and `make bench`: the repository's files with only their "(test)"
+values changed, each once."""
 
 import os
 import shutil
@@ -10,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy/nginx/campaign_site.conf"
+ONION_CONFIG = ROOT / "deploy/tor/campaign_site_onion.conf"
 
 
 def nginx_binary() -> str | None:
@@ -19,25 +22,43 @@ def nginx_binary() -> str | None:
 
 
 def site_config(tmp: Path, app_port: int, nginx_port: int, static: Path) -> str:
-    text = CONFIG.read_text()
-    for production, here in [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-        ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
-        ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
-        ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
-        ("/var/log/nginx/campaign_site.error.log", str(tmp / "site-error.log")),
-        ("/srv/campaign_site/static/", f"{static}/"),
-    ]:
+    return _rewritten(
+        CONFIG,
+        [
+            ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+            ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
+            ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
+            ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
+            ("/var/log/nginx/campaign_site.error.log", str(tmp / "site-error.log")),
+            ("/srv/campaign_site/static/", f"{static}/"),
+        ],
+    )
+
+
+def onion_site_config(tmp: Path, onion_port: int, onion_host: str, static: Path) -> str:
+    return _rewritten(
+        ONION_CONFIG,
+        [
+            ("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{onion_port};"),
+            ("server_name campaign-onion-address.onion;", f"server_name {onion_host};"),
+            ("/var/log/nginx/campaign_site_onion.access.log", str(tmp / "onion-access.log")),
+            ("/var/log/nginx/campaign_site_onion.error.log", str(tmp / "onion-error.log")),
+            ("/srv/campaign_site/static/", f"{static}/"),
+        ],
+    )
+
+
+def _rewritten(config: Path, changes: list[tuple[str, str]]) -> str:
+    text = config.read_text()
+    for production, here in changes:
         if text.count(production) != 1:
-            raise AssertionError(
-                f"deploy/nginx/campaign_site.conf no longer holds {production!r} once"
-            )
+            raise AssertionError(f"{config.relative_to(ROOT)} no longer holds {production!r} once")
         text = text.replace(production, here)
     return text
 
 
-def main_config(tmp: Path, site: Path, workers: int = 1) -> str:
-    """A minimal nginx.conf around the site's file, everything under tmp."""
+def main_config(tmp: Path, sites: list[Path], workers: int = 1) -> str:
+    """A minimal nginx.conf around the site's files, everything under tmp."""
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read tmp's files
     temp = " ".join(
         f"{kind}_temp_path {tmp / kind};"
@@ -53,24 +74,34 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     {temp}
-    include {site};
+    {" ".join(f"include {site};" for site in sites)}
 }}
 """
 
 
 @contextmanager
 def nginx_in_front(
-    tmp: Path, app_port: int, nginx_port: int, static: Path, workers: int = 1
+    tmp: Path,
+    app_port: int,
+    nginx_port: int,
+    static: Path,
+    workers: int = 1,
+    onion: tuple[int, str] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """Check the configuration, start nginx (foreground), stop it afterwards."""
+    """Check the configuration, start nginx (foreground), stop it afterwards. onion: the
+    port and host name of the onion service's server block, when it is wanted too."""
     binary = nginx_binary()
     if binary is None:
         raise FileNotFoundError("nginx is not installed: `make tools` installs Debian's")
     tmp.mkdir(parents=True, exist_ok=True)
     site = tmp / "campaign_site.conf"
     site.write_text(site_config(tmp, app_port, nginx_port, static))
+    sites = [site]
+    if onion is not None:
+        sites.append(tmp / "campaign_site_onion.conf")
+        sites[-1].write_text(onion_site_config(tmp, *onion, static))
     conf = tmp / "nginx.conf"
-    conf.write_text(main_config(tmp, site, workers))
+    conf.write_text(main_config(tmp, sites, workers))
     command = [binary, "-p", str(tmp), "-c", str(conf)]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
     if checked.returncode != 0:

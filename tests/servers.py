@@ -1,5 +1,6 @@
 """Starting the site as production does, for tests that run real servers (gunicorn, nginx)."""
 
+import http.client
 import os
 import socket
 import subprocess
@@ -53,3 +54,26 @@ def wait_until_serving(port: int, server: subprocess.Popen) -> None:
         except OSError:
             time.sleep(0.2)
     raise AssertionError("gunicorn did not start")
+
+
+def require_nginx() -> None:
+    """Debian's nginx, or a skip (a failure in CI: `make tools` installs it)."""
+    import pytest
+
+    from scripts.nginx_loopback import nginx_binary
+
+    if nginx_binary() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is not installed: `make tools` installs Debian's")
+        pytest.skip("nginx is not installed (make tools)")
+
+
+def fetch(port: int, method: str, path: str, body: bytes | None = None, headers=None):
+    """One HTTP request to a loopback port: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()

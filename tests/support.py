@@ -204,3 +204,13 @@ def emailed_links(app: Flask, mail_server, address: str) -> dict[str, str]:
     message = mail_server.inbox.to(address)[-1]
     text = message.get_body(preferencelist=("plain",)).get_content()
     return {path.split("/")[1]: path for path in SITE_LINK.findall(text)}
+
+
+def onion_address(seed: int = 1) -> str:
+    """A well-formed v3 onion host name (checksum and version right) for a made-up key."""
+    import base64
+    import hashlib
+
+    key = hashlib.sha256(seed.to_bytes(8, "big")).digest()
+    checksum = hashlib.sha3_256(b".onion checksum" + key + b"\x03").digest()[:2]
+    return base64.b32encode(key + checksum + b"\x03").decode().lower() + ".onion"

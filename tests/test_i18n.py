@@ -335,8 +335,9 @@ def test_live_count_gets_a_phrase_for_every_plural_category(client):
 
 
 def test_nginx_caches_the_public_pages_of_every_language():
-    """deploy/nginx's cached-pages location names the language prefixes itself: it must
+    """deploy/'s cached-pages locations name the language prefixes themselves: they must
     list exactly the registry's, or a new language's pages would bypass the cache."""
-    conf = (ROOT / "deploy" / "nginx" / "campaign_site.conf").read_text()
-    prefixes = re.findall(r'location ~ "\^/\(\?:\(\?:([a-z|]+)\)/\)\?', conf)
-    assert prefixes and all(sorted(p.split("|")) == sorted(TRANSLATED) for p in prefixes)
+    for conf in ("nginx/campaign_site.conf", "tor/campaign_site_onion.conf"):
+        text = (ROOT / "deploy" / conf).read_text()
+        prefixes = re.findall(r'location ~ "\^/\(\?:\(\?:([a-z|]+)\)/\)\?', text)
+        assert prefixes and all(sorted(p.split("|")) == sorted(TRANSLATED) for p in prefixes)

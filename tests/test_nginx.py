@@ -3,8 +3,6 @@ public pages micro-cached, signing and links straight through, static files from
 pre-compressed, bodies limited, and no link token in the access log."""
 
 import gzip
-import http.client
-import os
 import re
 import shutil
 import sys
@@ -14,12 +12,12 @@ from urllib.parse import urlencode
 
 import pytest
 from ports import free_port, listening_socket, port_of
-from servers import gunicorn_on, production_env, wait_until_serving
+from servers import fetch, gunicorn_on, production_env, require_nginx, wait_until_serving
 from sqlalchemy import create_engine, func, select
 
 from campaign_site.models import Signature
 from scripts.compress_static import compress
-from scripts.nginx_loopback import nginx_binary, nginx_in_front
+from scripts.nginx_loopback import nginx_in_front
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +26,6 @@ BIN = Path(sys.executable).parent
 SECRET_TOKEN = "TOKEN-THAT-MUST-NOT-BE-LOGGED"
 # Shaped like the site's real tokens (payload.timestamp.signature), under no link word.
 SHAPED_TOKEN = "WyJzZWNyZXRub25jZTAxMjM0NTY3ODkwMTIzNDUiXQ.axTDHw.Mp0k1D4wk5Cw5X3tYB-9MyQu49Y"
-
-
-def require_nginx() -> None:
-    if nginx_binary() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed: `make tools` installs Debian's")
-        pytest.skip("nginx is not installed (make tools)")
 
 
 @pytest.fixture
@@ -67,16 +58,6 @@ def stack(tmp_path, migrated_database_url, redis_url, app_factory):
         finally:
             app.terminate()
             app.communicate(timeout=30)
-
-
-def fetch(port: int, method: str, path: str, body: bytes | None = None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
 
 
 def signing_form(email: str) -> bytes:

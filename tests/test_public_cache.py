@@ -87,7 +87,9 @@ def test_the_memory_cache_never_grows_with_what_clients_send(cached_app, monkeyp
     client.get("/")
     store = cached_app.extensions["campaign_site.short_cache"]
     keys = [key for key in store if isinstance(key, tuple)]
-    assert [key for key in keys if key[3:] == (None, None)] == [("page", "/", False, None, None)]
+    assert [key for key in keys if key[-2:] == (None, None)] == [
+        ("page", "/", False, False, None, None)
+    ]
     assert len(keys) == 1 + 20
     # Beyond the cap a source's page is still right, only rendered each time.
     assert 'value="newsletter-49"' in client.get("/?source=newsletter-49").get_data(as_text=True)
@@ -188,7 +190,7 @@ def test_a_forged_forwarded_proto_does_not_poison_the_https_copy(app_factory):
     client = app.test_client()
     client.get("/", headers={"X-Forwarded-Proto": "https"})  # plain HTTP, header not trusted
     store = app.extensions["campaign_site.short_cache"]
-    assert ("page", "/", True) not in store
+    assert ("page", "/", True, False, None, None) not in store
 
 
 @pytest.mark.parametrize(

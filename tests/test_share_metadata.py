@@ -156,7 +156,7 @@ def test_sitemap_lists_the_public_pages(app, client):
     public = app.config["PUBLIC_URL"]
     assert locations == [
         f"{public}{prefix}{path}"
-        for path in ("/", "/privacy", "/contact", "/accessibility")
+        for path in ("/", "/privacy", "/safety", "/contact", "/accessibility")
         for prefix in ("", *(f"/{code}" for code in TRANSLATED))
     ]
     for location in locations:

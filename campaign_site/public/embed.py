@@ -55,6 +55,7 @@ def render_embed(form: SignatureForm) -> str:
         first_signers_threshold=current_app.config["FIRST_SIGNERS_THRESHOLD"],
         signing_state=views._signing_state(),
         count_phrases=i18n.plural_phrases("person has signed", "people have signed"),
+        safety_note=i18n.safety_note_wanted(),
     )
 
 

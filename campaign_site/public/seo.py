@@ -128,7 +128,7 @@ def robots_txt():
 def sitemap_xml():
     pages = [
         public_url_in(language, path)
-        for path in ("/", "/privacy", "/contact", "/accessibility")
+        for path in ("/", "/privacy", "/safety", "/contact", "/accessibility")
         for language in LANGUAGES
     ]
     body = render_template("seo/sitemap.xml", pages=pages)

@@ -1,4 +1,4 @@
-"""Public routes: the campaign page, /sign, thank-you, privacy, /api/count, /healthz. Each
+"""Public routes: the campaign page, /sign, thank-you, privacy, safety, /api/count, /healthz. Each
 parses the request, calls the petition's rules and picks a response.
 
 No route here reads or writes a cookie: the pages are the same for everyone (so shared
@@ -90,6 +90,18 @@ def privacy():
     return render_template("privacy.html", config=current_app.config)
 
 
+@bp.get("/safety")
+@public_page
+def safety():
+    """How to sign safely from Russia or Belarus: risks, what is stored, mail, Tor, erasing."""
+    return render_template(
+        "safety.html",
+        config=current_app.config,
+        onion_url=current_app.config["ONION_URL"],
+        signing_open=_signing_state() == "open",
+    )
+
+
 @bp.get("/contact")
 @public_page
 def contact():
@@ -170,6 +182,7 @@ def render_campaign_page(form: SignatureForm) -> str:
         meta=seo.share_meta(),
         structured_data=seo.structured_data(),
         count_phrases=i18n.plural_phrases("person has signed", "people have signed"),
+        safety_note=i18n.safety_note_wanted(),
     )
 
 

@@ -1,2 +1,2 @@
 """Request plumbing shared by the blueprints: languages, countries, assets, errors, security
-headers, rate limits, sessions, template filters, catalogs, log redaction."""
+headers, rate limits, sessions, template filters, catalogs, log redaction, the onion service."""

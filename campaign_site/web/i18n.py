@@ -26,6 +26,10 @@ LANGUAGE_SUGGESTIONS = {
     if language.code != DEFAULT_LANGUAGE
 }
 
+# Pages in these languages put the way to /safety above the petition form, not only under
+# it: they are read most by people signing from Russia or Belarus.
+SAFETY_NOTE_LANGUAGES = frozenset({"ru", "uk"})
+
 
 class LanguagePrefix:
     """WSGI middleware: /ru/confirm/x is served as /confirm/x with SCRIPT_NAME /ru."""
@@ -61,6 +65,11 @@ def current_language() -> str:
     if has_app_context():
         return get_locale().language
     return DEFAULT_LANGUAGE
+
+
+def safety_note_wanted() -> bool:
+    """Whether this page's form has the note on signing safely above it."""
+    return current_language() in SAFETY_NOTE_LANGUAGES
 
 
 def language_root(language: str) -> str:

@@ -9,7 +9,7 @@ The origin keeps its own copy too: `ResponseCache`, a WSGI middleware in front o
 answers a repeat of a public page from memory for PUBLIC_CACHE_SECONDS without entering
 Flask at all (benchmarks/RESULTS.md: this is what brings GET / level with hello world).
 Only responses of decorated views (routes without URL variables) are kept, keyed by path,
-scheme and the link's source code: the campaign page carries a valid ?source= (or
+scheme, whether the Host is the onion service's (web/onion.py) and the link's source code: the campaign page carries a valid ?source= (or
 utm_source / utm_campaign) in its form, and no other query argument is read (so ?fbclid=...
 shares the page). Entries for sources are capped at MAX_SOURCE_ENTRIES, so the cache never
 grows with what clients send; beyond it such pages are rendered each time. A view that
@@ -28,6 +28,7 @@ from werkzeug.http import parse_etags
 from werkzeug.sansio.utils import host_is_trusted
 
 from campaign_site.text import link_codes
+from campaign_site.web import onion
 
 PUBLIC_PAGE_KEY = "campaign_site.public_page"  # in the WSGI environ: "this response may be kept"
 SECURE_KEY = "campaign_site.public_page_secure"  # ... and whether Flask saw it as HTTPS
@@ -49,6 +50,7 @@ def public_page(view: Callable) -> Callable:
         response.cache_control.max_age = config["PUBLIC_CACHE_MAX_AGE"]
         response.cache_control.s_maxage = config["PUBLIC_CACHE_S_MAXAGE"]
         response.set_etag(_etag(response.get_data()))
+        onion.name_the_onion(response)
         request.environ[PUBLIC_PAGE_KEY] = True
         request.environ[SECURE_KEY] = request.is_secure
         return response.make_conditional(request)
@@ -92,7 +94,13 @@ class ResponseCache:
         if self.flask_app.config["PUBLIC_CACHE_SECONDS"] <= 0:
             return None
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        return ("page", path, _secure(environ), *_link_source(environ))
+        return ("page", path, _secure(environ), self._onion(environ), *_link_source(environ))
+
+    def _onion(self, environ) -> bool:
+        """Whether the page goes out over the onion (no Onion-Location, no HSTS): a yes or
+        no, so the key never grows with the Host a client writes."""
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        return onion.host_is_onion(host, onion.onion_host(self.flask_app))
 
     def _host_ok(self, environ) -> bool:
         """The trusted-host check Flask would make, so a hit is refused where a miss would be."""
@@ -137,7 +145,7 @@ class ResponseCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        if key[3:] != (None, None) and not _room_for_source(store):
+        if _sourced(key) and not _room_for_source(store):
             return [data]
         headers = dict((k.lower(), v) for k, v in captured["headers"])
         store[key] = _Entry(
@@ -160,16 +168,19 @@ def _link_source(environ) -> tuple[str | None, str | None]:
 
 def _room_for_source(store: dict) -> bool:
     """Whether one more page for a source may be kept: expired ones are dropped first."""
-    sourced = [key for key in store if key[0] == "page" and key[3:] != (None, None)]
+    sourced = [key for key in store if _sourced(key)]
     if len(sourced) < MAX_SOURCE_ENTRIES:
         return True
     now = time.monotonic()
     for key in sourced:
         if store[key].expires <= now:
             del store[key]
-    return (
-        sum(1 for key in store if key[0] == "page" and key[3:] != (None, None)) < MAX_SOURCE_ENTRIES
-    )
+    return sum(1 for key in store if _sourced(key)) < MAX_SOURCE_ENTRIES
+
+
+def _sourced(key) -> bool:
+    """Whether a store key is a page kept for a link's source or campaign code."""
+    return isinstance(key, tuple) and key[0] == "page" and key[-2:] != (None, None)
 
 
 def _secure(environ) -> bool:

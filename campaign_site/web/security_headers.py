@@ -9,6 +9,7 @@ config.py, and a dozen lines are easier to read in full than its options.
 from flask import Flask, Response, current_app, request
 
 from campaign_site.config import embed_origins
+from campaign_site.web.onion import is_onion_request
 
 
 def content_security_policy(frame_sources: list[str], ancestors: list[str] | None = None) -> str:
@@ -78,7 +79,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set the policy headers; HSTS only where the request came over HTTPS."""
+    """Set the policy headers; HSTS only where the request came over HTTPS, never over the
+    onion (Tor Browser there speaks http: a header naming https would mean nothing)."""
     everywhere = current_app.extensions["campaign_site.security_headers"]
     by_endpoint = current_app.extensions["campaign_site.security_headers_by_endpoint"]
     response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
@@ -86,7 +88,7 @@ def add_security_headers(response: Response) -> Response:
     # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
     # default lifetime must never apply to a token page, a form with what was typed, an error.
     response.headers.setdefault("Cache-Control", "no-store")
-    if request.is_secure:
+    if request.is_secure and not is_onion_request():
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
