@@ -368,7 +368,6 @@ def check_production_settings(config) -> None:
         )
     if not config.get("MAIL_SMTP_HOST"):
         raise RuntimeError("Production needs MAIL_SMTP_HOST: confirmation emails must be sent.")
-    _check_discreet_sender(config)
     if not config.get("RATELIMIT_ENABLED"):
         raise RuntimeError("Production must not switch rate limits off (RATELIMIT_ENABLED=false).")
     if (config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory"):
@@ -385,6 +384,7 @@ def check_production_settings(config) -> None:
             raise RuntimeError(
                 f"Production must not use the test suite's {setting}; generate one with `flask generate-key`."
             )
+    _check_discreet_sender(config)
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

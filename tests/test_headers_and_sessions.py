@@ -115,6 +115,7 @@ def production_app(monkeypatch, database_url, **environment):
         "DATABASE_URL": database_url,
         "PUBLIC_URL": "https://petition.example.org",
         "MAIL_SMTP_HOST": "smtp.example.org",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "DATA_ENCRYPTION_KEY": new_key(),
         "BLIND_INDEX_KEY": new_key(),

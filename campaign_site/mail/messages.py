@@ -42,6 +42,7 @@ DISCREET_SUBJECTS = {
 
 
 SENDER_NAME = _l("Justice for Sergei Magnitsky")
+QUOTED_PRINTABLE_POLICY = MAIL_POLICY.clone(max_line_length=76)
 
 
 class LinkOwner(Protocol):
@@ -140,8 +141,11 @@ def discreet_message(kind: MailKind, to: str, context: dict[str, object]) -> Ema
     message = envelope(subject, to, str(context["unsubscribe_url"]), discreet=True)
     text = render_template(f"email/discreet/{kind.value}.txt", **context)
     html = render_template(f"email/discreet/{kind.value}.html", **context)
+    # Quoted-printable lines of at most 76 characters (RFC 2045); the headers keep MAIL_POLICY.
+    message.policy = QUOTED_PRINTABLE_POLICY
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message.policy = MAIL_POLICY
     return message
 
 
