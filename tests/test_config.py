@@ -174,3 +174,9 @@ def test_the_neutral_link_host_is_a_trusted_host(production_env):
     production_env.setenv("DISCREET_LINK_URL", "https://notes.example.net")
     app = create_app()
     assert app.config["TRUSTED_HOSTS"][:2] == ["petition.example.org", "notes.example.net"]
+
+
+def test_the_dns_timeout_must_be_a_number(monkeypatch):
+    monkeypatch.setenv("DNS_TIMEOUT_SECONDS", "two")
+    with pytest.raises(RuntimeError, match="DNS_TIMEOUT_SECONDS must be a number"):
+        create_app()
