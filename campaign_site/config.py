@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -39,6 +40,17 @@ def _int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float_env(name: str, default: float) -> float:
+    """A number of seconds (fractions allowed) from the environment, failing loudly on junk."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from None
 
 
 def _bool_env(name: str, default: bool) -> bool:
@@ -133,6 +145,7 @@ class Config:
         self.EMBED_ORIGINS = _list_env("EMBED_ORIGINS")
         # email-validator asks DNS whether the domain takes mail only when told to.
         self.EMAIL_CHECK_DELIVERABILITY = _bool_env("EMAIL_CHECK_DELIVERABILITY", False)
+        self.DNS_SYSTEM_RESOLVER = True  # MX lookups may use the system's resolvers
 
         # Double opt-in: a signature counts once its address is confirmed.
         self.CONFIRMATION_REQUIRED = _bool_env("CONFIRMATION_REQUIRED", True)
@@ -162,6 +175,20 @@ class Config:
         # Campaign updates leave at most this many per minute, all workers together;
         # transactional mail (confirmation links) is never held back by it.
         self.MAIL_RATE_PER_MINUTE = _int_env("MAIL_RATE_PER_MINUTE", 600)
+        # Discreet mail (README "Discreet mail"): mail domains and mail servers (MX host
+        # suffixes) under Russian or Belarusian law beyond petition/mail_risk.py's lists.
+        self.MAIL_RISKY_DOMAINS = _list_env("MAIL_RISKY_DOMAINS")
+        self.MAIL_RISKY_MX = _list_env("MAIL_RISKY_MX")
+        # The mail worker's MX lookups: host[:port] of the DNS servers to ask (unset: the
+        # system's resolvers), and how long one lookup may take before mail goes out as usual.
+        self.DNS_NAMESERVERS = _list_env("DNS_NAMESERVERS")
+        self.DNS_TIMEOUT_SECONDS = _float_env("DNS_TIMEOUT_SECONDS", 2.0)
+        # Discreet emails come from a neutral sender and link to a neutral host name for
+        # this site (unset: PUBLIC_URL), which is then a trusted host too.
+        self.DISCREET_MAIL_SENDER = _env(
+            "DISCREET_MAIL_SENDER", None if self.PRODUCTION else "Notifications <noreply@localhost>"
+        )
+        self.DISCREET_LINK_URL = (_env("DISCREET_LINK_URL", "") or "").rstrip("/")
         # Fraud signals (README "Fraud handling"): how long a signature keeps its network's
         # hash, and what an hour from one network or one email domain may hold unflagged.
         self.NETWORK_HASH_RETENTION_DAYS = _int_env("NETWORK_HASH_RETENTION_DAYS", 30)
@@ -258,6 +285,9 @@ class TestingConfig(Config):
         self.BLIND_INDEX_KEY = TEST_BLIND_INDEX_KEY
         # scrypt was a fifth of the suite's time; tests of hashing itself ask for it.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+        # Tests never ask the machine's resolvers: MX lookups go only to a DNS server a
+        # test starts (DNS_NAMESERVERS); without one the worker looks nothing up.
+        self.DNS_SYSTEM_RESOLVER = False
 
 
 class ProductionConfig(Config):
@@ -284,9 +314,10 @@ CONFIGS = {
 
 
 def trusted_hosts(config) -> list[str]:
-    """The Host names the site answers to: PUBLIC_URL's, the onion's, then any extra ones."""
-    named = [config.get("PUBLIC_URL"), config.get("ONION_URL")]
-    hosts = [host for host in (urlsplit(url or "").hostname for url in named) if host]
+    """The Host names the site answers to: PUBLIC_URL's, the onion's, the discreet links'
+    then any extra ones."""
+    named = [config.get(name) for name in ("PUBLIC_URL", "ONION_URL", "DISCREET_LINK_URL")]
+    hosts = [host for host in dict.fromkeys(urlsplit(url or "").hostname for url in named) if host]
     return hosts + [host for host in config.get("EXTRA_TRUSTED_HOSTS", []) if host not in hosts]
 
 
@@ -402,6 +433,21 @@ def check_production_settings(config) -> None:
             raise RuntimeError(
                 f"Production must not use the test suite's {setting}; generate one with `flask generate-key`."
             )
+    _check_discreet_sender(config)
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")
+
+
+def _check_discreet_sender(config) -> None:
+    """Discreet emails must not come from the campaign's own sender (README "Discreet mail")."""
+    discreet = parseaddr(config.get("DISCREET_MAIL_SENDER") or "")[1].lower()
+    if not discreet:
+        raise RuntimeError(
+            "Production needs DISCREET_MAIL_SENDER (e.g. Notifications <noreply@mail.example.net>): "
+            "emails to supporters in Russia and Belarus must not name the campaign."
+        )
+    if discreet == parseaddr(config.get("MAIL_SENDER") or "")[1].lower():
+        raise RuntimeError(
+            "DISCREET_MAIL_SENDER must not be MAIL_SENDER's address, which names the campaign."
+        )

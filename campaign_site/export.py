@@ -53,6 +53,7 @@ HEADER = [
     "review_marks",
     "source",  # OSDI referrer_data.source: the link's ?source= or utm_source
     "source_campaign",  # its utm_campaign
+    "discreet_mail",  # every email to it is discreet (README "Discreet mail")
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
@@ -82,6 +83,7 @@ EXPORT_COLUMNS: dict[str, Any] = {  # columns and SQL expressions
     "review_marks": Signature.review_marks,
     "source": Signature.source,
     "source_campaign": Signature.source_campaign,
+    "discreet_mail": Signature.discreet_mail,
     "identity": Signature.identity,
 }
 
@@ -128,6 +130,7 @@ class ExportRow(NamedTuple):
     review_marks: str  # our own vocabulary: no quote or formula character
     source: str | None  # a validated code: letters, digits, "-", "_", ":" only
     source_campaign: str | None
+    discreet_mail: bool
     identity: bytes
 
 
@@ -165,6 +168,7 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
         marks,
         source,
         campaign,
+        discreet,
         identity,
     ) in rows:
         given, family, email, place = unseal(identity, keyring)
@@ -186,7 +190,7 @@ def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
         append(
             f'{row_id},{status},{signed[:10]}T{signed[11:19]}Z,{confirmed},"{given}","{family}","{email}",'
             f'{country},"{place}",{yes_no[informed]},{yes_no[shown]},{language},"{marks}",'
-            f'"{source}","{campaign}"{end}'
+            f'"{source}","{campaign}",{yes_no[discreet]}{end}'
         )
     return "".join(lines)
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
@@ -102,6 +103,13 @@ class Signature(db.Model):
         Index("ix_signature_signed_at", "signed_at"),
         Index("ix_signature_network_hash", "network_hash"),
         Index("ix_signature_domain_hash", "domain_hash"),
+        # The few discreet ones, counted for the dashboard without reading the rest.
+        Index(
+            "ix_signature_discreet_mail",
+            "discreet_mail",
+            sqlite_where=text("discreet_mail = 1"),
+            postgresql_where=text("discreet_mail"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +150,8 @@ class Signature(db.Model):
     # An invalidated signature keeps the status it had, to go back to if revalidated.
     invalidated_from: Mapped[str | None] = mapped_column(String(16))
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every email to it is discreet: no campaign words (petition/mail_risk.py says when).
+    discreet_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @hybrid_property
     def is_pending(self) -> bool:

@@ -35,6 +35,7 @@ def production_env(database_url: str, redis_url: str, **extra) -> dict:
         "PUBLIC_URL": "https://petition.example.org",
         "TRUSTED_HOSTS": "127.0.0.1",
         "MAIL_SMTP_HOST": "127.0.0.1",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": redis_url,
         "DATA_ENCRYPTION_KEY": new_key(),
         "BLIND_INDEX_KEY": new_key(),

@@ -160,6 +160,7 @@ def production(monkeypatch):
         "DATABASE_URL": "postgresql+psycopg://campaign@db.internal/campaign",
         "PUBLIC_URL": "https://petition.example.org",
         "MAIL_SMTP_HOST": "smtp.example.org",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "DATA_ENCRYPTION_KEY": new_key(),
         "BLIND_INDEX_KEY": new_key(),

@@ -26,6 +26,7 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     monkeypatch.setenv("PUBLIC_URL", "https://petition.example.org")
     monkeypatch.setenv("MAIL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("DISCREET_MAIL_SENDER", "Notifications <noreply@notes.example.net>")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     return monkeypatch
 
@@ -152,4 +153,30 @@ def test_production_refuses_rate_limits_switched_off(production_env):
     """Admin lockout and every limit live in the shared store: off is not an option."""
     production_env.setenv("RATELIMIT_ENABLED", "false")
     with pytest.raises(RuntimeError, match="RATELIMIT_ENABLED"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_a_discreet_sender(production_env):
+    """Supporters in Russia and Belarus must never get mail that names the campaign."""
+    production_env.delenv("DISCREET_MAIL_SENDER")
+    with pytest.raises(RuntimeError, match="DISCREET_MAIL_SENDER"):
+        create_app()
+
+
+def test_production_refuses_a_discreet_sender_that_is_the_campaigns_own(production_env):
+    production_env.setenv("MAIL_SENDER", "Justice for Sergei <petition@example.org>")
+    production_env.setenv("DISCREET_MAIL_SENDER", "Notifications <Petition@example.org>")
+    with pytest.raises(RuntimeError, match="DISCREET_MAIL_SENDER"):
+        create_app()
+
+
+def test_the_neutral_link_host_is_a_trusted_host(production_env):
+    production_env.setenv("DISCREET_LINK_URL", "https://notes.example.net")
+    app = create_app()
+    assert app.config["TRUSTED_HOSTS"][:2] == ["petition.example.org", "notes.example.net"]
+
+
+def test_the_dns_timeout_must_be_a_number(monkeypatch):
+    monkeypatch.setenv("DNS_TIMEOUT_SECONDS", "two")
+    with pytest.raises(RuntimeError, match="DNS_TIMEOUT_SECONDS must be a number"):
         create_app()

@@ -327,6 +327,7 @@ def test_production_will_not_start_without_a_writable_ledger(monkeypatch, tmp_pa
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", new_key())
     monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     monkeypatch.setenv("ERASURE_LEDGER_DIR", str(tmp_path / "erasures"))
+    monkeypatch.setenv("DISCREET_MAIL_SENDER", "Notifications <noreply@mail.example.net>")
     create_app()
     assert (tmp_path / "erasures").is_dir()
 

@@ -241,6 +241,7 @@ def test_gunicorn_with_a_malformed_key_stops_at_once_with_the_reason(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
         "PUBLIC_URL": "https://petition.example.org",
         "MAIL_SMTP_HOST": "smtp.example.org",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "DATA_ENCRYPTION_KEY": "not-a-key",
         "BLIND_INDEX_KEY": new_key(),

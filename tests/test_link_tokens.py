@@ -181,6 +181,7 @@ def _serve_and_visit(sock, migrated_database_url, redis_url, tmp_path):
         "PUBLIC_URL": "https://petition.example.org",
         "TRUSTED_HOSTS": "127.0.0.1",
         "MAIL_SMTP_HOST": "127.0.0.1",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": f"test-{port}",
         "DATA_ENCRYPTION_KEY": new_key(),

@@ -237,3 +237,36 @@ def test_a_downgrade_below_fraud_signals_refuses_while_signatures_are_invalidate
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_discreet_mail_comes_with_0017_as_ordinary_mail_and_goes_with_its_downgrade(
+    empty_database_url,
+):
+    """Signatures from before keep ordinary mail; a downgrade keeps them, without the flag."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="0016_update_invalidated_count")
+            db.session.execute(
+                text(
+                    "INSERT INTO signature (personal, email_hash, country, language,"
+                    " keep_informed, show_name, signed_at, status, token_nonce, review_marks)"
+                    " VALUES (:personal, :hash, 'DE', 'en', :f, :f, '2026-12-01T10:00:00+00:00',"
+                    " 'pending', :nonce, '')"
+                ),
+                {"personal": b"sealed", "hash": b"\x01" * 36, "f": False, "nonce": "a" * 32},
+            )
+            db.session.commit()
+            upgrade()
+            assert db.session.scalar(text("SELECT discreet_mail FROM signature")) in (False, 0)
+            indexes = {index["name"] for index in inspect(db.engine).get_indexes("signature")}
+            assert "ix_signature_discreet_mail" in indexes
+            db.session.rollback()
+
+            downgrade(revision="0016_update_invalidated_count")
+            columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
+            assert "discreet_mail" not in columns
+            assert db.session.scalar(text("SELECT count(*) FROM signature")) == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -91,6 +91,7 @@ def _line(person: Person, **columns) -> dict[str, str]:
         "review_marks": "too_fast",
         "source": "share:whatsapp",
         "source_campaign": None,
+        "discreet_mail": True,
         **columns,
     }
     values = (*row.values(), seal(person, KEYRING))
@@ -118,6 +119,7 @@ def test_a_csv_line_holds_every_column_as_a_spreadsheet_reads_it():
         "review_marks": "too_fast",
         "source": "share:whatsapp",
         "source_campaign": "",
+        "discreet_mail": "yes",
     }
 
 

@@ -10,7 +10,7 @@ from campaign_site.backup import status as backup_status
 from campaign_site.crypto import key_maintenance
 from campaign_site.mail import outbox
 from campaign_site.models import OutboxMessage
-from campaign_site.petition import counting, signing_state
+from campaign_site.petition import counting, mail_risk, signing_state
 from campaign_site.web import rate_limits
 from campaign_site.web.countries import country_name
 from campaign_site.web.i18n import LANGUAGES
@@ -51,7 +51,9 @@ def counts() -> Counts:
     )
     by_language = counting.totals_by_language(summed)
     languages = [(LANGUAGES.get(code, code), n) for code, n in by_language]
-    return Counts(counting.totals(summed), named, languages)
+    # Discreet mail (README "Discreet mail"): how many, never who.
+    totals = {**counting.totals(summed), "discreet_mail": mail_risk.discreet_signatures()}
+    return Counts(totals, named, languages)
 
 
 def health() -> Health:

@@ -1,9 +1,16 @@
 """Writing the emails to supporters: subject, headers, personal links, and the text and HTML
-bodies rendered from templates/email/<kind>.txt and .html in the supporter's language."""
+bodies rendered from templates/email/<kind>.txt and .html in the supporter's language.
+
+A discreet email (petition/mail_risk.py says who gets one) is the same message without a
+campaign word anywhere: the neutral DISCREET_MAIL_SENDER, a neutral subject, the texts of
+templates/email/discreet/, links on DISCREET_LINK_URL, written quoted-printable so what a
+mail server stores reads as plainly as what the supporter sees.
+"""
 
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,12 +34,40 @@ SUBJECTS = {
 }
 
 
+DISCREET_SUBJECTS = {
+    MailKind.CONFIRM: _l("Please confirm your address"),
+    MailKind.ALREADY_SIGNED: _l("Your link"),
+    MailKind.WITHDRAW_LINK: _l("Your new link"),
+    MailKind.UPDATE: _l("News on a page you follow"),
+}
+
+
 SENDER_NAME = _l("Justice for Sergei Magnitsky")
+QUOTED_PRINTABLE_POLICY = MAIL_POLICY.clone(max_line_length=76)
 
 
-def external_url(endpoint: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
-    """An absolute URL on PUBLIC_URL in a language, buildable without a request (the worker has none)."""
-    base = urlsplit(current_app.config["PUBLIC_URL"])
+class LinkOwner(Protocol):
+    """What the personal links are made from: a Signature, or a recipient read from one."""
+
+    @property
+    def token_nonce(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+
+def site_url(discreet: bool = False) -> str:
+    """Where emailed links point: PUBLIC_URL, or for discreet mail DISCREET_LINK_URL if set."""
+    config = current_app.config
+    return (discreet and config["DISCREET_LINK_URL"]) or config["PUBLIC_URL"]
+
+
+def external_url(
+    endpoint: str, language: str = DEFAULT_LANGUAGE, discreet: bool = False, **values
+) -> str:
+    """An absolute URL on the site in a language, buildable without a request (the worker
+    has none): on PUBLIC_URL, or for discreet mail on site_url(discreet=True)."""
+    base = urlsplit(site_url(discreet))
     adapter = current_app.url_map.bind(
         base.netloc,
         script_name=(base.path + language_root(language)) or "/",
@@ -41,31 +76,34 @@ def external_url(endpoint: str, language: str = DEFAULT_LANGUAGE, **values) -> s
     return adapter.build(endpoint, values, force_external=True)
 
 
-def supporter_links(signature: Signature) -> dict[str, str]:
-    """The personal links every email carries."""
+def supporter_links(signature: LinkOwner, discreet: bool = False) -> dict[str, str]:
+    """The personal links every email carries (on DISCREET_LINK_URL for discreet mail)."""
     language = signature.language
+
+    def url(endpoint: str, **values: str) -> str:
+        return external_url(endpoint, language, discreet, **values)
+
     return {
-        "confirm_url": external_url(
-            "links.confirm", language, token=link_tokens.make_token(signature, link_tokens.CONFIRM)
+        "confirm_url": url(
+            "links.confirm", token=link_tokens.make_token(signature, link_tokens.CONFIRM)
         ),
-        "withdraw_url": external_url(
-            "links.withdraw",
-            language,
-            token=link_tokens.make_token(signature, link_tokens.WITHDRAW),
+        "withdraw_url": url(
+            "links.withdraw", token=link_tokens.make_token(signature, link_tokens.WITHDRAW)
         ),
-        "unsubscribe_url": external_url(
-            "links.unsubscribe",
-            language,
-            token=link_tokens.make_token(signature, link_tokens.UNSUBSCRIBE),
+        "unsubscribe_url": url(
+            "links.unsubscribe", token=link_tokens.make_token(signature, link_tokens.UNSUBSCRIBE)
         ),
-        "privacy_url": external_url("public.privacy", language),
-        "campaign_url": external_url("public.index", language),
+        "privacy_url": url("public.privacy"),
+        "campaign_url": url("public.index"),
     }
 
 
-def build_message(kind: MailKind, signature: Signature) -> EmailMessage:
-    """A plain-text and HTML email of the given kind for one supporter, in their language."""
+def build_message(kind: MailKind, signature: Signature, discreet: bool = False) -> EmailMessage:
+    """A plain-text and HTML email of the given kind for one supporter, in their language;
+    discreet: without a campaign word (the module's docstring)."""
     with force_locale(signature.language):
+        if discreet:
+            return _build_discreet_message(kind, signature)
         return _build_message(kind, signature)
 
 
@@ -87,16 +125,45 @@ def _build_message(kind: MailKind, signature: Signature) -> EmailMessage:
     return message
 
 
-def envelope(subject: str, to: str, unsubscribe_url: str) -> EmailMessage:
+def _build_discreet_message(kind: MailKind, signature: Signature) -> EmailMessage:
+    """No name either: a greeting by name is one more thing a reader of the mailbox learns."""
+    person = open_box(signature.identity)
+    context = {
+        "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
+        "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
+        **supporter_links(signature, discreet=True),
+    }
+    return discreet_message(kind, person.email, context)
+
+
+def discreet_message(kind: MailKind, to: str, context: dict[str, object]) -> EmailMessage:
+    """A discreet email of a kind, from templates/email/discreet/ (in the current locale);
+    context holds the links (supporter_links(..., discreet=True)) and the template's figures."""
+    subject = str(DISCREET_SUBJECTS[kind])
+    context = {**context, "subject": subject}
+    message = envelope(subject, to, str(context["unsubscribe_url"]), discreet=True)
+    text = render_template(f"email/discreet/{kind.value}.txt", **context)
+    html = render_template(f"email/discreet/{kind.value}.html", **context)
+    # Quoted-printable lines of at most 76 characters (RFC 2045); the headers keep MAIL_POLICY.
+    message.policy = QUOTED_PRINTABLE_POLICY
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message.policy = MAIL_POLICY
+    return message
+
+
+def envelope(subject: str, to: str, unsubscribe_url: str, discreet: bool = False) -> EmailMessage:
     """A message with its headers and no body yet: From under the campaign's name in the
-    current language, To the address alone, RFC 8058 one-click unsubscribe."""
+    current language (discreet: DISCREET_MAIL_SENDER as configured), To the address alone,
+    RFC 8058 one-click unsubscribe."""
     # Lines up to RFC 5322's 998 characters: the default 78 folded the List-Unsubscribe URL
     # into RFC 2047 encoded words, which mail clients do not read as a URL, and broke links.
     message = EmailMessage(policy=MAIL_POLICY)
-    sender = current_app.config["MAIL_SENDER"]
+    sender = current_app.config["DISCREET_MAIL_SENDER" if discreet else "MAIL_SENDER"]
     message["Subject"] = subject
     # The sender's address, under the campaign's name in the supporter's language.
-    message["From"] = Address(str(SENDER_NAME), addr_spec=parseaddr(sender)[1])
+    name = parseaddr(sender)[0] if discreet else str(SENDER_NAME)
+    message["From"] = Address(name, addr_spec=parseaddr(sender)[1])
     # The address alone: a name typed by whoever signed never enters a header.
     message["To"] = wire_address(to, current_app.config["MAIL_SMTPUTF8"])
     message["Date"] = format_datetime(utcnow())

@@ -22,10 +22,10 @@ from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from campaign_site.crypto.sealed_box import UnreadableData
+from campaign_site.crypto.sealed_box import UnreadableData, open_box
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.mail import pacing, update_mailing
+from campaign_site.mail import mx_lookup, pacing, update_mailing, update_messages
 from campaign_site.mail.messages import build_message, wire_address
 from campaign_site.mail.transports import PermanentMailError, Transport
 from campaign_site.models import (
@@ -36,7 +36,7 @@ from campaign_site.models import (
     UpdateStatus,
     utcnow,
 )
-from campaign_site.petition import updates
+from campaign_site.petition import mail_risk, updates
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
 
@@ -178,6 +178,7 @@ def _deliver_updates(message_ids: list[int], transport: Transport, report: Deliv
     """A batch of update messages: read at once, rendered once per update and language,
     written as bytes per supporter (mail/update_mailing.py)."""
     recipients, texts = update_mailing.read_batch(message_ids)
+    recipients = update_mailing.with_mail_servers_checked(recipients)
     prepared: dict[tuple[int, str], update_mailing.Prepared] = {}
     sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
     smtputf8 = current_app.config["MAIL_SMTPUTF8"]
@@ -189,7 +190,9 @@ def _deliver_updates(message_ids: list[int], transport: Transport, report: Deliv
             continue
         try:
             to = wire_address(recipient.email, smtputf8)
-            if to.isascii():
+            if recipient.discreet:  # a note linking to the update on the site, never its text
+                transport.send(update_messages.discreet_note(recipient, recipient.update_id, to))
+            elif to.isascii():
                 key = (recipient.update_id, recipient.language)
                 if key not in prepared:
                     prepared[key] = update_mailing.prepare(
@@ -228,15 +231,34 @@ def _record_sent(message_ids: list[int], report: DeliveryReport) -> None:
 def _build(message_id: int) -> EmailMessage | None:
     """The email for a claimed transactional message (updates go through
     _deliver_updates), or None if it is no longer wanted: the signature was erased (the
-    cascade took the message too) or invalidated."""
+    cascade took the message too) or invalidated. Discreet if the signature is, or if its
+    address's mail servers turn out to be a listed provider's (asked of DNS between two
+    reads, so no transaction waits on it)."""
+    with read_transaction(db.session):
+        found = _wanted(message_id)
+        if found is None:
+            return None
+        signature = found[1]
+        signature_id, discreet = signature.id, signature.discreet_mail
+        domain = "" if discreet else mail_risk.email_domain(open_box(signature.identity).email)
+    if not discreet and mx_lookup.risky_mail_servers(domain):
+        with write_transaction(db.session):
+            mail_risk.mark_discreet(signature_id)
     with read_transaction(db.session):  # none held open while talking to the mail server
-        message = db.session.get(OutboxMessage, message_id)
-        signature = db.session.get(Signature, message.signature_id) if message else None
-        if message is None or signature is None:
+        found = _wanted(message_id)
+        if found is None:
             return None
-        if signature.status == SignatureStatus.INVALIDATED:  # fraud: no more mail of any kind
-            return None
-        return build_message(MailKind(message.kind), signature)
+        message, signature = found
+        return build_message(MailKind(message.kind), signature, signature.discreet_mail)
+
+
+def _wanted(message_id: int) -> tuple[OutboxMessage, Signature] | None:
+    """A message and its signature, unless erased or invalidated (fraud: no more mail of any kind)."""
+    message = db.session.get(OutboxMessage, message_id)
+    signature = db.session.get(Signature, message.signature_id) if message else None
+    if message is None or signature is None or signature.status == SignatureStatus.INVALIDATED:
+        return None
+    return message, signature
 
 
 def _withhold(message_id: int, report: DeliveryReport) -> None:

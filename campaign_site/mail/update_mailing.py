@@ -10,7 +10,7 @@ the rare message this path leaves to it (an address that needs SMTPUTF8).
 
 import base64
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import current_app, render_template
@@ -18,13 +18,14 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from campaign_site.crypto.sealed_box import open_box
-from campaign_site.database import read_transaction
+from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
+from campaign_site.mail import mx_lookup
 from campaign_site.mail.messages import envelope, supporter_links
 from campaign_site.mail.transports import MAIL_POLICY
 from campaign_site.mail.update_messages import body_html, compose
 from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, UpdateStatus, utcnow
-from campaign_site.petition import updates
+from campaign_site.petition import mail_risk, updates
 
 WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")
 # Stand-ins rendered into the templates once, replaced per supporter; escaping leaves them be.
@@ -41,6 +42,9 @@ class Recipient:
     email: str
     links: dict[str, str]
     wanted: bool
+    signature_id: int = 0
+    token_nonce: str = ""  # for a discreet note's links (messages.supporter_links)
+    discreet: bool = False  # gets a discreet note instead (update_messages.discreet_note)
 
 
 @dataclass(frozen=True)
@@ -84,14 +88,41 @@ def read_batch(
 
 def _recipient(message_id: int, update_id: int, signature: Signature, sending: bool) -> Recipient:
     wanted = sending and updates.wants_updates(signature)
+    discreet = signature.discreet_mail
     return Recipient(
         message_id=message_id,
         update_id=update_id,
         language=signature.language,
         email=open_box(signature.identity).email if wanted else "",
-        links=supporter_links(signature) if wanted else {},
+        links=supporter_links(signature) if wanted and not discreet else {},
         wanted=wanted,
+        signature_id=signature.id,
+        token_nonce=signature.token_nonce,
+        discreet=discreet,
     )
+
+
+def with_mail_servers_checked(recipients: list[Recipient]) -> list[Recipient]:
+    """The recipients, those whose address's mail servers are a listed provider's now
+    discreet (and marked so for good); asked of DNS after the batch's read, through
+    mx_lookup's cache, so a batch asks once per domain at most."""
+    found = {
+        recipient.message_id
+        for recipient in recipients
+        if recipient.wanted
+        and not recipient.discreet
+        and mx_lookup.risky_mail_servers(mail_risk.email_domain(recipient.email))
+    }
+    if not found:
+        return recipients
+    with write_transaction(db.session):
+        for recipient in recipients:
+            if recipient.message_id in found:
+                mail_risk.mark_discreet(recipient.signature_id)
+    return [
+        replace(recipient, discreet=True) if recipient.message_id in found else recipient
+        for recipient in recipients
+    ]
 
 
 def prepare(texts: dict[str, updates.Text], language: str, links: dict[str, str]) -> Prepared:

@@ -12,9 +12,16 @@ from markupsafe import Markup, escape
 
 from campaign_site.crypto.sealed_box import open_box
 from campaign_site.extensions import db
-from campaign_site.mail.messages import envelope, external_url, supporter_links
+from campaign_site.mail.messages import (
+    LinkOwner,
+    discreet_message,
+    envelope,
+    external_url,
+    supporter_links,
+)
 from campaign_site.models import CampaignUpdate, Signature, UpdateStatus
 from campaign_site.petition import updates
+from campaign_site.petition.mail_queue import MailKind
 
 # A link runs to the next space; a full stop, comma or bracket right after it is the
 # sentence's, not the link's.
@@ -78,8 +85,24 @@ def build_update_message(signature: Signature, update_id: int) -> EmailMessage |
         return None
     language, text = found
     person = open_box(signature.identity)  # decrypted only here, while the message is built
+    if signature.discreet_mail:
+        return discreet_note(signature, update_id, person.email)
     with force_locale(language):
         return compose(text, person.email, supporter_links(signature))
+
+
+def discreet_note(recipient: LinkOwner, update_id: int, to: str) -> EmailMessage:
+    """For a discreet recipient, a neutral note in their language that there is news, with
+    a link to the update on the site (/news/<id>): never its subject or text."""
+    language = recipient.language
+    context = {
+        **supporter_links(recipient, discreet=True),
+        "news_url": external_url("public.news", language, True, update_id=update_id),
+    }
+    with force_locale(language):
+        message = discreet_message(MailKind.UPDATE, to, context)
+    message["Precedence"] = "bulk"  # no out-of-office replies to a mailing
+    return message
 
 
 def build_test_message(

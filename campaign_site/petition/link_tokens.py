@@ -9,6 +9,7 @@ whether that address had signed. Links mailed before carry [id, nonce] and still
 """
 
 from datetime import datetime
+from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -50,7 +51,14 @@ def _serializer(purpose: str, issued_at: datetime | None = None) -> URLSafeTimed
     return URLSafeTimedSerializer(secret, salt=salt, signer=SignerAt)
 
 
-def make_token(signature: Signature, purpose: str, issued_at: datetime | None = None) -> str:
+class Nonced(Protocol):
+    """A signature, or what the mail worker read of one: the nonce is all a token needs."""
+
+    @property
+    def token_nonce(self) -> str: ...
+
+
+def make_token(signature: Nonced, purpose: str, issued_at: datetime | None = None) -> str:
     """A token for one purpose on one signature, dated now (or issued_at: tests of expiry)."""
     return _serializer(purpose, issued_at).dumps([signature.token_nonce])
 

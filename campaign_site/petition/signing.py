@@ -13,7 +13,18 @@ from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, Table, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Row,
+    Table,
+    bindparam,
+    case,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
@@ -24,7 +35,14 @@ from campaign_site.database import affected_rows, read_transaction, write_transa
 from campaign_site.extensions import db
 from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
-from campaign_site.petition import erasure_ledger, link_tokens, mail_queue, tallies, updates
+from campaign_site.petition import (
+    erasure_ledger,
+    link_tokens,
+    mail_queue,
+    mail_risk,
+    tallies,
+    updates,
+)
 from campaign_site.petition.counting import add_to_count, shown_name
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.petition.signing_state import confirmation_required
@@ -58,6 +76,7 @@ class NewSignature:
     source: str | None = None  # the link's ?source= (or utm_source), already validated
     source_campaign: str | None = None  # its utm_campaign
     network_hash: bytes | None = None  # the client's network, hashed (crypto/signal_hashes.py)
+    discreet_mail: bool = False  # asked for discreet emails (or kept a listed address)
 
 
 def record_signature(new: NewSignature) -> None:
@@ -69,11 +88,12 @@ def record_signature(new: NewSignature) -> None:
     """
     now = utcnow()
     indexes = blind_indexes(new.email)
+    discreet = mail_risk.asks_for_discretion(new.email, new.discreet_mail)
     with write_transaction(db.session):
-        signature_id = _insert_signature(new, now, indexes)
+        signature_id = _insert_signature(new, now, indexes, discreet)
         key = tallies.Key(now, new.source, new.country, new.language)
         if signature_id is None:
-            _remind_repeat_signer(indexes, now)
+            _remind_repeat_signer(indexes, now, discreet)
             tallies.add(key, repeats=1)  # the same work as a first
         elif confirmation_required():
             mail_queue.enqueue(signature_id, MailKind.CONFIRM)
@@ -83,7 +103,9 @@ def record_signature(new: NewSignature) -> None:
             tallies.add(key, signed=1, confirmed=1, informed=int(new.keep_informed))
 
 
-def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) -> int | None:
+def _insert_signature(
+    new: NewSignature, now: datetime, indexes: list[bytes], discreet: bool
+) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if the mailbox signed.
 
     The unique blind index decides under the current key. While an old blind index key is
@@ -110,6 +132,7 @@ def _insert_signature(new: NewSignature, now: datetime, indexes: list[bytes]) ->
         "source_campaign": new.source_campaign,
         "network_hash": new.network_hash,
         "domain_hash": signal_hashes.domain_hash(new.email),
+        "discreet_mail": discreet,
     }
     dialect = db.session.get_bind().dialect.name
     signature_id: int | None = db.session.scalar(_insert_statement(dialect), row)
@@ -144,9 +167,10 @@ def find_by_email(email: str) -> Signature | None:
     )
 
 
-def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
-    """Mail the mailbox's owner (their link again, or 'already signed'), at most once an interval."""
-    claimed = _claim_mail_slot(now, mailbox_indexes=indexes)
+def _remind_repeat_signer(indexes: list[bytes], now: datetime, discreet: bool) -> None:
+    """Mail the mailbox's owner (their link again, or 'already signed'), at most once an
+    interval; a repeat that asks for discreet mail makes it discreet for good."""
+    claimed = _claim_mail_slot(now, discreet, mailbox_indexes=indexes)
     if claimed is not None and confirmation_required():
         kind = (
             MailKind.CONFIRM
@@ -156,8 +180,9 @@ def _remind_repeat_signer(indexes: list[bytes], now: datetime) -> None:
         mail_queue.enqueue(claimed.id, kind)
 
 
-def _claim_mail_slot(now: datetime, **which: object) -> Row[Any] | None:
-    """Mark a signature as mailed now, unless it was mailed within RESEND_INTERVAL_MINUTES.
+def _claim_mail_slot(now: datetime, discreet: bool, **which: object) -> Row[Any] | None:
+    """Mark a signature as mailed now, unless it was mailed within RESEND_INTERVAL_MINUTES;
+    make its mail discreet if asked (never the other way).
 
     `which` is mailbox_indexes=[...] or signature_id=...; returns the row's (id, status) when claimed,
     else None. One statement, so two requests at once cannot both send. It writes the row
@@ -167,7 +192,8 @@ def _claim_mail_slot(now: datetime, **which: object) -> Row[Any] | None:
     [(selector, value)] = which.items()
     cutoff = now - timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"])
     row = db.session.execute(
-        _claim_statement(selector), {selector: value, "now": now, "cutoff": cutoff}
+        _claim_statement(selector),
+        {selector: value, "now": now, "cutoff": cutoff, "discreet": discreet},
     ).first()
     return row if row is not None and row.claimed else None
 
@@ -186,10 +212,11 @@ def _claim_statement(selector: str) -> ReturningUpdate[tuple[int, str, bool]]:
     else:
         where = table.c.id == bindparam("signature_id")
     free = or_(when.is_(None), when < cutoff)
+    discreet = or_(table.c.discreet_mail, bindparam("discreet", type_=Boolean))
     return (
         update(table)
         .where(where)
-        .values(last_emailed_at=case((free, now), else_=when))
+        .values(last_emailed_at=case((free, now), else_=when), discreet_mail=discreet)
         .returning(table.c.id, table.c.status, (when == now).label("claimed"))
     )
 
@@ -209,7 +236,7 @@ def send_fresh_withdraw_link(token: str) -> None:
             return
         if signature is None:
             return
-        claimed = _claim_mail_slot(utcnow(), signature_id=signature.id)
+        claimed = _claim_mail_slot(utcnow(), False, signature_id=signature.id)
         if claimed is not None:
             mail_queue.enqueue(claimed.id, MailKind.WITHDRAW_LINK)
 

@@ -200,6 +200,19 @@ def text_for(update_id: int, language: str) -> tuple[str, Text] | None:
     return None
 
 
+# Updates whose text a public page shows: sent, or being sent (a note may already link to it).
+PUBLISHED = (UpdateStatus.SENDING, UpdateStatus.SENT)
+
+
+def published_text(update_id: int, language: str) -> tuple[str, Text] | None:
+    """A sent update's text as a page shows it (/news/<id>, linked from discreet notes):
+    None unless it is being sent or was sent; drafts and cancelled ones are nobody's news."""
+    campaign_update = db.session.get(CampaignUpdate, update_id)
+    if campaign_update is None or campaign_update.status not in PUBLISHED:
+        return None
+    return text_for(update_id, language)
+
+
 def send(update_id: int, sent_by: str, as_of: datetime, expected: int) -> int:
     """Queue a draft for its recipients as of the count the organiser confirmed; returns how
     many messages were queued.

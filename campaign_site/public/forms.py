@@ -11,6 +11,8 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from campaign_site.models import EMAIL_MAX, FAMILY_NAME_MAX, GIVEN_NAME_MAX, POSTCODE_CITY_MAX
+from campaign_site.petition import mail_risk
+from campaign_site.petition.mail_risk import Jurisdiction
 from campaign_site.petition.signing import NewSignature
 from campaign_site.text import clean_text, link_codes, source_code
 from campaign_site.web.countries import CountrySelect, country_names
@@ -114,6 +116,9 @@ class SignatureForm(FlaskForm):
     )
     keep_informed = BooleanField(_l("Keep me informed about the campaign by email"))
     show_name = BooleanField(_l("Show my given name and country in the list of recent signers"))
+    discreet_mail = BooleanField(_l("Send me only discreet emails"))
+    # Shown only with the warning about an address under Russian or Belarusian law.
+    mail_risk_accepted = BooleanField(_l("Use this address anyway; write to it discreetly"))
     # Bot traps (see bots.py): a field people never see, and when the form was served.
     # A name no autofill heuristic takes for an address, phone, URL or name field.
     leave_this_empty = StringField(_l("Leave this field empty"))
@@ -122,6 +127,9 @@ class SignatureForm(FlaskForm):
     # carried in the page itself (no cookie); an invalid code is dropped, never an error.
     source = HiddenField(filters=[source_code])
     campaign = HiddenField(filters=[source_code])
+
+    # Set by validate(): the law the address's mail provider is under (None: not listed).
+    mail_risk: Jurisdiction | None = None
 
     @classmethod
     def for_link(cls, query_string: str) -> "SignatureForm":
@@ -146,6 +154,20 @@ class SignatureForm(FlaskForm):
             raise ValidationError(_email_problem(field.data, error)) from None
         field.data = checked.normalized
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' checks, then the warning for an address under Russian or Belarusian
+        law: it depends on the domain alone, so it says nothing about who has signed."""
+        valid = super().validate(extra_validators)
+        if self.email.data and not self.email.errors:
+            self.mail_risk = mail_risk.jurisdiction_of(self.email.data)
+        return valid and not self.mail_risk_unanswered
+
+    @property
+    def mail_risk_unanswered(self) -> bool:
+        """The address is under Russian or Belarusian law and the signer has not yet chosen
+        to keep it: nothing is stored until they do (or give another address)."""
+        return self.mail_risk is not None and not self.mail_risk_accepted.data
+
     def validate_country(self, field: StringField) -> None:
         """Only ISO 3166 codes from the list are accepted."""
         if field.data and field.data not in country_names():
@@ -168,4 +190,5 @@ class SignatureForm(FlaskForm):
             review_marks=tuple(review_marks),
             source=self.source.data or None,
             source_campaign=self.campaign.data or None,
+            discreet_mail=bool(self.discreet_mail.data or self.mail_risk_accepted.data),
         )

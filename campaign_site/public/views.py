@@ -6,7 +6,7 @@ caches may keep them) and signing works where a browser blocks every cookie. Cro
 form posts are refused by web/fetch_metadata.py instead of a per-visitor token.
 """
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import text
@@ -15,7 +15,16 @@ from campaign_site.backup import status as backup_status
 from campaign_site.crypto import signal_hashes
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import counting, events, paper, short_cache, signing, signing_state
+from campaign_site.mail.update_messages import body_html
+from campaign_site.petition import (
+    counting,
+    events,
+    paper,
+    short_cache,
+    signing,
+    signing_state,
+    updates,
+)
 from campaign_site.public import bots, bp, seo, sharing
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits
@@ -114,6 +123,21 @@ def contact():
 def accessibility():
     """The accessibility statement: what we aim for, what is known not to work, whom to tell."""
     return render_template("accessibility.html")
+
+
+@bp.get("/news/<int:update_id>")
+@public_page
+def news(update_id: int):
+    """A campaign update that was sent, in the page's language (English where it has no
+    text of its own): discreet notes link here instead of carrying the text."""
+    with read_transaction(db.session):
+        found = updates.published_text(update_id, i18n.current_language())
+    if found is None:
+        abort(404)
+    language, text = found
+    return render_template(
+        "news.html", subject=text.subject, body_html=body_html(text.body), text_language=language
+    )
 
 
 @bp.get("/api/count")
