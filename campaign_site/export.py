@@ -1,7 +1,8 @@
 """Signatures as CSV for spreadsheets: RFC 4180, UTF-8 with BOM, formulas defused (no CSV
 injection), streamed in batches and recorded in the export audit."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from enum import Enum
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from campaign_site.crypto import key_maintenance
 from campaign_site.crypto.keyrings import Keyring, data_keyring
-from campaign_site.crypto.sealed_box import person_fields
+from campaign_site.crypto.sealed_box import Person, person_fields
 from campaign_site.database import raw_rows, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import ExportAudit, Signature, SignatureStatus
@@ -37,24 +38,53 @@ def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) ->
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
 
-HEADER = [
-    "id",
-    "status",
-    "signed_at_utc",
-    "confirmed_at_utc",
-    "given_name",
-    "family_name",
-    "email",
-    "country",
-    "postcode_city",
-    "keep_informed",
-    "show_name",
-    "language",
-    "review_marks",
-    "source",  # OSDI referrer_data.source: the link's ?source= or utm_source
-    "source_campaign",  # its utm_campaign
-    "discreet_mail",  # every email to it is discreet (README "Discreet mail")
-]
+class Kind(Enum):
+    """How a column's value becomes a CSV field."""
+
+    NUMBER = "number"  # an integer
+    WORD = "word"  # our own vocabulary (status, country, language): no quote, comma or formula
+    TIME = "time"  # UTC text 'YYYY-MM-DD HH:MM:SS...' cut to ISO 8601 with Z, never parsed
+    OPTIONAL_TIME = "optional time"
+    YES_NO = "yes/no"
+    MARKS = "marks"  # our own vocabulary, quoted
+    CODE = "code"  # a validated source code, quoted; a leading "-" is defused
+    PERSONAL = "personal"  # a Person field from the sealed box: escaped, quoted, defused
+
+
+class Column(NamedTuple):
+    """One column of the export: its header, how it is written, where its value comes from
+    (a column or SQL expression; for a PERSONAL one, the name of the Person field)."""
+
+    header: str
+    kind: Kind
+    source: Any
+
+
+# The export's columns, in order: a new column is one line here (and its test).
+COLUMNS = (
+    Column("id", Kind.NUMBER, Signature.id),
+    Column("status", Kind.WORD, Signature.status),
+    Column("signed_at_utc", Kind.TIME, utc_text(Signature.signed_at)),
+    Column("confirmed_at_utc", Kind.OPTIONAL_TIME, utc_text(Signature.confirmed_at)),
+    Column("given_name", Kind.PERSONAL, "given_name"),
+    Column("family_name", Kind.PERSONAL, "family_name"),
+    Column("email", Kind.PERSONAL, "email"),
+    Column("country", Kind.WORD, Signature.country),
+    Column("postcode_city", Kind.PERSONAL, "postcode_city"),
+    Column("keep_informed", Kind.YES_NO, Signature.keep_informed),
+    Column("show_name", Kind.YES_NO, Signature.show_name),
+    Column("language", Kind.WORD, Signature.language),
+    Column("review_marks", Kind.MARKS, Signature.review_marks),
+    Column("source", Kind.CODE, Signature.source),  # OSDI referrer_data.source
+    Column("source_campaign", Kind.CODE, Signature.source_campaign),  # its utm_campaign
+    Column("discreet_mail", Kind.YES_NO, Signature.discreet_mail),  # every email is discreet
+)
+HEADER = [column.header for column in COLUMNS]
+# What the query selects, in order: each column that is not personal, then the sealed box.
+SELECTED = (
+    *(column.source for column in COLUMNS if column.kind is not Kind.PERSONAL),
+    Signature.identity,
+)
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
 STATUS_FILTERS = {
@@ -68,24 +98,6 @@ LINE_END = "\r\n"  # RFC 4180
 # Excel and friends read a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
-
-
-# Where each ExportRow field comes from; the query selects them in ExportRow's order.
-EXPORT_COLUMNS: dict[str, Any] = {  # columns and SQL expressions
-    "id": Signature.id,
-    "status": Signature.status,
-    "signed_at": utc_text(Signature.signed_at),
-    "confirmed_at": utc_text(Signature.confirmed_at),
-    "country": Signature.country,
-    "keep_informed": Signature.keep_informed,
-    "show_name": Signature.show_name,
-    "language": Signature.language,
-    "review_marks": Signature.review_marks,
-    "source": Signature.source,
-    "source_campaign": Signature.source_campaign,
-    "discreet_mail": Signature.discreet_mail,
-    "identity": Signature.identity,
-}
 
 
 def export_problem() -> str | None:
@@ -116,91 +128,85 @@ def signatures_csv(status_filter: str = "confirmed") -> Iterator[tuple[str, int]
         yield csv_lines(batch, keyring), rows
 
 
-class ExportRow(NamedTuple):
-    """One signature as the export reads it: its plain columns and its sealed box."""
-
-    id: int
-    status: str
-    signed_at: str  # UTC text 'YYYY-MM-DD HH:MM:SS...' (utc_text below)
-    confirmed_at: str | None
-    country: str
-    keep_informed: bool
-    show_name: bool
-    language: str
-    review_marks: str  # our own vocabulary: no quote or formula character
-    source: str | None  # a validated code: letters, digits, "-", "_", ":" only
-    source_campaign: str | None
-    discreet_mail: bool
-    identity: bytes
-
-
-def csv_line(row: tuple[Any, ...], keyring: Keyring) -> str:
-    """One CSV line from a row holding ExportRow's fields in order."""
-    return csv_lines([row], keyring)
-
-
-def csv_lines(rows: list[tuple[Any, ...]], keyring: Keyring) -> str:
-    """CSV lines for rows holding ExportRow's fields in order (the query is built from them:
-    _row_batches). One loop over a batch, names bound locally: a call and a few global
-    lookups per row were a tenth of the export's Python time. Rows are unpacked, not made
-    ExportRows, which cost another 0.5 us a row.
-
-    A field a spreadsheet would run as a formula (OWASP CSV injection) takes the slower path.
-    Timestamps arrive as UTC text 'YYYY-MM-DD?HH:MM:SS...' and are cut, never parsed.
-    """
-    lines: list[str] = []
-    append, unseal, triggers, yes_no, end = (
-        lines.append,
-        person_fields,
-        FORMULA_FIRST_CHARACTERS,
-        YES_NO,
-        LINE_END,
-    )
-    for (
-        row_id,
-        status,
-        signed,
-        confirmed,
-        country,
-        informed,
-        shown,
-        language,
-        marks,
-        source,
-        campaign,
-        discreet,
-        identity,
-    ) in rows:
-        given, family, email, place = unseal(identity, keyring)
-        given, family = given.replace('"', '""'), family.replace('"', '""')
-        email, place = email.replace('"', '""'), place.replace('"', '""')
-        if (  # spelled out, first characters in a set: any() or startswith() cost more per row
-            given[:1] in triggers
-            or family[:1] in triggers
-            or email[:1] in triggers
-            or place[:1] in triggers
-        ):
-            given, family, email, place = (
-                _defused(field) for field in (given, family, email, place)
-            )
-        confirmed = f"{confirmed[:10]}T{confirmed[11:19]}Z" if confirmed else ""
-        # Codes hold no quote or comma; only a leading "-" could read as a formula.
-        source = ("'" + source if source[:1] == "-" else source) if source else ""
-        campaign = ("'" + campaign if campaign[:1] == "-" else campaign) if campaign else ""
-        append(
-            f'{row_id},{status},{signed[:10]}T{signed[11:19]}Z,{confirmed},"{given}","{family}","{email}",'
-            f'{country},"{place}",{yes_no[informed]},{yes_no[shown]},{language},"{marks}",'
-            f'"{source}","{campaign}",{yes_no[discreet]}{end}'
-        )
-    return "".join(lines)
-
-
 # SQLite hands back 0/1, PostgreSQL False/True: equal keys either way.
 YES_NO = {False: "no", True: "yes"}
 
 
 def _defused(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+# How each kind is written: the field in the line, and a statement run before the line
+# ({v} is the value's local name).
+_FIELD = {
+    Kind.NUMBER: "{{{v}}}",
+    Kind.WORD: "{{{v}}}",
+    Kind.TIME: "{{{v}[:10]}}T{{{v}[11:19]}}Z",
+    Kind.OPTIONAL_TIME: "{{{v}}}",
+    Kind.YES_NO: "{{yes_no[{v}]}}",
+    Kind.MARKS: '"{{{v}}}"',
+    Kind.CODE: '"{{{v}}}"',
+    Kind.PERSONAL: '"{{{v}}}"',
+}
+_BEFORE = {
+    Kind.OPTIONAL_TIME: "{v} = f'{{{v}[:10]}}T{{{v}[11:19]}}Z' if {v} else ''",
+    # Codes hold no quote or comma; only a leading "-" could read as a formula.
+    Kind.CODE: "{v} = (\"'\" + {v} if {v}[:1] == '-' else {v}) if {v} else ''",
+}
+
+
+def csv_lines_source() -> str:
+    """The source of csv_lines, written out from COLUMNS: one loop over a batch, each row
+    unpacked into locals and written by one f-string. A call and a few global lookups per row
+    were a tenth of the export's Python time, so the fast path is generated from the
+    declaration (as dataclasses generate __init__) instead of looping over it per row.
+
+    A personal field a spreadsheet would run as a formula (OWASP CSV injection) takes the
+    slower path. Timestamps arrive as UTC text 'YYYY-MM-DD?HH:MM:SS...' and are cut, never
+    parsed."""
+    local = {
+        index: f"p_{column.source}" if column.kind is Kind.PERSONAL else f"c{index}"
+        for index, column in enumerate(COLUMNS)
+    }
+    selected = [local[i] for i, c in enumerate(COLUMNS) if c.kind is not Kind.PERSONAL]
+    personal = [local[i] for i, c in enumerate(COLUMNS) if c.kind is Kind.PERSONAL]
+    unsealed = [f"p_{name}" if f"p_{name}" in personal else "_" for name in Person._fields]
+    before = [
+        _BEFORE[c.kind].format(v=local[i]) for i, c in enumerate(COLUMNS) if c.kind in _BEFORE
+    ]
+    line = ",".join(_FIELD[c.kind].format(v=local[i]) for i, c in enumerate(COLUMNS))
+    return "\n".join(
+        [
+            "def csv_lines(rows, keyring):",
+            "    lines = []",
+            "    append = lines.append",
+            f"    for {', '.join(selected)}, identity in rows:",
+            f"        {', '.join(unsealed)}, = unseal(identity, keyring)",
+            *(f"        {v} = {v}.replace('\"', '\"\"')" for v in personal),
+            f"        if {' or '.join(f'{v}[:1] in triggers' for v in personal)}:",
+            f"            {', '.join(personal)}, = (defused(v) for v in ({', '.join(personal)},))",
+            *(f"        {statement}" for statement in before),
+            f"        append(f'{line}' + end)",
+            "    return ''.join(lines)",
+        ]
+    )
+
+
+def _compiled_csv_lines() -> Callable[[list[tuple[Any, ...]], Keyring], str]:
+    names: dict[str, Any] = {
+        "unseal": person_fields,
+        "triggers": FORMULA_FIRST_CHARACTERS,
+        "yes_no": YES_NO,
+        "end": LINE_END,
+        "defused": _defused,
+    }
+    exec(compile(csv_lines_source(), "<export.csv_lines>", "exec"), names)
+    function: Callable[[list[tuple[Any, ...]], Keyring], str] = names["csv_lines"]
+    function.__doc__ = "CSV lines for rows holding SELECTED's values in order (COLUMNS says how)."
+    return function
+
+
+csv_lines = _compiled_csv_lines()
 
 
 def _start_audit(admin_email: str, status_filter: str) -> int:
@@ -226,16 +232,14 @@ def recent_exports(limit: int = 20) -> list[ExportAudit]:
 
 
 def _row_batches(status: str | None) -> Iterator[list[tuple[Any, ...]]]:
-    """ExportRow values in id order, a batch at a time.
+    """SELECTED's values in id order, a batch at a time.
 
     Python formats the line: it has to touch every row to decrypt it anyway, and cutting
     timestamp text in the same f-string costs less than SQLite's string functions
     (benchmarks/RESULTS.md). Timestamps come as UTC text, never as datetimes: parsing them
     per row made an earlier export many times slower than `sqlite3 -csv`.
     """
-    statement = select(*(EXPORT_COLUMNS[field] for field in ExportRow._fields)).order_by(
-        Signature.id
-    )
+    statement = select(*SELECTED).order_by(Signature.id)
     if status is not None:
         # A plain str: raw_rows binds values as they are. Served by ix_signature_status_id.
         statement = statement.where(Signature.status == str(status))

@@ -9,7 +9,7 @@ from campaign_site.config import TEST_DATA_ENCRYPTION_KEY
 from campaign_site.crypto.keyrings import Keyring, parse_keys
 from campaign_site.crypto.mailbox_index import mailbox_key
 from campaign_site.crypto.sealed_box import Person, seal
-from campaign_site.export import HEADER, csv_line
+from campaign_site.export import HEADER, csv_lines
 from campaign_site.text import clean_text, normalize_admin_email, public_name, without_addresses
 
 
@@ -95,7 +95,7 @@ def _line(person: Person, **columns) -> dict[str, str]:
         **columns,
     }
     values = (*row.values(), seal(person, KEYRING))
-    text = csv_line(values, KEYRING)
+    text = csv_lines([values], KEYRING)
     assert text.endswith("\r\n") and text.count("\r\n") == 1
     [parsed] = csv.DictReader(io.StringIO(",".join(HEADER) + "\r\n" + text, newline=""))
     return parsed
