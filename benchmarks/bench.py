@@ -386,6 +386,7 @@ def production_env(database_url: str, **extra) -> dict:
         "PUBLIC_URL": "https://petition.example.org",
         "TRUSTED_HOSTS": "127.0.0.1",  # the load generators ask for the loopback address
         "MAIL_SMTP_HOST": "127.0.0.1",  # the worker is not started: mail stays queued
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         # Counts of its own per run: earlier runs' admin logins must not lock this one out.
         "RATELIMIT_KEY_PREFIX": RUN_ID,

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import psycopg
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from benchmarks.bench import (
@@ -62,12 +63,12 @@ from benchmarks.bench import (
 )
 from campaign_site import create_app
 from campaign_site.crypto.mailbox_index import blind_index
-from campaign_site.crypto.sealed_box import Person, seal
+from campaign_site.crypto.sealed_box import Person, open_box, seal
 from campaign_site.extensions import db
 from campaign_site.mail import outbox, update_messages
+from campaign_site.mail.messages import supporter_links
 from campaign_site.mail.transports import MAIL_POLICY, SmtpTransport
-from campaign_site.mail.update_messages import build_update_message
-from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, utcnow
+from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, UpdateStatus, utcnow
 from campaign_site.petition import updates
 
 QUEUE_SECONDS, WORKER_RATE = 10.0, 200.0  # the issue's targets
@@ -239,6 +240,26 @@ def queue_update(app: Flask, expected: int) -> Queued:
         rss_growth = _kilobytes("VmHWM") - rss_before
         db.session.remove()
     return Queued(update_id, queued, seconds, python_peak / 2**20, max(rss_growth, 0) / 1024)
+
+
+def build_update_message(signature: Signature, update_id: int) -> EmailMessage | None:
+    """The update for one supporter built with the email package, message by message: the
+    reference the worker's batch path (update_mailing) is measured against. None if they no
+    longer want it (unsubscribed, withdrawn, no longer counted) or the update was cancelled."""
+    campaign_update = db.session.get(CampaignUpdate, update_id)
+    if campaign_update is None or campaign_update.status != UpdateStatus.SENDING:
+        return None
+    if not updates.wants_updates(signature):
+        return None
+    found = updates.text_for(update_id, signature.language)
+    if found is None:
+        return None
+    language, text = found
+    person = open_box(signature.identity)
+    if signature.discreet_mail:
+        return update_messages.discreet_note(signature, update_id, person.email)
+    with force_locale(language):
+        return update_messages.compose(text, person.email, supporter_links(signature))
 
 
 def build_messages(app: Flask, update_id: int) -> tuple[list[EmailMessage], float]:
@@ -673,8 +694,7 @@ except ImportError:
 # (label, file, function): the worker's steps, by their cumulative time in the profile;
 # those never called (the other path, or the other name of a step) are not printed.
 STEPS = [
-    ("claim a batch (outbox.claim_due: lease, pace)", "outbox.py", "claim_due"),
-    ("claim a batch (outbox._claim: lease, pace)", "outbox.py", "_claim"),
+    ("claim a batch (outbox.claim: lease, pace)", "outbox.py", "claim"),
     ("build a message (outbox._build)", "outbox.py", "_build"),
     ("  ORM reads (Session.get: outbox row, signature, update, text)", "scoping.py", "get"),
     ("  open the sealed box (sealed_box.open_box)", "sealed_box.py", "open_box"),
@@ -709,8 +729,7 @@ BUILD_PARTS = [
 BUILD_REST = "  reads: 4-5 Session.get, the read transaction (the rest)"
 CANDIDATE_STEPS = [
     # deliver_due calls one of these two, never both.
-    ("claim a batch (outbox._claim)", outbox, "_claim"),
-    ("claim a batch (outbox.claim_due)", outbox, "claim_due"),
+    ("claim a batch (outbox.claim)", outbox, "claim"),
     (BUILD, outbox, "_build"),
     *BUILD_PARTS,
     ("read a batch (update_mailing.read_batch)", update_mailing, "read_batch"),
@@ -724,11 +743,7 @@ CANDIDATE_STEPS = [
     ("updates.finish_sent, after each batch", updates, "finish_sent"),
 ]
 TIMED_STEPS = [
-    step
-    for step in CANDIDATE_STEPS
-    if step[1] is not None
-    and hasattr(step[1], step[2])
-    and not (step[2] == "claim_due" and hasattr(outbox, "_claim"))
+    step for step in CANDIDATE_STEPS if step[1] is not None and hasattr(step[1], step[2])
 ]
 
 

@@ -138,13 +138,13 @@ def test_an_address_stored_before_smtputf8_was_switched_off_is_given_up_not_fata
 
 def test_a_message_that_kills_its_worker_runs_out_of_attempts(app_factory, mail_server):
     """A worker that dies mid-message (say, out of memory) still used up an attempt."""
-    from campaign_site.mail.outbox import claim_due
+    from campaign_site.mail.outbox import claim
 
     app = app_factory(**mail_server.settings(), MAIL_MAX_ATTEMPTS=2)
     signed_directly(app, "doomed@example.org")
     for _ in range(2):
         with app.app_context():
-            assert claim_due(10)  # claimed, then the worker "dies" before recording anything
+            assert any(claim(10))  # claimed, then the worker "dies" before recording anything
             db.session.execute(
                 update(OutboxMessage).values(leased_until=utcnow() - timedelta(seconds=1))
             )

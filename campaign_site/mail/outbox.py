@@ -64,7 +64,7 @@ class DeliveryReport:
 def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     """Claim the messages that are due and try each once."""
     report = DeliveryReport()
-    transactional, paced = _claim(batch_size)
+    transactional, paced = claim(batch_size)
     if transactional or paced:
         with transport:
             for message_id in transactional:
@@ -78,13 +78,7 @@ def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     return report
 
 
-def claim_due(batch_size: int, now: datetime | None = None) -> list[int]:
-    """Lease up to batch_size due messages to this worker (transactional ones first)."""
-    transactional, paced = _claim(batch_size, now)
-    return transactional + paced
-
-
-def _claim(batch_size: int, now: datetime | None = None) -> tuple[list[int], list[int]]:
+def claim(batch_size: int, now: datetime | None = None) -> tuple[list[int], list[int]]:
     """Lease up to batch_size due messages to this worker; others will skip them.
 
     Transactional messages first; update messages in the room left, as the pace allows.

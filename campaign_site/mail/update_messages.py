@@ -10,8 +10,6 @@ from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 
-from campaign_site.crypto.sealed_box import open_box
-from campaign_site.extensions import db
 from campaign_site.mail.messages import (
     LinkOwner,
     discreet_message,
@@ -19,7 +17,6 @@ from campaign_site.mail.messages import (
     external_url,
     supporter_links,
 )
-from campaign_site.models import CampaignUpdate, Signature, UpdateStatus
 from campaign_site.petition import updates
 from campaign_site.petition.mail_queue import MailKind
 
@@ -70,25 +67,6 @@ def _linked(line: str) -> Markup:
         start = found.end()
     pieces.append(escape(line[start:]))
     return Markup("").join(pieces)
-
-
-def build_update_message(signature: Signature, update_id: int) -> EmailMessage | None:
-    """The update for one supporter, or None if they no longer want it (unsubscribed,
-    withdrawn, no longer counted) or the update was cancelled."""
-    campaign_update = db.session.get(CampaignUpdate, update_id)
-    if campaign_update is None or campaign_update.status != UpdateStatus.SENDING:
-        return None
-    if not updates.wants_updates(signature):
-        return None
-    found = updates.text_for(update_id, signature.language)
-    if found is None:
-        return None
-    language, text = found
-    person = open_box(signature.identity)  # decrypted only here, while the message is built
-    if signature.discreet_mail:
-        return discreet_note(signature, update_id, person.email)
-    with force_locale(language):
-        return compose(text, person.email, supporter_links(signature))
 
 
 def discreet_note(recipient: LinkOwner, update_id: int, to: str) -> EmailMessage:
