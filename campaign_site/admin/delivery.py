@@ -14,7 +14,7 @@ from campaign_site.admin.paper_forms import PaperCountForm
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Event
-from campaign_site.petition import counting, paper
+from campaign_site.petition import counting, paper, public_figures
 
 
 @bp.get("/delivery")
@@ -28,12 +28,13 @@ def delivery_pack():
     if with_names and not authenticated_recently():
         return ask_again()
     with read_transaction(db.session):
+        figures = public_figures.public_figures()
         facts = {
-            "online": counting.signature_count(),
-            "countries": counting.public_country_counts(current_app.config["PUBLIC_COUNTRY_MIN"]),
+            "online": figures.online,
+            "countries": figures.countries,
             "period": counting.signing_period(),
             "paper": paper.by_event_and_country(),
-            "paper_total": paper.total(),
+            "paper_total": figures.paper,
             "names": list(counting.shown_signers()) if with_names else [],
         }
     if with_names:  # audited, every owner emailed; may wait for a second owner's approval

@@ -18,7 +18,7 @@ from campaign_site.admin.fraud_forms import ACTIONS, MARKS, ApplyForm, CriteriaF
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
-from campaign_site.petition import counting, invalidation, trending
+from campaign_site.petition import invalidation, public_figures, trending
 from campaign_site.web.template_filters import quantity
 
 REVIEW_PAGE = 200
@@ -105,7 +105,7 @@ def fraud_apply():
     )
     current_app.logger.warning("%s %s signatures by admin %s", verb, changed, current_admin().id)
     with read_transaction(db.session):
-        count = counting.signature_count()
+        count = public_figures.public_figures().online
     left = form.matched.data - changed
     if left > 0:
         flash(

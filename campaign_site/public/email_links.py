@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import counting, erasure_ledger, link_tokens, signing
+from campaign_site.petition import erasure_ledger, link_tokens, public_figures, signing
 from campaign_site.public import sharing
 from campaign_site.web.fetch_metadata import protect
 
@@ -57,7 +57,7 @@ def confirm(token: str):
 def _confirmed_page(token: str, just_confirmed: bool):
     """The best moment to ask for more: the count with them in it, sharing, next steps."""
     with read_transaction(db.session):
-        count = counting.signature_count()  # fresh, not cached: it must include them
+        count = public_figures.public_figures().online  # fresh, not cached: it must include them
     return render_template(
         "links/confirmed.html",
         name=signing.name_to_thank(token),

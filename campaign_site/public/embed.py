@@ -13,7 +13,7 @@ from flask import Response, current_app, render_template, request
 from flask_babel import gettext, ngettext
 from markupsafe import escape
 
-from campaign_site.petition import counting, short_cache, signing_state
+from campaign_site.petition import public_figures, signing_state
 from campaign_site.public import bp, views
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import i18n
@@ -47,11 +47,12 @@ def embed_thanks():
 
 def render_embed(form: SignatureForm) -> str:
     """The embed with the form as given (empty, or sent back with its errors)."""
+    figures = public_figures.public_figures()
     return render_template(
         "embed.html",
         form=form,
-        count=counting.signature_count(),
-        goal=current_app.config["SIGNATURE_GOAL"],
+        count=figures.online,
+        goal=figures.goal,
         first_signers_threshold=current_app.config["FIRST_SIGNERS_THRESHOLD"],
         signing_state=views._signing_state(),
         count_phrases=i18n.plural_phrases("person has signed", "people have signed"),
@@ -63,7 +64,7 @@ def render_embed(form: SignatureForm) -> str:
 @public_page
 def count_badge():
     """The count as a small picture in the page's language, for a partner's <img>."""
-    count = short_cache.cached("count", counting.signature_count)
+    count = public_figures.recent_public_figures().online
     if count < current_app.config["FIRST_SIGNERS_THRESHOLD"]:
         value = gettext("Be one of the first to sign")
     else:

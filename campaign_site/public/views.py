@@ -19,8 +19,7 @@ from campaign_site.mail.update_messages import body_html
 from campaign_site.petition import (
     counting,
     events,
-    paper,
-    short_cache,
+    public_figures,
     signing,
     signing_state,
     updates,
@@ -144,18 +143,13 @@ def news(update_id: int):
 @public_page
 def api_count():
     """The count, for scripts and embeds; a CDN may keep it as long as the pages."""
-    count = short_cache.cached("count", counting.signature_count)
-    countries = short_cache.cached("countries", _public_countries)
-    answer = {"count": count, "goal": current_app.config["SIGNATURE_GOAL"]}
-    # Countries below PUBLIC_COUNTRY_MIN are folded into "other" (counting.py says why).
-    answer["countries"] = {**dict(countries.shown), "other": countries.other}
-    if current_app.config["SHOW_PAPER_SIGNATURES"]:
-        answer["paper"] = short_cache.cached("paper", paper.total)
+    figures = public_figures.recent_public_figures()
+    answer = {"count": figures.online, "goal": figures.goal}
+    # Countries below PUBLIC_COUNTRY_MIN are folded into "other" (public_figures.py says why).
+    answer["countries"] = {**dict(figures.countries.shown), "other": figures.countries.other}
+    if figures.paper_shown:
+        answer["paper"] = figures.paper
     return jsonify(answer)
-
-
-def _public_countries() -> counting.CountryCounts:
-    return counting.public_country_counts(current_app.config["PUBLIC_COUNTRY_MIN"])
 
 
 @bp.get("/api/form-stamp")
@@ -193,14 +187,15 @@ def healthz():
 
 def render_campaign_page(form: SignatureForm) -> str:
     """The one public page, with the form as submitted (errors and typed values kept)."""
+    figures = public_figures.public_figures()
     return render_template(
         "index.html",
         form=form,
-        count=counting.signature_count(),
-        goal=current_app.config["SIGNATURE_GOAL"],
+        count=figures.online,
+        goal=figures.goal,
         first_signers_threshold=current_app.config["FIRST_SIGNERS_THRESHOLD"],
-        countries=_public_countries(),
-        paper_signatures=paper.total() if current_app.config["SHOW_PAPER_SIGNATURES"] else 0,
+        countries=figures.countries,
+        paper_signatures=figures.public_paper,
         recent_signers=counting.recent_signers(),
         signing_state=_signing_state(),
         meta=seo.share_meta(),
