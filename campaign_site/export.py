@@ -53,7 +53,7 @@ HEADER = [
     "review_marks",
     "source",  # OSDI referrer_data.source: the link's ?source= or utm_source
     "source_campaign",  # its utm_campaign
-    "discreet_mail",  # every email to it is discreet (README "Discreet mail")
+    "discreet_mail",  # every email to it is discreet (docs/security.md)
 ]
 # Which signatures an export holds; confirmed ones unless the admin asks otherwise.
 # "all" is every row: a signature is pending or confirmed until it is erased.
