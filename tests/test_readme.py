@@ -72,6 +72,12 @@ def test_the_settings_table_is_the_one_config_and_the_meanings_make():
     assert settings_table.with_table(text) == text, "run: python -m scripts.settings_table --write"
 
 
+def test_the_readme_links_every_page_of_the_docs():
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", README.read_text()))
+    unlinked = sorted(page.name for page in PAGES[1:] if page.name not in linked)
+    assert not unlinked, f"add {unlinked} to the README's Documentation table"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_every_relative_link_points_at_a_file_and_heading_that_exist(page):
     broken = []
