@@ -102,7 +102,7 @@ static: install
 	$(BIN)/python -m scripts.build_images
 	$(BIN)/python -m scripts.compress_static static
 
-## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (README, Deploying)
+## serve-prod: gunicorn with gunicorn.conf.py; needs the production settings (docs/deploying.md)
 serve-prod: install translations static
 	APP_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'campaign_site:create_app()'
 

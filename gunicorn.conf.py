@@ -6,11 +6,10 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# gthread, 4 threads each. (Until issue 16 this said "sync", but gunicorn runs sync with
-# threads > 1 as gthread, so gthread is what was measured and served all along.) A signature
+# gthread, 4 threads each (gunicorn runs sync with threads > 1 as gthread anyway). A signature
 # waits on Redis and the database several times, and threads fill those waits: true sync
 # workers signed about a fifth slower on PostgreSQL (benchmarks/RESULTS.md). Behind the
-# buffering proxy the README puts in front, a slow client never holds a thread.
+# buffering proxy docs/deploying.md puts in front, a slow client never holds a thread.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # gunicorn's rule of thumb: 2 per core + 1 (one is always between requests).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))

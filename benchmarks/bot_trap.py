@@ -12,7 +12,7 @@ for three designs, and prints the share of each kind that gets a review mark:
                  design kept: public/bots.py, static/js/site.js);
   no-trap        no timing check at all, only the busy-address marks of the rate limits.
 
-Marks never turn anyone away (the never-turn-away issue): a mark only puts a signature in
+Marks never turn anyone away: a mark only puts a signature in
 the organisers' review queue, so a false mark on a person costs review time, not a signature.
 """
 

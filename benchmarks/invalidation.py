@@ -1,4 +1,4 @@
-"""Invalidating 100,000 signatures while supporters keep signing (issue 21).
+"""Invalidating 100,000 signatures while supporters keep signing.
 
 Per engine: a throwaway database (bench.Database) seeded in bulk with ROWS confirmed
 signatures at one catch-all domain (their domain hash made under the run's blind key), the

@@ -1,4 +1,4 @@
-"""Campaign updates (issue 20): queueing one for 100,000 supporters, and the mail worker
+"""Campaign updates: queueing one for 100,000 supporters, and the mail worker
 sending it, against references measured in the same run.
 
 1. Queueing: `updates.send` (one INSERT ... SELECT) for 100,000 recipients, timed, its
@@ -71,7 +71,7 @@ from campaign_site.mail.transports import MAIL_POLICY, SmtpTransport
 from campaign_site.models import CampaignUpdate, OutboxMessage, Signature, UpdateStatus, utcnow
 from campaign_site.petition import updates
 
-QUEUE_SECONDS, WORKER_RATE = 10.0, 200.0  # the issue's targets
+QUEUE_SECONDS, WORKER_RATE = 10.0, 200.0  # the targets: 10 s to queue 100,000, 200 messages/s
 # MAIL_RATE_PER_MINUTE for the measurements: far above what one machine sends, so the
 # pace (a token bucket in mail_pace) is taken on every claim but never holds a message back.
 UNPACED = 10_000_000

@@ -76,7 +76,7 @@ def load_content(app: Flask) -> None:
     if missing and app.config.get("PRODUCTION"):
         raise RuntimeError(
             f"Production needs the campaign's content filled in {app.config['CONTENT_FILE']}: "
-            f'{", ".join(missing)} (README, "The campaign\'s content").'
+            f'{", ".join(missing)} (docs/operating.md, "The campaign\'s content").'
         )
     app.extensions["campaign_site.content"] = campaign
 

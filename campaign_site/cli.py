@@ -286,7 +286,7 @@ def _print_progress(command: str):
 
 @click.group("backup")
 def backup() -> None:
-    """Back the database up, check a backup, restore one (README: Backups)."""
+    """Back the database up, check a backup, restore one (docs/backups.md)."""
 
 
 @backup.command("create")

@@ -175,7 +175,7 @@ class Config:
         # Campaign updates leave at most this many per minute, all workers together;
         # transactional mail (confirmation links) is never held back by it.
         self.MAIL_RATE_PER_MINUTE = _int_env("MAIL_RATE_PER_MINUTE", 600)
-        # Discreet mail (README "Discreet mail"): mail domains and mail servers (MX host
+        # Discreet mail (docs/security.md): mail domains and mail servers (MX host
         # suffixes) under Russian or Belarusian law beyond petition/mail_risk.py's lists.
         self.MAIL_RISKY_DOMAINS = _list_env("MAIL_RISKY_DOMAINS")
         self.MAIL_RISKY_MX = _list_env("MAIL_RISKY_MX")
@@ -189,7 +189,7 @@ class Config:
             "DISCREET_MAIL_SENDER", None if self.PRODUCTION else "Notifications <noreply@localhost>"
         )
         self.DISCREET_LINK_URL = (_env("DISCREET_LINK_URL", "") or "").rstrip("/")
-        # Fraud signals (README "Fraud handling"): how long a signature keeps its network's
+        # Fraud signals (docs/fraud.md): how long a signature keeps its network's
         # hash, and what an hour from one network or one email domain may hold unflagged.
         self.NETWORK_HASH_RETENTION_DAYS = _int_env("NETWORK_HASH_RETENTION_DAYS", 30)
         self.TRENDING_NETWORK_PER_HOUR = _int_env("TRENDING_NETWORK_PER_HOUR", 30)
@@ -440,7 +440,7 @@ def check_production_settings(config) -> None:
 
 
 def _check_discreet_sender(config) -> None:
-    """Discreet emails must not come from the campaign's own sender (README "Discreet mail")."""
+    """Discreet emails must not come from the campaign's own sender (docs/security.md)."""
     discreet = parseaddr(config.get("DISCREET_MAIL_SENDER") or "")[1].lower()
     if not discreet:
         raise RuntimeError(

@@ -77,7 +77,7 @@ COLUMNS = (
     Column("review_marks", Kind.MARKS, Signature.review_marks),
     Column("source", Kind.CODE, Signature.source),  # OSDI referrer_data.source
     Column("source_campaign", Kind.CODE, Signature.source_campaign),  # its utm_campaign
-    Column("discreet_mail", Kind.YES_NO, Signature.discreet_mail),  # every email is discreet
+    Column("discreet_mail", Kind.YES_NO, Signature.discreet_mail),  # docs/security.md
 )
 HEADER = [column.header for column in COLUMNS]
 # What the query selects, in order: each column that is not personal, then the sealed box.

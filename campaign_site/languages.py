@@ -3,7 +3,7 @@
 Routes (/de/...), sitemaps and hreflang, share cards and their og:locale, the language
 switcher and the "read this in ..." offer, the admin's notice and update forms and the tests
 all read LANGUAGES. Adding a language is one record here plus its gettext catalog
-(campaign_site/translations/<code>/LC_MESSAGES/messages.po; docs/translating.md).
+(campaign_site/translations/<code>/LC_MESSAGES/messages.po; docs/languages.md).
 """
 
 from dataclasses import dataclass

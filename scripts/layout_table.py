@@ -27,7 +27,7 @@ TOP_LEVEL = [
     ),
     (
         "campaign_site/translations/",
-        "gettext catalogs (de, ru, uk); `babel.cfg` says what is extracted",
+        "gettext catalogs, one per language of `languages.py` but English; `babel.cfg` says what is extracted",
     ),
     ("migrations/", "Alembic migrations (Flask-Migrate); the tests build every database with them"),
     (
@@ -36,7 +36,11 @@ TOP_LEVEL = [
     ),
     (".importlinter", "the import contracts between the package's parts, run by `make checks`"),
     ("benchmarks/", "`make bench`; see `benchmarks/README.md` and `RESULTS.md`"),
-    ("scripts/", "the share card, this table, the custom import contract"),
+    (
+        "docs/",
+        "the documentation by reader: running, configuration, deploying, operating, security, fraud, backups, languages, benchmarks",
+    ),
+    ("scripts/", "the share cards, this table, the settings table, the custom import contract"),
 ]
 
 

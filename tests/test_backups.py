@@ -351,7 +351,7 @@ def _plain(value):
 
 
 def test_moving_from_sqlite_to_postgresql_as_the_readme_says(tmp_path, postgres_server):
-    """README, "Moving from SQLite to PostgreSQL", step by step; every row compared."""
+    """docs/backups.md, "Moving from SQLite to PostgreSQL", step by step; every row compared."""
     sqlite_url = f"sqlite:///{tmp_path / 'small.db'}"
     site = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_url})
     with site.app_context():

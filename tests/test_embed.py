@@ -1,4 +1,4 @@
-"""The partners' embed (issue 18, item 2): a compact signing form that only the sites in
+"""The partners' embed: a compact signing form that only the sites in
 EMBED_ORIGINS may frame, the count any site may read or show, and the admin's snippets."""
 
 import html

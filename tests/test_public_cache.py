@@ -1,5 +1,5 @@
 """Public pages a shared cache may keep (the same bytes for everyone), and the public forms
-guarded by Fetch Metadata instead of a per-visitor token (issue 16)."""
+guarded by Fetch Metadata instead of a per-visitor token."""
 
 import re
 

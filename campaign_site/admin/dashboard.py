@@ -51,7 +51,7 @@ def counts() -> Counts:
     )
     by_language = counting.totals_by_language(summed)
     languages = [(LANGUAGES.get(code, code), n) for code, n in by_language]
-    # Discreet mail (README "Discreet mail"): how many, never who.
+    # Discreet mail (docs/security.md, "Discreet mail"): how many, never who.
     totals = {**counting.totals(summed), "discreet_mail": mail_risk.discreet_signatures()}
     return Counts(totals, named, languages)
 

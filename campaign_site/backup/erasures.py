@@ -68,7 +68,7 @@ def _notes(reading: LedgerReading) -> list[str]:
     if not reading.files:
         notes[0] += (
             " (none: if this is not the site's machine, copy the ledger here first, "
-            "README: Backups)"
+            "docs/backups.md)"
         )
     notes += reading.problems()
     configured = set(blind_keyring().ids)

@@ -133,7 +133,7 @@ def _keyring(app: Flask, setting: str) -> Keyring:
     if app.config.get("PRODUCTION") or app.config.get("TESTING"):
         raise KeyConfigError(
             f"{setting} (or {setting}_FILE) must be set: supporters' data cannot be stored "
-            "without it. See 'Encryption keys' in the README."
+            "without it. See 'Encryption keys' in docs/security.md."
         )
     dev_path = Path(app.instance_path) / DEV_KEY_FILES[setting]
     return Keyring(setting, parse_keys(str(dev_path), _dev_key_file(app, setting, dev_path)))

@@ -123,5 +123,5 @@ def missing_key_message(keyring: Keyring, missing: set[bytes]) -> str:
     return (
         f"Some signatures were written with {keyring.setting} id {names}, which is not configured "
         f"(configured: {have}). Put that key back into {keyring.setting}, after the current one; "
-        "see 'Encryption keys' in the README."
+        "see 'Encryption keys' in docs/security.md."
     )

@@ -2,7 +2,7 @@
 updates are read in one go, each update is rendered once per language, and each message is
 written as bytes with only what differs per supporter filled in (address, date,
 Message-ID, personal links). The email package built, parsed and flattened every header
-of every message, most of the worker's time (benchmarks/RESULTS.md, issue 20).
+of every message, most of the worker's time (benchmarks/RESULTS.md).
 
 The same templates and headers as mail/update_messages.py, which still writes tests and
 the rare message this path leaves to it (an address that needs SMTPUTF8).

@@ -6,7 +6,7 @@ password managers away from it). The filling time only marks a signature for rev
 phone autofill fills the form in a second, and a real supporter must never be dropped.
 The stamp is not in the page (which is the same for everyone, so caches may keep it):
 site.js fetches it from /api/form-stamp at the visitor's first scroll, tap or key
-(README, "The bot timing trap", for the designs measured).
+(docs/security.md, "The bot timing trap", for the designs measured).
 """
 
 import time

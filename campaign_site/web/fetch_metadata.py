@@ -11,7 +11,7 @@ Metadata defence as Go's net/http CrossOriginProtection implements it:
 - without Sec-Fetch-Site, an `Origin` that is not this site's is refused;
 - with neither header the request is not from a browser form (curl, a mail provider's
   RFC 8058 one-click unsubscribe): nothing a token would stop either, as such a client can
-  read the page and its token first. README, "Forms without tokens", says why this is
+  read the page and its token first. docs/security.md, "Forms without tokens", says why this is
   enough for an anonymous petition and what it assumes about browsers.
 
 The admin area has a session and keeps Flask-WTF's token as well.

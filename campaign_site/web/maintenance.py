@@ -1,5 +1,5 @@
 """MAINTENANCE_MODE: while the database is being moved, every write answers 503 with a polite
-page in the visitor's language, and reads keep serving (README: Moving from SQLite to
+page in the visitor's language, and reads keep serving (docs/backups.md: Moving from SQLite to
 PostgreSQL). A write taken now would be lost: the backup has already been made."""
 
 from flask import Flask, current_app, render_template, request

@@ -185,7 +185,7 @@ class SigningCounters:
 
     def _count_script(self, storage: RedisStorage):
         """One EVALSHA for every window: a quarter of the pipeline's commands and replies
-        to build and parse on each signature (benchmarks/RESULTS.md, issue 16)."""
+        to build and parse on each signature (benchmarks/RESULTS.md)."""
         if self.script is None or self.script_storage is not storage:
             self.script = storage.get_connection().register_script(COUNT_WINDOWS)
             self.script_storage = storage
