@@ -83,3 +83,21 @@ def test_the_box_layout_is_not_re_exported_from_crypto():
     assert layout
     for module in (sealed_box, key_maintenance):
         assert layout.isdisjoint(vars(module)), module.__name__
+
+
+def test_templates_get_their_data_from_views_not_from_queries_or_optional_includes(app):
+    """A page's data and its permissions are in its view: no template includes a partial
+    "if it exists", and the admin registers no template global but the permission check."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    optional = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if "ignore missing" in path.read_text()
+    ]
+    assert optional == []
+    admin_globals = [
+        name
+        for name, value in app.jinja_env.globals.items()
+        if getattr(value, "__module__", "").startswith("campaign_site.admin")
+    ]
+    assert admin_globals == ["admin_can"]

@@ -57,13 +57,11 @@ APPROVAL_HOURS = 24
 # ---- Exports of personal data: audited, announced, approved ---------------------------
 
 
-@bp.app_template_global()
 def export_approval_required() -> bool:
     """Whether exports wait for a second owner (EXPORT_APPROVAL_REQUIRED, environment only)."""
     return bool(current_app.config["EXPORT_APPROVAL_REQUIRED"])
 
 
-@bp.app_template_global()
 def personal_data_exports() -> list:
     """For the dashboard: the latest exports of personal data, from the audit log."""
     return recent_exports()
@@ -264,6 +262,7 @@ def _export_requests_page(problem: str | None = None) -> str:
         exports=EXPORTS,
         problem=problem,
         approval_hours=APPROVAL_HOURS,
+        export_approval_required=export_approval_required(),
     )
 
 

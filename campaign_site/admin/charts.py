@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Row, func, select
 
-from campaign_site.admin import bp, dashboard
+from campaign_site.admin import dashboard
 from campaign_site.extensions import db
 from campaign_site.models import SignatureTally, utcnow
 from campaign_site.petition.tallies import hour_of
@@ -142,7 +142,6 @@ class Charts:
     drawn_at: datetime  # the current hour, UTC
 
 
-@bp.app_template_global()
 def dashboard_charts(now: datetime | None = None) -> Charts:
     """Everything the charts show: two GROUP BY queries over the tally (per hour), and the
     per-request breakdown the dashboard's tables share (admin/dashboard.py)."""

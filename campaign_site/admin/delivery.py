@@ -98,9 +98,3 @@ def paper_counts():
     return render_template(
         "admin/paper.html", admin=current_admin(), form=form, entries=listed, totals=totals
     ), status
-
-
-@bp.app_template_global()
-def paper_summary() -> dict:
-    """For the dashboard's delivery section."""
-    return {"total": paper.total()}

@@ -192,7 +192,6 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-@bp.app_template_global()
 def event_summaries() -> list[events.EventSummary]:
     """For the dashboard's events section: every event with its signatures."""
     return events.summaries()

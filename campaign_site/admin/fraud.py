@@ -171,7 +171,6 @@ def _decide(form: ReviewForm):
     return redirect(url_for("admin.review"), code=303)
 
 
-@bp.app_template_global()
 def trending_flags() -> list[trending.Busy]:
     """For the dashboard: what is flagged in the last hour."""
     with read_transaction(db.session):

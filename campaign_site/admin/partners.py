@@ -92,11 +92,6 @@ def partners():
         "admin/partners.html",
         admin=current_admin(),
         form=form,
+        embed_origins=embed_origins(current_app.config),
         snippets=snippets(form.code.data.strip(), form.language.data) if valid else None,
     ), (422 if asked and not valid else 200)
-
-
-@bp.context_processor
-def partner_origins() -> dict[str, list[str]]:
-    """The origins that may frame the embed, for this page and the dashboard's summary."""
-    return {"embed_origins": embed_origins(current_app.config)}

@@ -237,7 +237,6 @@ def copy_update(update_id: int):
     return redirect(url_for("admin.show_update", update_id=copy_id), code=303)
 
 
-@bp.app_template_global()
 def recent_updates() -> list:
     """For the dashboard's updates section: the latest few with their figures."""
     with read_transaction(db.session):

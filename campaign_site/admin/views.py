@@ -16,7 +16,7 @@ from flask import (
 from campaign_site.accounts import second_factor
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp
+from campaign_site.admin import bp, dashboard_panels
 from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.access import requires
 from campaign_site.admin.accounts import export_gate, recorded_when_finished
@@ -179,6 +179,7 @@ def dashboard():
     counts, health = dashboard_facts.counts(), dashboard_facts.health()
     return render_template(
         "admin/dashboard.html",
+        **dashboard_panels.panels(current_admin()),
         admin=current_admin(),
         totals=counts.totals,
         by_country=counts.by_country,
