@@ -21,10 +21,12 @@ from test_browser import (
     screenshot,
 )
 
+from campaign_site.languages import TRANSLATED
+
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # the same Chromium fixture, by name
 
-LANGUAGES = ["", "/de", "/ru", "/uk"]  # URL prefixes; English has none
+LANGUAGES = ["", *(f"/{code}" for code in TRANSLATED)]  # URL prefixes; English has none
 VIDEO_HOST = "https://video.example.test"
 TRAILER = f"{VIDEO_HOST}/embed/justice"
 

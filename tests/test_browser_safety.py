@@ -12,11 +12,13 @@ from playwright.sync_api import Browser, expect
 from support import onion_address, stored_signatures
 from test_browser import ARTIFACTS, PHONE, LiveSite, axe_violations, fill_petition, screenshot
 
+from campaign_site.languages import CODES, DEFAULT_LANGUAGE
+
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # the same Chromium fixture, by name
 
 ONION = onion_address(5)
-LANGUAGES = {"en": "", "de": "/de", "ru": "/ru", "uk": "/uk"}
+LANGUAGES = {code: "" if code == DEFAULT_LANGUAGE else f"/{code}" for code in CODES}
 
 
 @pytest.fixture(scope="module")
