@@ -4,7 +4,7 @@ guarded by Fetch Metadata instead of a per-visitor token."""
 import re
 
 import pytest
-from support import VALID_SIGNATURE, csrf_token_from, form_fields, sign, stored_signatures
+from support import VALID_SIGNATURE, csrf_token_from, form_fields, log_in, sign, stored_signatures
 
 from campaign_site.web import public_cache
 
@@ -304,3 +304,31 @@ def test_the_admin_login_still_needs_its_csrf_token(app, admin_credentials):
     assert refused.status_code == 400
     assert client.get("/admin/").status_code == 302  # still logged out
     assert sign(client).status_code == 303  # the public form needs no token
+
+
+def test_the_admins_next_page_shows_the_switch_and_notice_whichever_worker_serves_it(
+    app_factory, admin_credentials
+):
+    """Two workers (two apps) behind one balancer, each with its short cache: after pausing
+    on one, the dashboard on the other says paused; the notice likewise. The public pages
+    follow within PUBLIC_CACHE_SECONDS, as they always have."""
+    settings = {"PUBLIC_CACHE_SECONDS": 60, "SECRET_KEY": "one-secret-for-both-workers" * 2}
+    worker_a, worker_b = app_factory(**settings), app_factory(**settings)
+    email, password = admin_credentials
+    admin = worker_a.test_client()
+    assert log_in(admin, email, password).status_code == 303
+    cookie = admin.get_cookie("session")
+    on_b = worker_b.test_client()
+    on_b.set_cookie(cookie.key, cookie.value)
+    assert "Pause signing now" in on_b.get("/admin/").text  # worker B has cached "open"
+    token = csrf_token_from(admin.get("/admin/").text)
+    paused = admin.post("/admin/signing", data={"csrf_token": token, "action": "pause"})
+    assert paused.status_code == 303
+    dashboard = on_b.get("/admin/").text
+    assert "Pause signing now" not in dashboard and "Resume signing" in dashboard
+    notice = admin.post(
+        "/admin/notice", data={"csrf_token": token, "en": "Emails are delayed today."}
+    )
+    assert notice.status_code == 303
+    assert "Emails are delayed today." in on_b.get("/admin/").text
+    assert "Emails are delayed today." in on_b.get("/admin/notice").text

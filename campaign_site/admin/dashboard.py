@@ -61,7 +61,7 @@ def health() -> Health:
     return Health(
         unsent_mail=outbox.pending_messages(),
         given_up_mail=outbox.given_up_messages(),
-        paused=signing_state.signing_paused(),
+        paused=signing_state.signing_paused(fresh=True),
         paused_by_config=current_app.config["SIGNING_PAUSED"],
         key_problem=key_maintenance.blind_key_problem(),
         rate_limit_store_reachable=rate_limits.store_reachable(),

@@ -195,7 +195,7 @@ def dashboard():
         backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
         find_form=FindSignatureForm(),
         exports=recent_exports(),
-        site_notice_text=site_notice_store.notices().get(DEFAULT_LANGUAGE, ""),
+        site_notice_text=site_notice_store.notices(fresh=True).get(DEFAULT_LANGUAGE, ""),
     )
 
 
@@ -222,7 +222,9 @@ def set_signing():
 @requires(Permission.EDIT_NOTICE)
 def site_notice():
     """Set or clear the notice shown at the top of every public page (for incidents)."""
-    form = SiteNoticeForm(data=site_notice_store.notices() if request.method == "GET" else None)
+    form = SiteNoticeForm(
+        data=site_notice_store.notices(fresh=True) if request.method == "GET" else None
+    )
     if request.method == "GET":
         return render_template("admin/notice.html", admin=current_admin(), form=form)
     if not form.validate_on_submit():

@@ -25,15 +25,18 @@ def signing_open(now: datetime | None = None) -> bool:
 PAUSED_SETTING = "signing_paused"
 
 
-def signing_paused() -> bool:
+def signing_paused(fresh: bool = False) -> bool:
     """True while signing is paused: by SIGNING_PAUSED, MAINTENANCE_MODE (the database is
     being moved) or an admin on the dashboard.
 
     The dashboard switch is read through the short cache: it takes effect on every
-    worker within PUBLIC_CACHE_SECONDS, and signing costs one query less.
+    worker within PUBLIC_CACHE_SECONDS, and signing costs one query less. The admin's own
+    pages ask fresh, so the page after pausing says so whichever worker serves it.
     """
     if current_app.config["SIGNING_PAUSED"] or current_app.config["MAINTENANCE_MODE"]:
         return True
+    if fresh:
+        return _paused_by_admin_or_keys()
     return bool(short_cache.cached("signing-paused", _paused_by_admin_or_keys))
 
 

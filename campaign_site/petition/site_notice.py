@@ -13,9 +13,12 @@ PREFIX = "site_notice:"
 MAX_LENGTH = 250  # one or two sentences; site_settings.value holds 255
 
 
-def notices() -> dict[str, str]:
+def notices(fresh: bool = False) -> dict[str, str]:
     """Language -> text of the notice now set (empty when there is none). Read through the
-    short cache: every public page asks, and a change shows within PUBLIC_CACHE_SECONDS."""
+    short cache: every public page asks, and a change shows within PUBLIC_CACHE_SECONDS.
+    The admin's own pages ask fresh: another worker's cache may not have seen a change yet."""
+    if fresh:
+        return _stored_notices()
     texts: dict[str, str] = short_cache.cached("site-notice", _stored_notices)
     return texts
 
