@@ -165,3 +165,25 @@ def test_a_new_password_or_new_roles_end_every_session(app):
     create_admin(app, "editor@example.org", ORGANISER, EXPORTER)  # on the server
     assert session.get("/admin/").status_code == 302
     assert re.search(r"/admin/login", session.get("/admin/").headers["Location"])
+
+
+def menu_labels(html: str) -> list[str]:
+    menu = re.search(r'<nav class="admin-menu".*?</nav>', html, re.S)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", menu.group(0)) if menu else []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_admin_page_has_the_menu_of_what_the_role_may_use(app, role):
+    from campaign_site.admin.navigation import MENU
+
+    assert create_admin(app, f"{role}@example.org", role).exit_code == 0
+    client = logged_in(app, f"{role}@example.org")
+    expected = [item.label for item in MENU if item.permission in ROLE_PERMISSIONS[role]]
+    for item in MENU:
+        if item.permission in ROLE_PERMISSIONS[role]:
+            page = client.get(
+                app.test_request_context().app.url_map.bind("localhost").build(item.endpoint)
+            )
+            assert page.status_code == 200, item
+            assert menu_labels(page.text) == expected, item
+    assert "Dashboard" in expected and ("Accounts" in expected) == (role == OWNER)

@@ -12,6 +12,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     delivery,
     events,
     fraud,
+    navigation,
     partners,
     updates,
     views,
