@@ -10,7 +10,7 @@ sending it, against references measured in the same run.
 4. A worker killed (SIGKILL) half-way, then a fresh one: nothing lost, and sent twice at
    most what was in flight at the kill.
 5. Below 200/s (or with --profile): where one worker's time goes, deliver_due in this
-   process, its steps timed without a profiler, then under cProfile.
+   process under cProfile, its steps read from the profile by function name.
 
 Signatures are bulk-inserted (each one sealed for a real, distinct address, which costs
 microseconds) into a throwaway database per engine, migrated as bench.py does.
@@ -23,7 +23,6 @@ microseconds) into a throwaway database per engine, migrated as bench.py does.
 
 import argparse
 import cProfile
-import email.generator
 import importlib
 import os
 import pstats
@@ -39,7 +38,6 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -717,83 +715,6 @@ STEPS = [
 ]
 
 
-# The worker's steps, timed by wrapping them in this process (no profiler); "  " marks a
-# part of the step above it. Steps whose function does not exist, or never ran, are left
-# out of what is printed.
-BUILD = "build the message (outbox._build)"
-BUILD_PARTS = [
-    ("  the email itself (update_messages.compose)", update_messages, "compose"),
-    ("  personal links (messages.supporter_links)", update_messages, "supporter_links"),
-    ("  opening the sealed box (open_box)", update_messages, "open_box"),
-]
-BUILD_REST = "  reads: 4-5 Session.get, the read transaction (the rest)"
-CANDIDATE_STEPS = [
-    # deliver_due calls one of these two, never both.
-    ("claim a batch (outbox.claim)", outbox, "claim"),
-    (BUILD, outbox, "_build"),
-    *BUILD_PARTS,
-    ("read a batch (update_mailing.read_batch)", update_mailing, "read_batch"),
-    ("render per update and language (update_mailing.prepare)", update_mailing, "prepare"),
-    ("write a message's bytes (update_mailing.wire_bytes)", update_mailing, "wire_bytes"),
-    ("send it over SMTP (SmtpTransport.send)", SmtpTransport, "send"),
-    ("  flattening (BytesGenerator.flatten)", email.generator.BytesGenerator, "flatten"),
-    ("send bytes over SMTP (SmtpTransport.send_raw)", SmtpTransport, "send_raw"),
-    ("record it sent (outbox._update)", outbox, "_update"),
-    ("record sent, several at once (outbox._record_sent)", outbox, "_record_sent"),
-    ("updates.finish_sent, after each batch", updates, "finish_sent"),
-]
-TIMED_STEPS = [
-    step for step in CANDIDATE_STEPS if step[1] is not None and hasattr(step[1], step[2])
-]
-
-
-@contextmanager
-def timing_steps() -> Iterator[dict[str, float]]:
-    """Seconds spent in each of TIMED_STEPS while the block runs, the outermost call only
-    (flatten calls itself for each part); the originals come back afterwards."""
-    spent = dict.fromkeys((label for label, _, _ in TIMED_STEPS), 0.0)
-    originals = [(owner, name, getattr(owner, name)) for _, owner, name in TIMED_STEPS]
-    running: set[str] = set()
-
-    def timed(label, function):
-        def wrapper(*args, **kwargs):
-            if label in running:
-                return function(*args, **kwargs)
-            running.add(label)
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[label] += time.perf_counter() - started
-                running.discard(label)
-
-        return wrapper
-
-    for (label, _, _), (owner, name, function) in zip(TIMED_STEPS, originals, strict=True):
-        setattr(owner, name, timed(label, function))
-    try:
-        yield spent
-    finally:
-        for owner, name, function in originals:
-            setattr(owner, name, function)
-
-
-def _with_rest(spent: dict[str, float], total: float) -> list[tuple[str, float]]:
-    """The steps that ran, in order, with what _build spent outside its timed parts, and
-    what the loop spent outside every step. A part whose step did not run (the other path
-    calls it) is shown on its own, unindented."""
-    rows, parent_ran = [], False
-    for label, seconds in spent.items():
-        nested = label.startswith("  ")
-        parent_ran = parent_ran if nested else seconds > 0
-        if seconds > 0:
-            rows.append((label if parent_ran or not nested else label.strip(), seconds))
-        if label == BUILD_PARTS[-1][0] and spent.get(BUILD, 0) > 0:
-            rows.append((BUILD_REST, spent[BUILD] - sum(spent[part] for part, _, _ in BUILD_PARTS)))
-    steps = sum(seconds for label, seconds in spent.items() if not label.startswith("  "))
-    return [*rows, ("the rest of the loop", total - steps)]
-
-
 def deliver(app: Flask, count: int) -> int:
     """deliver_due in this process, batch after batch, until count messages are sent."""
     sent = 0
@@ -805,18 +726,14 @@ def deliver(app: Flask, count: int) -> int:
 
 
 def where_time_goes(kind: str, database: Database, settings: Settings, workdir: Path) -> None:
-    """One worker's time, in this process on one update: first each step timed with no
-    profiler, then the same under cProfile, down to functions (cProfile slows Python,
-    so its shares, not its rate, are what to read)."""
+    """One worker's time, in this process on one update, under cProfile down to functions
+    (read from the profile by name, nothing patched; cProfile slows Python, so its shares,
+    not its rate, are what to read)."""
     count = min(settings.messages // 2, PROFILED)
     with SmtpServer(workdir, f"{kind}-profile") as server:
         app = make_app(database, server.port)
         try:
             queue_update(app, settings.messages)
-            with timing_steps() as spent:
-                started = time.perf_counter()
-                timed = deliver(app, count)
-                timed_total = time.perf_counter() - started
             profiler = cProfile.Profile()
             started = time.perf_counter()
             profiler.enable()
@@ -825,12 +742,6 @@ def where_time_goes(kind: str, database: Database, settings: Settings, workdir: 
             total = time.perf_counter() - started
         finally:
             close(app)
-    line(
-        f"in-process worker, {timed:,} messages, steps timed (no profiler)",
-        f"{timed / timed_total:.0f}/s, {timed_total / timed * 1000:.1f} ms/msg",
-    )
-    for label, seconds in _with_rest(spent, timed_total):
-        line(f"  {label}", f"{seconds / timed_total:.0%}, {seconds / timed * 1000:.2f} ms/msg")
     stats = pstats.Stats(profiler)
     line(f"the same, {sent:,} more messages under cProfile", f"{total:.1f} s")
     parent_ran = False
