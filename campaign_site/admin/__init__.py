@@ -8,10 +8,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module's routes register themselves on bp.
 from campaign_site.admin import (  # noqa: E402,F401
     accounts,
+    content,
     charts,
     delivery,
     events,
     fraud,
+    launch,
     navigation,
     partners,
     updates,
