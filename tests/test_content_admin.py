@@ -82,12 +82,13 @@ def test_a_draft_is_previewed_then_published_and_every_worker_shows_it(app_facto
 
     assert publish(admin).status_code == 303
     assert "The Parliament (new)" in page(visitor)  # the other worker, cache off in tests
-    assert [action for action, _ in audited(worker_a)] == ["content draft saved", "content published"]
+    assert [action for action, _ in audited(worker_a)] == [
+        "content draft saved",
+        "content published",
+    ]
 
 
-def test_a_worker_with_a_cache_shows_a_publish_once_its_cache_period_ends(
-    app_factory, monkeypatch
-):
+def test_a_worker_with_a_cache_shows_a_publish_once_its_cache_period_ends(app_factory, monkeypatch):
     worker_a, worker_b = app_factory(), app_factory(PUBLIC_CACHE_SECONDS=60)
     admin, visitor = owner(worker_a), worker_b.test_client()
     assert "The Test Assembly" in page(visitor)

@@ -8,8 +8,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module's routes register themselves on bp.
 from campaign_site.admin import (  # noqa: E402,F401
     accounts,
-    content,
     charts,
+    content,
     delivery,
     events,
     fraud,

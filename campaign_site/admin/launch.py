@@ -1,6 +1,7 @@
 """/admin/launch, "Ready to launch?": what is still missing before the campaign opens, each
 item saying what to do and linking to where; and a test email to any address."""
 
+from functools import partial
 from typing import NamedTuple
 
 from babel.messages.pofile import read_po
@@ -85,9 +86,7 @@ def _language_items() -> list[Item]:
     items = []
     for code in TRANSLATED:
         name = BY_CODE[code].english_name
-        untranslated = content.untranslated(
-            code, lambda text: bool(catalog_translation(text, code))
-        )
+        untranslated = content.untranslated(code, partial(_in_catalog, language=code))
         catalog_gaps = _catalog_gaps(code)
         todo = []
         if untranslated:
@@ -107,6 +106,10 @@ def _language_items() -> list[Item]:
             )
         )
     return items
+
+
+def _in_catalog(text: str, language: str) -> bool:
+    return bool(catalog_translation(text, language))
 
 
 def _catalog_gaps(code: str) -> int:

@@ -203,12 +203,16 @@ def content_preview(token: str):
     return render_campaign_page(SignatureForm(), preview=True), {"X-Robots-Tag": "noindex"}
 
 
+# The admin is written in English; so is the note on its previews.
+PREVIEW_NOTE = "Preview: visitors do not see this version until it is published in the admin."
+
+
 def render_campaign_page(form: SignatureForm, preview: bool = False) -> str:
     """The one public page, with the form as submitted (errors and typed values kept)."""
     figures = public_figures.public_figures()
     return render_template(
         "index.html",
-        preview=preview,
+        preview_note=PREVIEW_NOTE if preview else "",
         form=form,
         count=figures.online,
         goal=figures.goal,
