@@ -100,12 +100,16 @@ def _language_items() -> list[Item]:
             Item(
                 not todo,
                 f"Everything is translated into {name}",
-                ("; ".join(todo) + ".").capitalize() if todo else "Done.",
+                _sentence("; ".join(todo)) if todo else "Done.",
                 url_for("admin.content_translation", language=code),
                 f"Write the {name} texts",
             )
         )
     return items
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 def _in_catalog(text: str, language: str) -> bool:
@@ -162,8 +166,8 @@ def _mail_item() -> Item:
 def _partners_item() -> Item:
     origins = current_app.config.get("EMBED_ORIGINS")
     return Item(
-        bool(origins),
-        "Partner sites may show the form",
+        True,  # optional: a campaign without partners is ready too
+        "Partner sites may show the form (optional)",
         "Done."
         if origins
         else "Optional: set EMBED_ORIGINS to the partner sites that embed "
