@@ -68,17 +68,11 @@ def install_log_redaction() -> None:
 
 
 def load_content(app: Flask) -> None:
-    """The campaign's words and facts; production will not start without the required ones."""
+    """The content file: shown until organisers publish from /admin/content. Without the
+    required content the site starts and says "launching soon" (petition/campaign_content.py)."""
     from campaign_site import content
 
-    campaign = content.load(app.config["CONTENT_FILE"])
-    missing = campaign.missing_for_launch()
-    if missing and app.config.get("PRODUCTION"):
-        raise RuntimeError(
-            f"Production needs the campaign's content filled in {app.config['CONTENT_FILE']}: "
-            f'{", ".join(missing)} (docs/operating.md, "The campaign\'s content").'
-        )
-    app.extensions["campaign_site.content"] = campaign
+    app.extensions["campaign_site.content"] = content.load(app.config["CONTENT_FILE"])
 
 
 def check_erasure_ledger(app: Flask) -> None:

@@ -7,8 +7,8 @@ Python or templates. The texts are English msgids: `make translations-update` co
 """
 
 import tomllib
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -69,6 +69,22 @@ class Content:
     controller: Party  # the contact's organisation unless the file names another
     portrait_alt: str
     films: Mapping[str, Film]
+    # Language -> English text -> the organisers' own translation (set from /admin/content);
+    # a text without one is shown through the catalogs, as the file's texts are.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def own_translation(self, text: str, language: str) -> str:
+        """The organisers' own text in this language for an English text ("" for none)."""
+        return self.translations.get(language, {}).get(text, "")
+
+    def untranslated(self, language: str, in_catalog: Callable[[str], bool]) -> list[str]:
+        """The English texts a page in this language would show in English: neither an own
+        translation nor one in the catalog (in_catalog asks the catalog)."""
+        return [
+            text
+            for text in dict.fromkeys(self.translatable())
+            if text and not self.own_translation(text, language) and not in_catalog(text)
+        ]
 
     def missing_for_launch(self) -> list[str]:
         """The entries production will not start without: the sources do not give them."""
@@ -100,17 +116,33 @@ class Content:
 
 def load(path: str | Path) -> Content:
     """Read and check the content file; a ContentError says what to fix."""
-    try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
-    except OSError as error:
-        raise ContentError(f"cannot read the content file {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ContentError(f"{path} is not valid TOML: {error}") from None
+    data = read_tables(path)
     try:
         return _content(data)
     except ContentError as error:
         raise ContentError(f"{path}: {error}") from None
+
+
+def read_tables(path: str | Path) -> dict[str, Any]:
+    """The content file's tables as TOML gives them (what /admin/content starts from)."""
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except OSError as error:
+        raise ContentError(f"cannot read the content file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(f"{path} is not valid TOML: {error}") from None
+
+
+def from_document(document: Mapping[str, Any]) -> Content:
+    """Content from a version saved in /admin/content: {"tables": the content file's tables
+    (English), "translations": {language: {English text: own text}}}."""
+    content = _content(document.get("tables", {}))
+    translations = {
+        language: {english: own.strip() for english, own in texts.items() if own.strip()}
+        for language, texts in document.get("translations", {}).items()
+    }
+    return Content(**{**vars(content), "translations": translations})
 
 
 def _content(data: Mapping[str, Any]) -> Content:

@@ -425,3 +425,18 @@ class SiteSetting(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ContentVersion(db.Model):
+    """The campaign's words as saved from /admin/content (petition/campaign_content.py): a
+    draft until published; published ones are kept, so any can be restored."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(Text)  # JSON: the content file's tables + translations
+    note: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    saved_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -66,7 +66,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         ("CONTENT_FILE",),
-        "The campaign's words and facts (see [The campaign's content](operating.md#the-campaigns-content)). Production refuses to start while its required entries are empty.",
+        "The campaign's words and facts (see [The campaign's content](operating.md#the-campaigns-content)). Shown until organisers publish from /admin/content; while its required entries are empty and nothing is published, the page says \"launching soon\" and takes no signature.",
         default="`content/campaign.toml`",
     ),
     Row(

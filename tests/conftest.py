@@ -26,6 +26,7 @@ from campaign_site.models import (
     AdminUser,
     CampaignUpdate,
     CampaignUpdateText,
+    ContentVersion,
     DailyTally,
     Event,
     ExportAudit,
@@ -193,6 +194,7 @@ def _empty_tables(app: Flask) -> None:
     """Remove what a test stored, keeping the schema and the count shards."""
     with app.app_context():
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(ContentVersion))
         db.session.execute(delete(CampaignUpdateText))
         db.session.execute(delete(CampaignUpdate))
         db.session.execute(delete(MailPace))

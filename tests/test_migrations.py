@@ -27,6 +27,7 @@ TABLES = {
     "campaign_update",
     "campaign_update_text",
     "mail_pace",
+    "content_version",
 }
 
 
@@ -267,6 +268,23 @@ def test_discreet_mail_comes_with_0017_as_ordinary_mail_and_goes_with_its_downgr
             columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
             assert "discreet_mail" not in columns
             assert db.session.scalar(text("SELECT count(*) FROM signature")) == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_content_versions_come_with_0018_and_go_with_its_downgrade(empty_database_url):
+    """Before 0018 the content file alone is shown; the table comes and goes cleanly."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="0017_discreet_mail")
+            assert "content_version" not in _tables(app)
+            upgrade(revision="0018_campaign_content")
+            assert "content_version" in _tables(app)
+            db.session.rollback()
+            downgrade(revision="0017_discreet_mail")
+            assert "content_version" not in _tables(app)
         finally:
             db.session.remove()
             db.engine.dispose()

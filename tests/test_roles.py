@@ -45,7 +45,13 @@ def admin_urls(app) -> list[tuple[str, str, str]]:
         db.session.add(CampaignUpdateText(update_id=draft.id, language="en", subject="S", body="B"))
         db.session.commit()
         signature_id = db.session.scalars(db.select(Signature.id)).first()
-        values = {"event_id": event.id, "signature_id": signature_id, "update_id": draft.id}
+        values = {
+            "event_id": event.id,
+            "signature_id": signature_id,
+            "update_id": draft.id,
+            "language": "de",
+            "version_id": 1,
+        }
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.") or rule.endpoint in PUBLIC_STEPS:

@@ -51,6 +51,10 @@ class Action(StrEnum):
     INVALIDATION = "signatures invalidated"
     REVALIDATION = "signatures revalidated"
     REVIEW_ACCEPTED = "review accepted"
+    CONTENT_SAVED = "content draft saved"
+    CONTENT_PUBLISHED = "content published"
+    CONTENT_RESTORED = "content restored"
+    TEST_EMAIL = "test email sent"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

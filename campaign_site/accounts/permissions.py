@@ -17,6 +17,7 @@ class Permission(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"  # counts, charts, updates, the pack without names
     PAUSE_SIGNING = "pause_signing"
     EDIT_NOTICE = "edit_notice"
+    EDIT_CONTENT = "edit_content"  # the campaign's words: drafts, previews, publish, restore
     MANAGE_EVENTS = "manage_events"  # events, posters, QR codes
     MANAGE_PARTNERS = "manage_partners"
     ENTER_PAPER_COUNTS = "enter_paper_counts"
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     | {
         Permission.PAUSE_SIGNING,
         Permission.EDIT_NOTICE,
+        Permission.EDIT_CONTENT,
         Permission.MANAGE_EVENTS,
         Permission.MANAGE_PARTNERS,
         Permission.ENTER_PAPER_COUNTS,

@@ -9,9 +9,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from campaign_site.admin import (  # noqa: E402,F401
     accounts,
     charts,
+    content,
     delivery,
     events,
     fraud,
+    launch,
     navigation,
     partners,
     updates,

@@ -18,6 +18,8 @@ class MenuItem(NamedTuple):
 
 MENU = (
     MenuItem("Dashboard", "admin.dashboard", Permission.VIEW_DASHBOARD),
+    MenuItem("Content", "admin.content", Permission.EDIT_CONTENT),
+    MenuItem("Launch", "admin.launch", Permission.VIEW_DASHBOARD),
     MenuItem("Events", "admin.event_list", Permission.MANAGE_EVENTS),
     MenuItem("Partners", "admin.partners", Permission.MANAGE_PARTNERS),
     MenuItem("Updates", "admin.update_list", Permission.VIEW_DASHBOARD),

@@ -16,7 +16,7 @@ from flask import (
 from campaign_site.accounts import second_factor
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp, dashboard_panels
+from campaign_site.admin import bp, dashboard_panels, launch
 from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.access import requires
 from campaign_site.admin.accounts import export_gate, recorded_when_finished
@@ -196,6 +196,7 @@ def dashboard():
         find_form=FindSignatureForm(),
         exports=recent_exports(),
         site_notice_text=site_notice_store.notices(fresh=True).get(DEFAULT_LANGUAGE, ""),
+        launch_missing=len(launch.missing_items()),  # a link to /admin/launch while any
     )
 
 

@@ -43,3 +43,19 @@ def _message(recipient: str, subject: str, body: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     message.set_content(body)
     return message
+
+
+def send_test_email(recipient: str) -> str:
+    """Send a short test email the way every email goes (transport_from_config); "" when the
+    mail server took it, else what went wrong, for the launch checklist to show."""
+    body = (
+        "This is a test email from the petition site's admin (Ready to launch?).\n"
+        "If you read this, the site can send email."
+    )
+    try:
+        with transport_from_config() as transport:
+            transport.send(_message(recipient, "Test email", body))
+    except Exception as error:  # noqa: BLE001 -- any failure is what the admin must see
+        current_app.logger.warning("test email failed: %s", type(error).__name__)
+        return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return ""

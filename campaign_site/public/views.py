@@ -6,7 +6,7 @@ caches may keep them) and signing works where a browser blocks every cookie. Cro
 form posts are refused by web/fetch_metadata.py instead of a per-visitor token.
 """
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import text
@@ -17,6 +17,7 @@ from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.mail.update_messages import body_html
 from campaign_site.petition import (
+    campaign_content,
     counting,
     events,
     public_figures,
@@ -26,7 +27,7 @@ from campaign_site.petition import (
 )
 from campaign_site.public import bots, bp, seo, sharing
 from campaign_site.public.forms import SignatureForm
-from campaign_site.web import errors, i18n, rate_limits
+from campaign_site.web import errors, i18n, rate_limits, template_filters
 from campaign_site.web.public_cache import public_page
 
 
@@ -53,6 +54,8 @@ def answer_signature(render_form, thanks_endpoint: str):
     form = SignatureForm()
     if not signing_state.signing_open():
         return render_form(form), 410
+    if not campaign_content.launch_ready():  # "launching soon": nothing is stored
+        return render_form(form), 503
     if signing_state.signing_paused():
         return render_form(form), 503
     if bots.honeypot_filled(form):
@@ -185,11 +188,31 @@ def healthz():
     return jsonify(status="ok", details={**details, "database": "ok"})
 
 
-def render_campaign_page(form: SignatureForm) -> str:
+@bp.get("/content-preview/<token>")
+def content_preview(token: str):
+    """A version of the campaign's content before it is published, as visitors will see it,
+    from a link /admin/content makes (signed, for an hour; in any language's prefix)."""
+    preview = campaign_content.version_for_preview(token)
+    if preview is None:
+        return render_template(
+            "message.html",
+            title=gettext("This preview link has expired"),
+            message=gettext("Please open the preview again from the admin."),
+        ), 404
+    setattr(g, template_filters.PREVIEW_KEY, preview)
+    return render_campaign_page(SignatureForm(), preview=True), {"X-Robots-Tag": "noindex"}
+
+
+# The admin is written in English; so is the note on its previews.
+PREVIEW_NOTE = "Preview: visitors do not see this version until it is published in the admin."
+
+
+def render_campaign_page(form: SignatureForm, preview: bool = False) -> str:
     """The one public page, with the form as submitted (errors and typed values kept)."""
     figures = public_figures.public_figures()
     return render_template(
         "index.html",
+        preview_note=PREVIEW_NOTE if preview else "",
         form=form,
         count=figures.online,
         goal=figures.goal,
@@ -206,9 +229,12 @@ def render_campaign_page(form: SignatureForm) -> str:
 
 
 def _signing_state() -> str:
-    """'open', 'paused' (for a while) or 'closed' (for good)."""
+    """'open', 'launching' (the content is not ready), 'paused' (for a while) or 'closed'
+    (for good). A preview shows the state its own content would give."""
     if not signing_state.signing_open():
         return "closed"
+    if template_filters.campaign().missing_for_launch():
+        return "launching"
     return "paused" if signing_state.signing_paused() else "open"
 
 

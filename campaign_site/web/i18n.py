@@ -9,7 +9,7 @@ cookie (shared caches keep one copy per URL): English pages carry LANGUAGE_SUGGE
 from babel import Locale
 from babel.lists import format_list
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, get_locale, ngettext
+from flask_babel import Babel, force_locale, get_locale, gettext, ngettext
 
 from campaign_site import languages as registry
 
@@ -140,3 +140,13 @@ def plural_phrases(singular: str, plural: str) -> dict[str, str]:
     for sample in (0, 1, 2, 5, 21, 1_000_000):  # between them, every category of our languages
         phrases.setdefault(locale.plural_form(sample), ngettext(singular, plural, sample))
     return phrases
+
+
+def catalog_translation(text: str, language: str) -> str:
+    """The catalog's translation of an English text ("" where it has none): the campaign's
+    content falls back to it in a language the organisers wrote nothing in."""
+    if not text or language == DEFAULT_LANGUAGE:
+        return ""
+    with force_locale(language):
+        translation = gettext(text)
+    return translation if translation != text else ""

@@ -7,9 +7,11 @@ config.py, and a dozen lines are easier to read in full than its options.
 """
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.config import embed_origins
 from campaign_site.web.onion import is_onion_request
+from campaign_site.web.template_filters import campaign
 
 
 def content_security_policy(frame_sources: list[str], ancestors: list[str] | None = None) -> str:
@@ -78,12 +80,18 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+# The pages that may play a trailer: their frame-src names the published content's services.
+SHOWING_TRAILERS = ("public.index", "public.sign", "public.content_preview")
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the policy headers; HSTS only where the request came over HTTPS, never over the
     onion (Tor Browser there speaks http: a header naming https would mean nothing)."""
     everywhere = current_app.extensions["campaign_site.security_headers"]
     by_endpoint = current_app.extensions["campaign_site.security_headers_by_endpoint"]
     response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
+    if request.endpoint in SHOWING_TRAILERS:
+        response.headers["Content-Security-Policy"] = content_security_policy(_trailers_shown())
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
     # default lifetime must never apply to a token page, a form with what was typed, an error.
@@ -91,6 +99,15 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure and not is_onion_request():
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+def _trailers_shown() -> list[str]:
+    """The trailer origins of the content this page shows (published, or a preview's); the
+    content file's when the database does not answer (an error page)."""
+    try:
+        return campaign().trailer_origins()
+    except SQLAlchemyError:
+        return current_app.extensions["campaign_site.content"].trailer_origins()
 
 
 def register(app: Flask) -> None:

@@ -2,12 +2,13 @@
 page's language."""
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.content import Content
+from campaign_site.petition import campaign_content
 from campaign_site.petition import site_notice as site_notice_store
 from campaign_site.web.i18n import current_language
 
@@ -24,9 +25,12 @@ def quantity(value: int, noun: str) -> str:
 
 
 def translated(text: str) -> str:
-    """A text from the content file, through the catalogs ("" stays "": gettext("") would
-    give the catalog's header)."""
-    return gettext(text) if text else ""
+    """A text of the campaign's content in the page's language: the organisers' own
+    translation, else the catalog's ("" stays "": gettext("") would give the catalog's
+    header)."""
+    if not text:
+        return ""
+    return campaign().own_translation(text, current_language()) or gettext(text)
 
 
 def with_citations(text: str) -> Markup:
@@ -35,9 +39,14 @@ def with_citations(text: str) -> Markup:
     return Markup(escaped.replace("&lt;cite&gt;", "<cite>").replace("&lt;/cite&gt;", "</cite>"))
 
 
+PREVIEW_KEY = "campaign_preview"  # in flask.g: the draft a preview page shows instead
+
+
 def campaign() -> Content:
-    """The content file's texts and facts, as loaded when the app started."""
-    return current_app.extensions["campaign_site.content"]
+    """The campaign's texts and facts: what is published (petition/campaign_content.py, read
+    through the short cache), or on a preview page the version being previewed."""
+    preview: Content | None = g.get(PREVIEW_KEY)
+    return preview or campaign_content.current_content()
 
 
 def site_notice() -> str:
