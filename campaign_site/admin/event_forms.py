@@ -21,7 +21,7 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Enter the date as year-month-day, e.g. 2026-03-14.") from error
+            raise ValueError("Enter a real date: choose it in the calendar.") from error
 
 
 class EventForm(FlaskForm):
