@@ -51,6 +51,9 @@ class Action(StrEnum):
     INVALIDATION = "signatures invalidated"
     REVALIDATION = "signatures revalidated"
     REVIEW_ACCEPTED = "review accepted"
+    TEST_LINK = "test signature link opened"
+    TEST_MARKED = "signature marked as a test"
+    TEST_ERASED = "test signatures erased"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

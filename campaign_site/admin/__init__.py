@@ -14,6 +14,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     fraud,
     navigation,
     partners,
+    test_signatures,
     updates,
     views,
 )
