@@ -2,7 +2,7 @@
 the signature status vocabulary with its query helpers."""
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -110,6 +110,13 @@ class Signature(db.Model):
             sqlite_where=text("discreet_mail = 1"),
             postgresql_where=text("discreet_mail"),
         ),
+        # The few staff test signatures, found (and erased) without reading the rest.
+        Index(
+            "ix_signature_is_test",
+            "is_test",
+            sqlite_where=text("is_test = 1"),
+            postgresql_where=text("is_test"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +159,8 @@ class Signature(db.Model):
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Every email to it is discreet: no campaign words (petition/mail_risk.py says when).
     discreet_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Made by staff to try the site (petition/test_signatures.py): never counted anywhere.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @hybrid_property
     def is_pending(self) -> bool:
@@ -394,6 +403,8 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(100))
     starts_on: Mapped[date] = mapped_column()
+    starts_at: Mapped[time | None] = mapped_column()  # local time at the venue; optional
+    venue: Mapped[str | None] = mapped_column(String(200))
     film: Mapped[str] = mapped_column(String(16), default="justice", server_default="justice")
     language: Mapped[str] = mapped_column(
         String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE

@@ -5,7 +5,7 @@ import pytest
 import test_browser
 from playwright.sync_api import Browser, expect
 from support import sign_and_confirm
-from test_browser import PHONE, LiveSite, axe_violations, screenshot
+from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # the same Chromium fixture, by name
@@ -14,6 +14,7 @@ PAGES = [
     "/admin/notice",
     "/admin/paper",
     "/admin/delivery",
+    "/admin/delivery?language=de&handed_on=2026-03-14&place=Bundestag%2C+Berlin",
     "/admin/events",
     "/admin/partners",
     "/admin/audit",
@@ -52,7 +53,7 @@ def test_the_organisers_pages_have_no_axe_violations(site: LiveSite, browser: Br
     problems = {}
     for path in PAGES:
         page.goto(site.url + path)
-        problems |= problems_on(page, "admin-" + path.rsplit("/", 1)[1])
+        problems |= problems_on(page, "admin-" + path.rsplit("/", 1)[1].split("?")[0])
     page.context.close()
     assert problems == {}
 
@@ -81,4 +82,49 @@ def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_viol
     page.goto(site.url + "/admin/")
     problems |= problems_on(page, "admin-dashboard-updates")
     page.context.close()
+    assert problems == {}
+
+
+def test_the_delivery_pack_events_and_a_poster_at_both_sizes(site: LiveSite, browser: Browser):
+    """The pack in German and Russian, the events page and a German poster with a time and
+    venue: no axe violations on a phone or a desktop, and nothing wider than the screen."""
+    from datetime import date, time
+
+    from campaign_site.petition import events
+
+    client = site.app.test_client()
+    sign_and_confirm(site.app, client, email="olga@example.org", country="DE")
+    with site.app.app_context():
+        event = events.create(
+            events.NewEvent(
+                title="Filmabend mit Gespräch",
+                city="Berlin",
+                starts_on=date(2026, 12, 10),
+                film="justice",
+                language="de",
+                starts_at=time(19, 30),
+                venue="Kino Babylon, Rosa-Luxemburg-Straße 30",
+            )
+        )
+    pages = {
+        "delivery-de": "/admin/delivery?language=de&handed_on=2026-03-14&place=Bundestag",
+        "delivery-ru": "/admin/delivery?language=ru&handed_on=2026-03-14&place=Берлин",
+        "events": "/admin/events",
+        "poster-de": f"/admin/events/{event.id}/poster",
+    }
+    problems = {}
+    for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = browser.new_context(viewport=size).new_page()
+        site.log_in_admin(page)
+        for name, path in pages.items():
+            page.goto(site.url + path)
+            shot = f"admin-{name}-{size_name}"
+            violations = axe_violations(page, shot)
+            if violations:
+                problems[shot] = violations
+            if page.evaluate("document.documentElement.scrollWidth") > size["width"]:
+                problems[shot + " (width)"] = "wider than the screen"
+            if size is PHONE:  # screenshot() itself shoots both sizes
+                screenshot(page, f"admin-{name}")
+        page.context.close()
     assert problems == {}

@@ -121,13 +121,19 @@ def test_paper_entry_needs_a_login_and_a_token(client, admin_client):
     )
 
 
+def printed(response) -> str:
+    """The pack as printed: from its own language's block on, without the admin's form."""
+    html = response.get_data(as_text=True)
+    return html[html.index('<div lang="') :]
+
+
 def test_the_delivery_pack_has_the_petition_totals_and_no_personal_data(app, admin_client):
     sign_confirmed(app, admin_client, "DE", 12, show_name=True)
     sign_confirmed(app, admin_client, "RU", 1, show_name=True, start=50)
     enter_paper(admin_client, signatures="7")
     response = admin_client.get("/admin/delivery")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    html = response.get_data(as_text=True)
+    html = printed(response)
     assert "The Test Assembly (a test value)" in html  # the addressee, from the content file
     assert "held to account before an independent court" in html
     assert re.search(r"Confirmed online signatures</dt><dd>13<", html)
@@ -136,9 +142,76 @@ def test_the_delivery_pack_has_the_petition_totals_and_no_personal_data(app, adm
     assert "@example.org" not in html.replace("admin@example.org", "") and "Signerade" not in html
 
     named = admin_client.get("/admin/delivery?names=yes").get_data(as_text=True)
-    assert "Signerade" in named and "Signeryru" in named
+    assert "Signerade, Germany" in named and "Signeryru, other countries" in named
     assert "Family" not in named  # given names only
 
 
 def test_the_delivery_pack_needs_a_login(client):
     assert client.get("/admin/delivery").status_code == 302
+
+
+def test_the_names_list_folds_countries_as_the_table_does(country_app, admin_credentials):
+    """One signer in Germany: the table folds Germany into other countries, and so must the
+    names list, or "Olga, Germany" would single her out."""
+    from support import log_in
+
+    admin = country_app.test_client()
+    sign_confirmed(country_app, admin, "RU", 3, show_name=True)
+    sign_confirmed(country_app, admin, "DE", 1, show_name=True, start=14)
+    assert log_in(admin, *admin_credentials).status_code == 303
+    html = printed(admin.get("/admin/delivery?names=yes"))
+    assert "Signerode, other countries" in html and "Signeraru, Russia" in html
+    assert "Germany" not in html and "Russia" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Confirmed online signatures", "Online signatures by country", "To:"]),
+        ("de", ["Bestätigte Online-Unterschriften", "Online-Unterschriften nach Land", "An:"]),
+        ("fr", ["Signatures en ligne confirmées", "Signatures en ligne par pays"]),
+        ("ru", ["Подтверждённые подписи онлайн", "Подписи онлайн по странам", "Германия"]),
+        ("uk", ["Підтверджені підписи онлайн", "Підписи онлайн за країнами", "Німеччина"]),
+    ],
+)
+def test_the_pack_speaks_the_chosen_language(app, admin_client, language, words):
+    sign_confirmed(app, admin_client, "DE", 12)
+    response = admin_client.get(f"/admin/delivery?language={language}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<div lang="{language}">' in html
+    for word in words:
+        assert word in html
+
+
+def test_the_pack_states_the_paper_signatures_on_a_line_of_their_own(app, admin_client):
+    sign_confirmed(app, admin_client, "DE", 2)
+    enter_paper(admin_client, signatures="1200")
+    html = admin_client.get("/admin/delivery?language=de").get_data(as_text=True)
+    assert re.search(r"Auf Papier gesammelte Unterschriften</dt><dd>1.200<", html)
+    assert re.search(r"Alle Unterschriften zusammen</dt><dd>1.202<", html)
+
+
+def test_the_date_and_place_of_handing_over_are_printed(admin_client):
+    query = "language=de&handed_on=2026-03-14&place=Bundestag%2C+Berlin"
+    html = admin_client.get(f"/admin/delivery?{query}").get_data(as_text=True)
+    assert "Übergeben am 14. März 2026. Ort: Bundestag, Berlin." in html
+    english = admin_client.get("/admin/delivery?handed_on=2026-03-14").get_data(as_text=True)
+    assert "Handed over on March 14, 2026." in english
+    assert "Choose the date in the calendar" in english and 'type="date"' in english
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("handed_on=14.03.2026", "Enter a real date"),
+        ("handed_on=2001-01-01", "not before 2009"),
+        ("place=" + "p" * 121, "under 120 characters"),
+        ("language=xx", "one of the site&#39;s languages"),
+    ],
+)
+def test_bad_pack_choices_are_explained_and_the_pack_still_shows(admin_client, query, message):
+    response = admin_client.get(f"/admin/delivery?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    assert "Confirmed online signatures" in html and "Handed over" not in html

@@ -189,9 +189,12 @@ def admin_of(app, credentials):
         ("city", "", "Please enter the city."),
         ("title", "x" * 201, "Keep the title under 200 characters."),
         ("city", "x" * 101, "Keep the city under 100 characters."),
-        ("starts_on", "", "Please enter the event&#39;s date"),
-        ("starts_on", "2026-13-45", "Enter the date as year-month-day"),
-        ("starts_on", "next Friday", "Enter the date as year-month-day"),
+        ("starts_on", "", "Please choose the event&#39;s date."),
+        ("starts_at", "25:99", "Enter a real time"),
+        ("starts_at", "half past seven", "Enter a real time"),
+        ("venue", "v" * 201, "Keep the venue under 200 characters."),
+        ("starts_on", "2026-13-45", "Enter a real date"),
+        ("starts_on", "next Friday", "Enter a real date"),
         ("film", "trailer", "Choose one of the two films."),
         ("film", "", "Choose one of the two films."),
         ("language", "es", "Choose one of the site&#39;s languages."),
@@ -313,3 +316,52 @@ def test_only_an_event_on_now_lifts_the_ceiling(app_factory, admin_credentials, 
     in_a_fresh_minute()
     statuses = sign_from_one_address(app, code, 62)
     assert statuses == [303] * 60 + [429, 429]
+
+
+def test_an_event_with_its_time_and_venue(admin_client):
+    event_id, _ = create_event(
+        admin_client, starts_at="19:30", venue="Kino Babylon, Rosa-Luxemburg-Str. 30"
+    )
+    listing = admin_client.get("/admin/events").get_data(as_text=True)
+    assert f"{TODAY.isoformat()} 19:30" in listing and "Kino Babylon, Rosa-Luxemburg" in listing
+    poster = admin_client.get(f"/admin/events/{event_id}/poster").get_data(as_text=True)
+    assert "um 19:30 Uhr" in poster and "Kino Babylon, Rosa-Luxemburg-Str. 30" in poster
+
+
+def test_time_and_venue_may_be_left_out(admin_client):
+    event_id, _ = create_event(admin_client, starts_at="", venue="")
+    poster = admin_client.get(f"/admin/events/{event_id}/poster").get_data(as_text=True)
+    assert " um " not in poster
+
+
+def test_the_date_hint_speaks_of_the_calendar_the_box_shows(admin_client):
+    html = admin_client.get("/admin/events").get_data(as_text=True)
+    assert 'type="date"' in html and 'type="time"' in html
+    hint = re.search(r'<p class="field__hint" id="starts_on-hint">([^<]*)</p>', html).group(1)
+    assert hint.startswith("Choose the date") and "year-month-day" not in hint.lower()
+
+
+ENGLISH_ON_A_POSTER = (
+    "Sign",
+    "petition",
+    "Campaign",
+    "Justice",
+    "Files",
+    "exposed",
+    "custody",
+    "fraud",
+    " at ",
+)
+
+
+def test_a_german_poster_is_german_throughout(admin_client):
+    event_id, code = create_event(
+        admin_client, title="Filmabend mit Gespräch", city="München", starts_at="20:00"
+    )
+    html = admin_client.get(f"/admin/events/{event_id}/poster").get_data(as_text=True)
+    poster = html[html.index('<article class="poster"') : html.index("</article>")]
+    assert 'lang="de"' in poster
+    assert "Gerechtigkeit für Sergei" in poster and "Petition unterschreiben" in poster
+    assert "Globale Kampagne für Gerechtigkeit" in poster and "um 20:00 Uhr" in poster
+    words = re.sub(r"<[^>]+>", " ", poster.replace(f"localhost/e/{code}", ""))
+    assert [word for word in ENGLISH_ON_A_POSTER if word in words] == []

@@ -288,3 +288,63 @@ def test_content_versions_come_with_0018_and_go_with_its_downgrade(empty_databas
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_event_times_and_test_signatures_come_with_0020_and_go_with_its_downgrade(
+    empty_database_url,
+):
+    """Events from before get no time or venue and signatures are real ones; a downgrade
+    drops the new columns and the test signatures (they never counted)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    insert = (
+        "INSERT INTO signature (personal, email_hash, country, language, keep_informed,"
+        " show_name, signed_at, status, token_nonce, review_marks)"
+        " VALUES (:personal, :hash, 'DE', 'en', :f, :f, '2026-12-01T10:00:00+00:00',"
+        " 'pending', :nonce, '')"
+    )
+    with app.app_context():
+        try:
+            upgrade(revision="0017_discreet_mail")
+            db.session.execute(
+                text(insert),
+                {"personal": b"sealed", "hash": b"\x01" * 36, "f": False, "nonce": "a" * 32},
+            )
+            db.session.execute(
+                text(
+                    "INSERT INTO event (code, title, city, starts_on, film, language, created_at)"
+                    " VALUES ('ev-abcdef', 'Screening', 'Berlin', '2026-12-10', 'justice', 'de',"
+                    " '2026-12-01T10:00:00+00:00')"
+                )
+            )
+            db.session.commit()
+            upgrade(revision="0020_events_and_test_signatures")
+            assert db.session.scalar(text("SELECT is_test FROM signature")) in (False, 0)
+            assert db.session.execute(text("SELECT starts_at, venue FROM event")).one() == (
+                None,
+                None,
+            )
+            db.session.execute(
+                text(
+                    insert.replace("review_marks)", "review_marks, is_test)").replace(
+                        "'')", "'', :t)"
+                    )
+                ),
+                {
+                    "personal": b"test",
+                    "hash": b"\x02" * 36,
+                    "f": False,
+                    "nonce": "b" * 32,
+                    "t": True,
+                },
+            )
+            db.session.commit()
+
+            downgrade(revision="0017_discreet_mail")
+            columns = {column["name"] for column in inspect(db.engine).get_columns("signature")}
+            assert "is_test" not in columns
+            assert db.session.scalar(text("SELECT count(*) FROM signature")) == 1
+            columns = {column["name"] for column in inspect(db.engine).get_columns("event")}
+            assert not {"starts_at", "venue"} & columns
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -55,6 +55,9 @@ class Action(StrEnum):
     CONTENT_PUBLISHED = "content published"
     CONTENT_RESTORED = "content restored"
     TEST_EMAIL = "test email sent"
+    TEST_LINK = "test signature link opened"
+    TEST_MARKED = "signature marked as a test"
+    TEST_ERASED = "test signatures erased"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

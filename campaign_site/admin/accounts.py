@@ -48,6 +48,7 @@ EXPORTS = {
     "csv:confirmed": "the CSV of confirmed signatures",
     "csv:pending": "the CSV of signatures waiting for confirmation",
     "csv:all": "the CSV of all signatures",
+    "csv:test": "the CSV of staff test signatures",
     "delivery:names": "the delivery pack with supporters' names",
 }
 # A request not approved within this time, or an approval not used within it, lapses.

@@ -6,13 +6,15 @@ from sqlalchemy import select
 
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp
+from campaign_site.admin import bp, delivery_text
 from campaign_site.admin.access import admin_can, ask_again, requires
 from campaign_site.admin.accounts import export_gate
 from campaign_site.admin.auth import authenticated_recently, current_admin
+from campaign_site.admin.delivery_forms import DeliveryPackForm
 from campaign_site.admin.paper_forms import PaperCountForm
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
+from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import Event
 from campaign_site.petition import counting, paper, public_figures
 
@@ -21,34 +23,41 @@ from campaign_site.petition import counting, paper, public_figures
 @requires(Permission.VIEW_DASHBOARD)
 def delivery_pack():
     """Petition text, addressee, totals by country and period, paper signatures as their
-    own lines; names only if the admin ticks the box, and only of those who agreed."""
+    own line, the date and place of handing over, in a language of the site; names only if
+    the admin asks, and only of those who agreed."""
+    form = DeliveryPackForm(request.args)
     with_names = request.args.get("names") == "yes"
     if with_names and not admin_can(Permission.EXPORT_PERSONAL_DATA):
         abort(403)  # names are personal data: exporters only
     if with_names and not authenticated_recently():
         return ask_again()
+    valid = form.validate()  # a bad choice is shown beside the form; the pack stays printable
+    language = form.language.data if not form.language.errors else DEFAULT_LANGUAGE
     with read_transaction(db.session):
-        figures = public_figures.public_figures()
-        facts = {
-            "online": figures.online,
-            "countries": figures.countries,
-            "period": counting.signing_period(),
-            "paper": paper.by_event_and_country(),
-            "paper_total": figures.paper,
-            "names": list(counting.shown_signers()) if with_names else [],
-        }
+        facts = delivery_text.Facts(
+            figures=public_figures.public_figures(),
+            period=counting.signing_period(),
+            paper_lines=paper.by_event_and_country(),
+            names=list(counting.shown_signers()) if with_names else [],
+            handed_on=form.handed_on.data if not form.handed_on.errors else None,
+            place=form.place.data if not form.place.errors else None,
+        )
     if with_names:  # audited, every owner emailed; may wait for a second owner's approval
-        waiting = export_gate("delivery:names", len(facts["names"]))
+        waiting = export_gate("delivery:names", len(facts.names))
         if waiting is not None:
             return waiting
         current_app.logger.warning(
             "delivery pack with %d shown names printed by admin %s",
-            len(facts["names"]),
+            len(facts.names),
             current_admin().id,
         )
     return render_template(
-        "admin/delivery.html", admin=current_admin(), with_names=with_names, **facts
-    )
+        "admin/delivery.html",
+        admin=current_admin(),
+        form=form,
+        with_names=with_names,
+        pack=delivery_text.pack_in(language, facts),
+    ), (200 if valid else 422)
 
 
 @bp.route("/paper", methods=["GET", "POST"])

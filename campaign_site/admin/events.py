@@ -2,15 +2,17 @@
 poster with a QR code, download the QR code (SVG, PNG), see its signatures, delete it.
 
 The poster and the QR code lead to the short link PUBLIC_URL/e/CODE (public/event_links.py),
-which opens the campaign page in the event's language carrying the code. The poster speaks
-the event's language through the public catalogs' existing phrases; the rest is English.
+which opens the campaign page in the event's language carrying the code. Every word of the
+poster is in the event's language (the public catalogs, force_locale; the campaign's and
+films' names translated for posters); the admin frame around it is English and not printed.
 """
 
 import io
 
 import segno
+from babel.dates import format_date, format_time
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import force_locale, gettext, pgettext
 from markupsafe import Markup
 
 from campaign_site.accounts.audit import Action, record
@@ -70,11 +72,15 @@ def event_list():
     if request.method == "POST":
         if form.validate_on_submit():
             event = events.create(
-                form.title.data,
-                form.city.data,
-                form.starts_on.data,
-                form.film.data,
-                form.language.data,
+                events.NewEvent(
+                    title=form.title.data,
+                    city=form.city.data,
+                    starts_on=form.starts_on.data,
+                    film=form.film.data,
+                    language=form.language.data,
+                    starts_at=form.starts_at.data,
+                    venue=form.venue.data or None,
+                )
             )
             current_app.logger.warning(
                 "event %s (%s) created by admin %s", event.id, event.code, current_admin().id
@@ -144,18 +150,25 @@ def event_poster(event_id: int):
 
 
 def poster_words(event: events.EventSummary) -> dict[str, str]:
-    """The poster's phrases in the event's language: the campaign page's own, translated."""
-    with force_locale(event.language):
+    """The poster's phrases in the event's language, names included: a German poster says
+    "Gerechtigkeit für Sergei", not an English title beside German words."""
+    language = event.language
+    with force_locale(language):
+        day = format_date(event.starts_on, "long", locale=language)
+        when = day
+        if event.starts_at is not None:
+            hour = format_time(event.starts_at, "short", locale=language)
+            when = gettext("%(date)s at %(time)s", date=day, time=hour)
         return {
-            "campaign": gettext("Global Justice Campaign for Sergei Magnitsky"),
-            "film": gettext("The Magnitsky Files")
+            "campaign": pgettext("poster", "Global Justice Campaign for Sergei Magnitsky"),
+            "film": pgettext("poster", "The Magnitsky Files")
             if event.film == "files"
-            else gettext("Justice for Sergei"),
+            else pgettext("poster", "Justice for Sergei"),
             "headline": gettext(
                 "Sergei Magnitsky exposed a $230 million fraud. He died in custody for it."
             ),
             "call": gettext("Sign the petition"),
-            "date": format_date(event.starts_on, "long"),
+            "date": when,
         }
 
 

@@ -18,7 +18,7 @@ from campaign_site.admin.fraud_forms import ACTIONS, MARKS, ApplyForm, CriteriaF
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
-from campaign_site.petition import invalidation, public_figures, trending
+from campaign_site.petition import invalidation, public_figures, test_signatures, trending
 from campaign_site.web.template_filters import quantity
 
 REVIEW_PAGE = 200
@@ -39,11 +39,14 @@ def fraud():
 def _fraud_page(form: CriteriaForm, status: int = 200, **extra):
     with read_transaction(db.session):
         windows = {name: trending.trending(name) for name in trending.WINDOWS}
+        tests_held = test_signatures.held()
     return render_template(
         "admin/fraud.html",
         admin=current_admin(),
         form=form,
         windows=windows,
+        tests_held=tests_held,
+        test_link_minutes=test_signatures.LINK_MINUTES,
         actions=ACTIONS,
         **extra,
     ), status
@@ -138,15 +141,11 @@ def review():
                 Signature.review_marks,
                 Signature.status,
             )
-            .where(Signature.review_marks != "", Signature.status.in_(invalidation.LIVE))
+            .where(*invalidation.IN_REVIEW)
             .order_by(Signature.id.desc())
             .limit(REVIEW_PAGE)
         ).all()
-        total = db.session.scalar(
-            select(func.count()).where(
-                Signature.review_marks != "", Signature.status.in_(invalidation.LIVE)
-            )
-        )
+        total = db.session.scalar(select(func.count()).where(*invalidation.IN_REVIEW))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/review.html",

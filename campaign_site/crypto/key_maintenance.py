@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign_site.crypto import box_format, signal_hashes
 from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, data_keyring
-from campaign_site.crypto.mailbox_index import blind_index
+from campaign_site.crypto.mailbox_index import blind_index, index_for_a_test
 from campaign_site.crypto.sealed_box import Person, box_key_id, missing_key_message, open_box, seal
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
@@ -112,7 +112,11 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
         with write_transaction(db.session):
             rows = db.session.execute(
                 select(
-                    Signature.id, Signature.identity, Signature.mailbox_index, Signature.domain_hash
+                    Signature.id,
+                    Signature.identity,
+                    Signature.mailbox_index,
+                    Signature.domain_hash,
+                    Signature.is_test,
                 )
                 .where(Signature.id > last_id)
                 .order_by(Signature.id)
@@ -129,7 +133,9 @@ def rotate_keys(batch_size: int = BATCH_SIZE, progress: Progress | None = None) 
             progress(result.examined, total, result.rewritten)
 
 
-def _rotate_row(row: Row[int, bytes, bytes, bytes | None], data: Keyring, blind: Keyring) -> bool:
+def _rotate_row(
+    row: Row[int, bytes, bytes, bytes | None, bool], data: Keyring, blind: Keyring
+) -> bool:
     """Also makes the domain hash (a fraud signal) under the current key, or for the first
     time for signatures from before it was kept."""
     if (
@@ -140,12 +146,13 @@ def _rotate_row(row: Row[int, bytes, bytes, bytes | None], data: Keyring, blind:
     ):
         return False
     person = open_box(row.identity, data)
+    index = blind_index(person.email, blind.current, blind.current_id)
     db.session.execute(
         update(Signature)
         .where(Signature.id == row.id)
         .values(
             identity=seal(person, data),
-            mailbox_index=blind_index(person.email, blind.current, blind.current_id),
+            mailbox_index=index_for_a_test(index) if row.is_test else index,
             domain_hash=signal_hashes.domain_hash(person.email, blind),
         )
         .execution_options(synchronize_session=False)

@@ -7,7 +7,7 @@ A blind index is  key id (4) | HMAC-SHA256 of the mailbox key, under a key of it
 import hashlib
 import hmac
 
-from campaign_site.crypto.keyrings import Keyring, blind_keyring, key_id
+from campaign_site.crypto.keyrings import KEY_ID_BYTES, Keyring, blind_keyring, key_id
 
 # Gmail ignores dots in the local part, and googlemail.com is the same service.
 GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -37,3 +37,14 @@ def blind_indexes(email: str, keyring: Keyring | None = None) -> list[bytes]:
     """The mailbox's index under every configured key, current first (old rows may use any)."""
     keyring = keyring or blind_keyring()
     return [blind_index(email, key, kid) for kid, key in keyring.by_id.items()]
+
+
+TEST_INDEX_LABEL = b"campaign_site staff test signature\x00"
+
+
+def index_for_a_test(index: bytes) -> bytes:
+    """A staff test signature's stand-in for a blind index: the same key id and length, but
+    never equal to a real one, so a test never turns a supporter's later signing into a
+    repeat (petition/test_signatures.py)."""
+    kid, digest = index[:KEY_ID_BYTES], index[KEY_ID_BYTES:]
+    return kid + hashlib.sha256(TEST_INDEX_LABEL + digest).digest()[: len(digest)]

@@ -7,7 +7,7 @@ code lifts the per-address signing ceiling, as a whole hall shares one Wi-Fi."""
 import secrets
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 6
 CODE_ATTEMPTS = 5  # a clash is one in hundreds of millions; five in a row is a fault
 ACTIVE_DAYS = 1  # a code counts as an event's from the day before to the day after its date
-TITLE_MAX, CITY_MAX = 200, 100  # the columns' lengths
+TITLE_MAX, CITY_MAX, VENUE_MAX = 200, 100, 200  # the columns' lengths
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class EventSummary:
     title: str
     city: str
     starts_on: date
+    starts_at: time | None  # local time at the venue
+    venue: str | None
     film: str
     language: str
     deleted: bool
@@ -48,16 +50,29 @@ def new_code() -> str:
     return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def create(title: str, city: str, starts_on: date, film: str, language: str) -> EventSummary:
+@dataclass(frozen=True)
+class NewEvent:
+    """What the admin's form gives, validated."""
+
+    title: str
+    city: str
+    starts_on: date
+    film: str
+    language: str
+    starts_at: time | None = None
+    venue: str | None = None
+
+
+def create(new: NewEvent) -> EventSummary:
     """Store a new event under a fresh code; the unique constraint settles any clash."""
-    if film not in FILMS:
-        raise ValueError(f"unknown film {film!r}")
-    fields = {"title": title, "city": city, "starts_on": starts_on, "film": film}
+    if new.film not in FILMS:
+        raise ValueError(f"unknown film {new.film!r}")
+    fields = {name: getattr(new, name) for name in NewEvent.__dataclass_fields__}
     for _ in range(CODE_ATTEMPTS - 1):
         with suppress(IntegrityError):
-            return _insert(Event(code=new_code(), language=language, **fields))
+            return _insert(Event(code=new_code(), **fields))
     # The last try lets a clash (or any other fault) be raised.
-    return _insert(Event(code=new_code(), language=language, **fields))
+    return _insert(Event(code=new_code(), **fields))
 
 
 def _insert(event: Event) -> EventSummary:
@@ -150,6 +165,8 @@ def _summary(event: Event, signed: int, confirmed: int) -> EventSummary:
         title=event.title,
         city=event.city,
         starts_on=event.starts_on,
+        starts_at=event.starts_at,
+        venue=event.venue,
         film=event.film,
         language=event.language,
         deleted=event.deleted_at is not None,

@@ -25,6 +25,12 @@ from campaign_site.petition.counting import add_to_count
 
 BATCH_SIZE = 500
 LIVE = (SignatureStatus.PENDING, SignatureStatus.CONFIRMED)
+# The review queue: live signatures with a mark; staff test signatures never enter it.
+IN_REVIEW = (
+    Signature.review_marks != "",
+    Signature.status.in_(LIVE),
+    Signature.is_test.is_(False),
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,9 @@ class Criteria:
 
 
 def conditions(criteria: Criteria) -> list[SQLColumnExpression[bool]]:
-    """The WHERE clause of the criteria. Raises signal_hashes.BadNetwork for a bad network."""
-    found: list[SQLColumnExpression[bool]] = []
+    """The WHERE clause of the criteria. Raises signal_hashes.BadNetwork for a bad network.
+    Staff test signatures never match: they never counted (test_signatures.py)."""
+    found: list[SQLColumnExpression[bool]] = [Signature.is_test.is_(False)]
     if criteria.domain:
         found.append(Signature.domain_hash.in_(signal_hashes.domain_hashes(criteria.domain)))
     if criteria.network:
@@ -247,7 +254,11 @@ def invalidate_ids(signature_ids: list[int]) -> int:
     with write_transaction(db.session):
         rows = db.session.execute(
             select(*ROW_COLUMNS)
-            .where(Signature.id.in_(signature_ids), Signature.status.in_(LIVE))
+            .where(
+                Signature.id.in_(signature_ids),
+                Signature.status.in_(LIVE),
+                Signature.is_test.is_(False),
+            )
             .with_for_update()
         ).all()
         if rows:

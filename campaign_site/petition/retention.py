@@ -26,7 +26,7 @@ def purge_pending(now: datetime | None = None) -> int:
         gone: Counter[tallies.Key] = Counter()
         rows = db.session.execute(
             select(Signature.signed_at, Signature.source, Signature.country, Signature.language)
-            .where(*is_expired)
+            .where(*is_expired, Signature.is_test.is_(False))  # tests never entered the tally
             .execution_options(yield_per=5000)
         )
         for signed_at, source, country, language in rows:
@@ -88,7 +88,7 @@ def anonymise_after_close(now: datetime | None = None) -> int:
                 Signature.language,
                 Signature.keep_informed,
             )
-            .where(Signature.is_confirmed)
+            .where(Signature.is_confirmed, Signature.is_test.is_(False))  # tests never counted
             .execution_options(yield_per=5000)
         )
         for signed_at, source, country, language, keep_informed in rows:

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from campaign_site.crypto import signal_hashes
-from campaign_site.crypto.mailbox_index import blind_indexes
+from campaign_site.crypto.mailbox_index import blind_indexes, index_for_a_test
 from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
@@ -77,6 +77,7 @@ class NewSignature:
     source_campaign: str | None = None  # its utm_campaign
     network_hash: bytes | None = None  # the client's network, hashed (crypto/signal_hashes.py)
     discreet_mail: bool = False  # asked for discreet emails (or kept a listed address)
+    is_test: bool = False  # a staff test (test_signatures.py): stored, never counted
 
 
 def record_signature(new: NewSignature) -> None:
@@ -88,11 +89,15 @@ def record_signature(new: NewSignature) -> None:
     """
     now = utcnow()
     indexes = blind_indexes(new.email)
+    if new.is_test:  # never the index of a real signature: a test is never a repeat of one
+        indexes = [index_for_a_test(index) for index in indexes]
     discreet = mail_risk.asks_for_discretion(new.email, new.discreet_mail)
     with write_transaction(db.session):
         signature_id = _insert_signature(new, now, indexes, discreet)
         key = tallies.Key(now, new.source, new.country, new.language)
-        if signature_id is None:
+        if new.is_test:
+            _mail_a_test(signature_id, indexes, now, discreet)
+        elif signature_id is None:
             _remind_repeat_signer(indexes, now, discreet)
             tallies.add(key, repeats=1)  # the same work as a first
         elif confirmation_required():
@@ -101,6 +106,16 @@ def record_signature(new: NewSignature) -> None:
         else:
             add_to_count(1)
             tallies.add(key, signed=1, confirmed=1, informed=int(new.keep_informed))
+
+
+def _mail_a_test(
+    signature_id: int | None, indexes: list[bytes], now: datetime, discreet: bool
+) -> None:
+    """A test moves no count and no tally; it gets the mail a signer would, to try it."""
+    if signature_id is None:
+        _remind_repeat_signer(indexes, now, discreet)
+    elif confirmation_required():
+        mail_queue.enqueue(signature_id, MailKind.CONFIRM)
 
 
 def _insert_signature(
@@ -133,6 +148,7 @@ def _insert_signature(
         "network_hash": new.network_hash,
         "domain_hash": signal_hashes.domain_hash(new.email),
         "discreet_mail": discreet,
+        "is_test": new.is_test,
     }
     dialect = db.session.get_bind().dialect.name
     signature_id: int | None = db.session.scalar(_insert_statement(dialect), row)
@@ -270,6 +286,8 @@ def confirm_signature(token: str) -> ConfirmOutcome:
         if not changed:
             _confirm_while_invalidated(signature.id)
             return ConfirmOutcome.ALREADY_CONFIRMED
+        if signature.is_test:  # confirmed, to try the link; never counted
+            return ConfirmOutcome.JUST_CONFIRMED
         add_to_count(1)
         tallies.add(tallies.key_of(signature), confirmed=1, informed=int(signature.keep_informed))
     return ConfirmOutcome.JUST_CONFIRMED
@@ -348,7 +366,8 @@ def _erase(signature: Signature, by: str | None) -> bool:
     meanwhile decides what the count and the tally lose.
     """
     db.session.refresh(signature, with_for_update=True)
-    counted = signature.is_confirmed
+    test = signature.is_test  # never counted: neither the tally nor the count moves
+    counted = signature.is_confirmed and not test
     # An invalidated signature already left the tally's signed (petition/invalidation.py).
     signed = signature.status != SignatureStatus.INVALIDATED
     key, informed = tallies.key_of(signature), counted and signature.keep_informed
@@ -359,7 +378,7 @@ def _erase(signature: Signature, by: str | None) -> bool:
     )
     if deleted and by is not None:  # on disk before the commit, or nothing is erased
         erasure_ledger.write_down(erasure_ledger.entry_for(signature.id, index, signed_at, by))
-    if deleted:
+    if deleted and not test:
         tallies.add(key, signed=-int(signed), confirmed=-int(counted), informed=-int(informed))
     if deleted and counted:
         add_to_count(-1)

@@ -127,6 +127,8 @@ class SignatureForm(FlaskForm):
     # carried in the page itself (no cookie); an invalid code is dropped, never an error.
     source = HiddenField(filters=[source_code])
     campaign = HiddenField(filters=[source_code])
+    # A staff test's signed token (petition/test_signatures.py); empty for everyone else.
+    test_token = HiddenField(validators=[Length(max=200)])
 
     # Set by validate(): the law the address's mail provider is under (None: not listed).
     mail_risk: Jurisdiction | None = None

@@ -23,6 +23,7 @@ from campaign_site.petition import (
     public_figures,
     signing,
     signing_state,
+    test_signatures,
     updates,
 )
 from campaign_site.public import bots, bp, seo, sharing
@@ -76,8 +77,33 @@ def answer_signature(render_form, thanks_endpoint: str):
     marks = bots.timing_marks(form) + ([signing.BUSY_ADDRESS] if busy else [])
     # The client's /24 or /48, hashed: a fraud signal, never the address itself.
     network = signal_hashes.network_hash(request.remote_addr)
-    signing.record_signature(form.to_signature(marks, network_hash=network))
+    new = form.to_signature(marks, network_hash=network)
+    if form.test_token.data:  # a staff test: never stored as a real signature by mistake
+        if not test_signatures.token_is_valid(form.test_token.data):
+            form.form_errors.append(test_link_expired())
+            return render_form(form), 422
+        new = test_signatures.as_test(new)
+    signing.record_signature(new)
     return redirect(url_for(thanks_endpoint), code=303)
+
+
+def test_link_expired() -> str:
+    """Said where a staff test link no longer works, in the page's language."""
+    return gettext("This test link has expired. Please open a new one from the admin.")
+
+
+@bp.get("/test-signature/<token>")
+def test_signature(token: str):
+    """The campaign page for a staff test (a link from /admin/test-signature): signing here
+    makes a test signature, which never counts. Not cached: the token is in the URL."""
+    if not test_signatures.token_is_valid(token):
+        response = render_template(
+            "message.html", title=gettext("Test link expired"), message=test_link_expired()
+        )
+        return response, 404, {"Cache-Control": "no-store"}
+    form = SignatureForm(formdata=None)
+    form.test_token.data = token
+    return render_campaign_page(form), 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/thank-you")
