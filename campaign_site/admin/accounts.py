@@ -47,6 +47,7 @@ from campaign_site.text import normalize_admin_email
 EXPORTS = {
     "csv:confirmed": "the CSV of confirmed signatures",
     "csv:pending": "the CSV of signatures waiting for confirmation",
+    "csv:invalidated": "the CSV of signatures invalidated as fraud",
     "csv:all": "the CSV of all signatures",
     "csv:test": "the CSV of staff test signatures",
     "delivery:names": "the delivery pack with supporters' names",
