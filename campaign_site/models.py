@@ -425,3 +425,14 @@ class SiteSetting(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PartnerOrigin(db.Model):
+    """A partner's site that organisers allowed to frame the embed from the admin (beside
+    the operators' fixed EMBED_ORIGINS). Stored normalised by config.embed_origin."""
+
+    __tablename__ = "partner_origin"
+
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

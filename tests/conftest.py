@@ -33,6 +33,7 @@ from campaign_site.models import (
     MailPace,
     OutboxMessage,
     PaperCount,
+    PartnerOrigin,
     Signature,
     SignatureCountShard,
     SignatureTally,
@@ -203,6 +204,7 @@ def _empty_tables(app: Flask) -> None:
         db.session.execute(delete(Event))
         db.session.execute(delete(ExportAudit))
         db.session.execute(delete(SiteSetting))
+        db.session.execute(delete(PartnerOrigin))
         db.session.execute(delete(DailyTally))
         db.session.execute(delete(Signature))
         db.session.execute(delete(AdminUser))

@@ -11,7 +11,9 @@ from campaign_site import create_app
 from campaign_site.config import embed_origins
 
 PARTNERS = "https://partner.example.org, https://other.example.net:8443"
-FRAME_ANCESTORS = "frame-ancestors https://partner.example.org https://other.example.net:8443;"
+FRAME_ANCESTORS = (
+    "frame-ancestors 'self' https://partner.example.org https://other.example.net:8443;"
+)
 
 
 @pytest.fixture
@@ -87,10 +89,12 @@ def test_the_campaign_pages_form_errors_stay_unframeable(embed_app):
     assert_never_framed(response)
 
 
-def test_without_partners_nobody_may_frame_the_embed(app):
+def test_without_partners_only_the_site_itself_may_frame_the_embed(app):
+    """The admin's Partners page shows the embed as a preview, from our own origin."""
     response = app.test_client().get("/embed")
     assert response.status_code == 200
-    assert_never_framed(response)
+    assert "frame-ancestors 'self';" in response.headers["Content-Security-Policy"] + ";"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 # --- EMBED_ORIGINS ------------------------------------------------------------------
