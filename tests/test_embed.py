@@ -351,3 +351,15 @@ def logged_in(app):
     client = app.test_client()
     assert log_in(client, email, password).status_code == 303
     return client
+
+
+# --- what the embedded form says ---------------------------------------------------
+
+
+def test_the_embed_says_whom_the_petition_addresses_and_what_it_asks(app):
+    english = app.test_client().get("/embed").text
+    assert "The Test Assembly (a test value)" in english
+    assert "held to account before an independent court" in english
+    assert english.index("held to account") < english.index('id="sign-title"')
+    german = app.test_client().get("/de/embed").text
+    assert "An:" in german and "held to account" not in german and "Gericht" in german
