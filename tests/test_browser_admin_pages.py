@@ -5,7 +5,7 @@ import pytest
 import test_browser
 from playwright.sync_api import Browser, expect
 from support import sign_and_confirm
-from test_browser import PHONE, LiveSite, axe_violations, screenshot
+from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # the same Chromium fixture, by name
@@ -22,6 +22,7 @@ PAGES = [
     "/admin/updates/new",
     "/admin/fraud",
     "/admin/review",
+    "/admin/signing",
 ]
 
 
@@ -75,6 +76,13 @@ def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_viol
     page.wait_for_url("**/admin/updates/*")
     assert "Vorführungen in diesem Winter" in page.content()
     problems = problems_on(page, "admin-update-draft")
+    page.get_by_role("button", name="Continue to sending").click()
+    expect(page.get_by_role("heading", name="Send update")).to_contain_text("to 1 supporter?")
+    problems |= problems_on(page, "admin-update-confirm")
+    page.set_viewport_size(DESKTOP)
+    if violations := axe_violations(page, "admin-update-confirm-desktop"):
+        problems["admin-update-confirm (desktop)"] = violations
+    page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Send to 1 supporter", exact=True).click()
     expect(page.get_by_text("Sending to 1 supporter.")).to_be_visible()
     problems |= problems_on(page, "admin-update-sending")  # the figures' table
