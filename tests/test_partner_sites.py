@@ -2,6 +2,7 @@
 follow on every worker without a restart; EMBED_ORIGINS stays the operators' fixed list."""
 
 import re
+import time
 
 import pytest
 from markupsafe import escape
@@ -142,3 +143,15 @@ def test_the_snippets_come_with_a_preview_this_origin_may_frame(workers):
     assert "<script>" not in page.text
     preview = client.get("/de/embed?source=partner%3Aamnesty-de")
     assert preview.status_code == 200 and "'self'" in frame_ancestors(preview)
+
+
+def test_a_worker_with_a_short_cache_follows_once_it_runs_out(app_factory, monkeypatch):
+    """PUBLIC_CACHE_SECONDS: the other worker keeps what it read (list and page) until then."""
+    first = app_factory(EMBED_ORIGINS=FIXED)
+    second = app_factory(EMBED_ORIGINS=FIXED, PUBLIC_CACHE_SECONDS=60)
+    assert PARTNER not in frame_ancestors(second.test_client().get("/embed/thank-you"))
+    assert add_site(logged_in_admin(first), PARTNER).status_code == 303
+    assert PARTNER not in frame_ancestors(second.test_client().get("/embed/thank-you"))
+    later = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert PARTNER in frame_ancestors(second.test_client().get("/embed/thank-you"))
