@@ -153,7 +153,6 @@ def render_partners(form: PartnerSnippetForm, valid: bool, site_form: PartnerSit
         admin=current_admin(),
         form=form,
         site_form=site_form,
-        remove_form=RemovePartnerSiteForm(formdata=None),
         fixed_origins=partner_sites.fixed_origins(),
         added_sites=partner_sites.added_sites(),
         snippets=snippets(form.code.data.strip(), form.language.data) if valid else None,
