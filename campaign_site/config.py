@@ -377,20 +377,29 @@ def embed_origins(config) -> list[str]:
     entries = raw.split(",") if isinstance(raw, str) else raw
     origins = []
     for entry in (item.strip() for item in entries if item.strip()):
-        match = ORIGIN.fullmatch(entry.lower())
-        port = match and match["port"]
-        loopback = bool(match) and match["host"] in ("127.0.0.1", "localhost")
-        allowed = bool(match) and (
-            match["scheme"] == "https" or (loopback and not config.get("PRODUCTION"))
-        )
-        if not allowed or (port is not None and not 0 < int(port) < 65536):
-            raise RuntimeError(
-                f"EMBED_ORIGINS: {entry!r} is not an origin a partner's page can have. Write "
-                "https://host or https://host:port (no path, no wildcard), comma-separated; "
-                "http://127.0.0.1:PORT or http://localhost:PORT only outside production."
-            )
-        origins.append(entry.lower().rstrip("/"))
+        try:
+            origins.append(embed_origin(entry, production=bool(config.get("PRODUCTION"))))
+        except ValueError as refused:
+            raise RuntimeError(f"EMBED_ORIGINS: {refused}") from None
     return origins
+
+
+def embed_origin(entry: str, production: bool) -> str:
+    """One origin allowed to frame the embed, normalised (lower case, no trailing "/"); the
+    one check for EMBED_ORIGINS and for the partner sites organisers add in the admin.
+    ValueError names the entry and says what an origin looks like."""
+    entry = entry.strip()
+    match = ORIGIN.fullmatch(entry.lower())
+    port = match and match["port"]
+    loopback = bool(match) and match["host"] in ("127.0.0.1", "localhost")
+    allowed = bool(match) and (match["scheme"] == "https" or (loopback and not production))
+    if not allowed or (port is not None and not 0 < int(port) < 65536):
+        raise ValueError(
+            f"{entry!r} is not an origin a partner's page can have. Write "
+            "https://host or https://host:port (no path, no wildcard), comma-separated; "
+            "http://127.0.0.1:PORT or http://localhost:PORT only outside production."
+        )
+    return entry.lower().rstrip("/")
 
 
 def config_from_environment() -> Config:

@@ -451,3 +451,14 @@ class ContentVersion(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class PartnerOrigin(db.Model):
+    """A partner's site that organisers allowed to frame the embed from the admin (beside
+    the operators' fixed EMBED_ORIGINS). Stored normalised by config.embed_origin."""
+
+    __tablename__ = "partner_origin"
+
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -79,7 +79,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         ("EMBED_ORIGINS",),
-        "Partners' sites whose pages may show the signing form (`/embed`) in an iframe, comma-separated origins: `https://partner.example.org`, `https://partner.example.org:8443`. Scheme, host and port only (no path, no wildcard); `http://127.0.0.1:PORT` and `http://localhost:PORT` are accepted outside production. Any other entry stops the start with the entry named. Unset: no site may frame the embed.",
+        "Partners' sites whose pages may show the signing form (`/embed`) in an iframe, comma-separated origins: `https://partner.example.org`, `https://partner.example.org:8443`. Scheme, host and port only (no path, no wildcard); `http://127.0.0.1:PORT` and `http://localhost:PORT` are accepted outside production. Any other entry stops the start with the entry named. The fixed list: organisers add and remove further sites on the admin's Partners page, checked by the same rule, without a restart. Unset: only the sites added there may frame the embed.",
     ),
     Row(
         ("ONION_URL",),

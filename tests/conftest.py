@@ -34,6 +34,7 @@ from campaign_site.models import (
     MailPace,
     OutboxMessage,
     PaperCount,
+    PartnerOrigin,
     Signature,
     SignatureCountShard,
     SignatureTally,
@@ -205,6 +206,7 @@ def _empty_tables(app: Flask) -> None:
         db.session.execute(delete(Event))
         db.session.execute(delete(ExportAudit))
         db.session.execute(delete(SiteSetting))
+        db.session.execute(delete(PartnerOrigin))
         db.session.execute(delete(DailyTally))
         db.session.execute(delete(Signature))
         db.session.execute(delete(AdminUser))

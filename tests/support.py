@@ -214,3 +214,13 @@ def onion_address(seed: int = 1) -> str:
     key = hashlib.sha256(seed.to_bytes(8, "big")).digest()
     checksum = hashlib.sha3_256(b".onion checksum" + key + b"\x03").digest()[:2]
     return base64.b32encode(key + checksum + b"\x03").decode().lower() + ".onion"
+
+
+def logged_in_admin(app: Flask, email: str = "organiser@example.org") -> FlaskClient:
+    """A browser logged in as a fresh owner of this app (create-admin's default role)."""
+    password = "a long organiser passphrase"
+    result = app.test_cli_runner().invoke(args=["create-admin", email], input=password + "\n")
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    assert log_in(client, email, password).status_code == 303
+    return client

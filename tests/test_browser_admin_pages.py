@@ -23,6 +23,7 @@ PAGES = [
     "/admin/updates/new",
     "/admin/fraud",
     "/admin/review",
+    "/admin/signing",
 ]
 
 
@@ -76,6 +77,13 @@ def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_viol
     page.wait_for_url("**/admin/updates/*")
     assert "Vorführungen in diesem Winter" in page.content()
     problems = problems_on(page, "admin-update-draft")
+    page.get_by_role("button", name="Continue to sending").click()
+    expect(page.get_by_role("heading", name="Send update")).to_contain_text("to 1 supporter?")
+    problems |= problems_on(page, "admin-update-confirm")
+    page.set_viewport_size(DESKTOP)
+    if violations := axe_violations(page, "admin-update-confirm-desktop"):
+        problems["admin-update-confirm (desktop)"] = violations
+    page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Send to 1 supporter", exact=True).click()
     expect(page.get_by_text("Sending to 1 supporter.")).to_be_visible()
     problems |= problems_on(page, "admin-update-sending")  # the figures' table

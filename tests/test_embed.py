@@ -11,7 +11,9 @@ from campaign_site import create_app
 from campaign_site.config import embed_origins
 
 PARTNERS = "https://partner.example.org, https://other.example.net:8443"
-FRAME_ANCESTORS = "frame-ancestors https://partner.example.org https://other.example.net:8443;"
+FRAME_ANCESTORS = (
+    "frame-ancestors 'self' https://partner.example.org https://other.example.net:8443;"
+)
 
 
 @pytest.fixture
@@ -87,10 +89,12 @@ def test_the_campaign_pages_form_errors_stay_unframeable(embed_app):
     assert_never_framed(response)
 
 
-def test_without_partners_nobody_may_frame_the_embed(app):
+def test_without_partners_only_the_site_itself_may_frame_the_embed(app):
+    """The admin's Partners page shows the embed as a preview, from our own origin."""
     response = app.test_client().get("/embed")
     assert response.status_code == 200
-    assert_never_framed(response)
+    assert "frame-ancestors 'self';" in response.headers["Content-Security-Policy"] + ";"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 # --- EMBED_ORIGINS ------------------------------------------------------------------
@@ -347,3 +351,15 @@ def logged_in(app):
     client = app.test_client()
     assert log_in(client, email, password).status_code == 303
     return client
+
+
+# --- what the embedded form says ---------------------------------------------------
+
+
+def test_the_embed_says_whom_the_petition_addresses_and_what_it_asks(app):
+    english = app.test_client().get("/embed").text
+    assert "The Test Assembly (a test value)" in english
+    assert "held to account before an independent court" in english
+    assert english.index("held to account") < english.index('id="sign-title"')
+    german = app.test_client().get("/de/embed").text
+    assert "An:" in german and "held to account" not in german and "Gericht" in german

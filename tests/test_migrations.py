@@ -28,6 +28,7 @@ TABLES = {
     "campaign_update_text",
     "mail_pace",
     "content_version",
+    "partner_origin",
 }
 
 
@@ -345,6 +346,31 @@ def test_event_times_and_test_signatures_come_with_0020_and_go_with_its_downgrad
             assert db.session.scalar(text("SELECT count(*) FROM signature")) == 1
             columns = {column["name"] for column in inspect(db.engine).get_columns("event")}
             assert not {"starts_at", "venue"} & columns
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_partner_origins_come_with_0019_and_go_with_its_downgrade(empty_database_url):
+    """The table of partner sites added in the admin; the downgrade drops it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade()
+            db.session.execute(
+                text(
+                    "INSERT INTO partner_origin (origin, added_by, added_at)"
+                    " VALUES ('https://partner.example.org', 'a@example.org',"
+                    " '2026-12-06T10:00:00+00:00')"
+                )
+            )
+            db.session.commit()
+            assert db.session.scalar(text("SELECT origin FROM partner_origin")) == (
+                "https://partner.example.org"
+            )
+            db.session.rollback()
+            downgrade(revision="0017_discreet_mail")
+            assert "partner_origin" not in inspect(db.engine).get_table_names()
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -89,8 +89,23 @@ def send_form_of(page: str) -> dict[str, str]:
     return hidden_fields(match.group(1))
 
 
+def confirm_page(admin, update_id: int, page: str) -> str:
+    """The confirming step, opened from the update's page with the count it showed."""
+    match = re.search(
+        r'<form method="get" action="/admin/updates/\d+/confirm">(.*?)</form>', page, re.S
+    )
+    assert match, "no way to the confirming step on the page"
+    response = admin.get(
+        f"/admin/updates/{update_id}/confirm", query_string=hidden_fields(match.group(1))
+    )
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
 def send(admin, update_id: int, page: str):
-    return admin.post(f"/admin/updates/{update_id}/send", data=send_form_of(page))
+    """Confirm the count the page showed, then press Send on the confirming step."""
+    confirming = confirm_page(admin, update_id, page)
+    return admin.post(f"/admin/updates/{update_id}/send", data=send_form_of(confirming))
 
 
 def flashed(admin, update_id: int) -> str:
@@ -155,7 +170,7 @@ def test_an_update_reaches_exactly_the_confirmed_supporters_who_asked_in_their_l
     mail_server.inbox.messages.clear(), mail_server.inbox.recipients.clear()
 
     update_id, page = write_update(admin)
-    assert "Send to 3 supporters" in page
+    assert "Send to 3 supporters" in confirm_page(admin, update_id, page)
     assert "gets the English text" in page  # the other languages fall back
     assert "Neuigkeiten der Kampagne" in page
     assert send(admin, update_id, page).status_code == 303
@@ -199,9 +214,11 @@ def test_clicking_send_twice_or_in_a_second_tab_sends_once(site, mail_server):
         supporter(app, f"s{n}@example.org")
     run_worker(app)
     update_id, page = write_update(admin)
-    second_tab = admin.get(f"/admin/updates/{update_id}").get_data(as_text=True)
-    assert send(admin, update_id, page).status_code == 303
-    assert send(admin, update_id, second_tab).status_code == 303
+    first_tab = send_form_of(confirm_page(admin, update_id, page))
+    second_tab = send_form_of(confirm_page(admin, update_id, page))
+    assert admin.post(f"/admin/updates/{update_id}/send", data=first_tab).status_code == 303
+    assert admin.post(f"/admin/updates/{update_id}/send", data=first_tab).status_code == 303
+    assert admin.post(f"/admin/updates/{update_id}/send", data=second_tab).status_code == 303
     assert "already sent" in flashed(admin, update_id)
     assert queued_rows(app) == 3
     run_worker(app)
@@ -216,19 +233,20 @@ def test_clicking_send_twice_or_in_a_second_tab_sends_once(site, mail_server):
 
 def five_of_eight_sent(app, admin, mail_server, prefix: str) -> tuple[int, str, list[str]]:
     """Eight supporters, an update sent to them at 60 a minute, one worker pass: the pace's
-    bucket (five seconds' worth) lets five go. Returns the update's id, the page it was sent
-    from and the three addresses still waiting."""
+    bucket (five seconds' worth) lets five go. Returns the update's id, the confirming step
+    it was sent from and the three addresses still waiting."""
     addresses = [f"{prefix}{n}@example.org" for n in range(8)]
     for address in addresses:
         supporter(app, address)
     run_worker(app)
     slow_pace(app, 60)
     update_id, page = write_update(admin)
-    send(admin, update_id, page)
+    confirming = confirm_page(admin, update_id, page)
+    admin.post(f"/admin/updates/{update_id}/send", data=send_form_of(confirming))
     run_worker(app)
     waiting = sorted(set(addresses) - set(received(mail_server)))
     assert len(waiting) == 3 and queued_rows(app) == 3
-    return update_id, page, waiting
+    return update_id, confirming, waiting
 
 
 def test_the_pace_holds_updates_back_but_never_a_confirmation_link(site, mail_server):
@@ -360,7 +378,7 @@ def test_a_message_whose_signer_is_found_invalidated_at_sending_is_counted_so(si
 
 def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, mail_server):
     app, admin = site
-    update_id, page, _ = five_of_eight_sent(app, admin, mail_server, "c")
+    update_id, confirming, _ = five_of_eight_sent(app, admin, mail_server, "c")
     dashboard = admin.get("/admin/").get_data(as_text=True)
     assert f"Cancel update {update_id} (its 3 queued messages)" in dashboard
     token = csrf_token_from(dashboard)
@@ -370,7 +388,8 @@ def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, 
     )
     assert "3 messages still queued will not be sent" in flashed(admin, update_id)
 
-    assert send(admin, update_id, page).status_code == 303  # the old send form, once more
+    once_more = send_form_of(confirming)  # the confirming step's form, pressed once more
+    assert admin.post(f"/admin/updates/{update_id}/send", data=once_more).status_code == 303
     assert "cannot be resumed" in flashed(admin, update_id)
     refill(app)
     run_worker(app)
@@ -507,7 +526,8 @@ def test_a_test_goes_to_the_organiser_only(site, mail_server):
     update_id, page = write_update(admin)
     token = csrf_token_from(page)
     response = admin.post(
-        f"/admin/updates/{update_id}/test", data={"csrf_token": token, "test_language": "de"}
+        f"/admin/updates/{update_id}/test",
+        data={"csrf_token": token, "test_language": "de", "test_address": ADMIN},
     )
     assert response.status_code == 303
     new = mail_server.inbox.messages[before:]
@@ -549,14 +569,14 @@ def test_a_tampered_count_or_test_language_sends_nothing(site, mail_server):
     supporter(app, "two@example.org")
     run_worker(app)
     update_id, page = write_update(admin)
-    fields = send_form_of(page)
+    fields = send_form_of(confirm_page(admin, update_id, page))
     admin.post(f"/admin/updates/{update_id}/send", data={**fields, "as_of": "yesterday"})
     assert "nothing was sent" in flashed(admin, update_id)
     admin.post(f"/admin/updates/{update_id}/send", data={**fields, "expected": "1"})
     assert "not the 1 you confirmed: nothing was sent" in flashed(admin, update_id)
     admin.post(
         f"/admin/updates/{update_id}/test",
-        data={"csrf_token": fields["csrf_token"], "test_language": "es"},
+        data={"csrf_token": fields["csrf_token"], "test_language": "es", "test_address": ADMIN},
     )
     assert "The site speaks English, German, French, Russian and Ukrainian" in flashed(
         admin, update_id
@@ -591,3 +611,103 @@ def test_control_characters_in_a_message_are_dropped_not_stored(site):
     with app.app_context():
         stored = db.session.get(CampaignUpdateText, (update_id, "en")).body
     assert stored == "First line with a NUL and an override\n\nSecond paragraph"
+
+
+# --- the confirming step and tests to any address -----------------------------------------
+
+
+def test_send_comes_after_the_previews_and_the_test_on_a_confirming_step(site, mail_server):
+    app, admin = site
+    for n in range(2):
+        supporter(app, f"c{n}@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    assert "/send" not in page  # no sending from the update's own page
+    assert (
+        page.index("As supporters will see it")
+        < page.index("Send a test")
+        < page.index("Continue to sending")
+    )
+    confirming = confirm_page(admin, update_id, page)
+    assert "Send update" in confirming and "to 2 supporters?" in confirming
+    assert "Nothing has been sent yet." in confirming
+    assert ">Send to 2 supporters</button>" in confirming
+    assert queued_rows(app) == 0  # opening the confirming step sends nothing
+    with app.app_context():
+        assert db.session.get(CampaignUpdate, update_id).status == "draft"
+    assert send(admin, update_id, page).status_code == 303
+    assert queued_rows(app) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"expected": "2"},
+        {"expected": "0", "as_of": "2026-12-06T10:00:00+00:00"},
+        {"expected": "x"},
+    ],
+)
+def test_a_confirming_step_without_a_count_sends_nothing_and_says_so(site, query):
+    app, admin = site
+    update_id, _ = write_update(admin)
+    response = admin.get(f"/admin/updates/{update_id}/confirm", query_string=query)
+    assert response.status_code == 303
+    assert "The count did not come through: nothing was sent" in flashed(admin, update_id)
+    assert queued_rows(app) == 0
+
+
+def test_a_tampered_count_on_the_confirming_step_is_refused(site, mail_server):
+    app, admin = site
+    supporter(app, "t1@example.org")
+    supporter(app, "t2@example.org")
+    run_worker(app)
+    update_id, page = write_update(admin)
+    fields = send_form_of(confirm_page(admin, update_id, page))
+    admin.post(f"/admin/updates/{update_id}/send", data={**fields, "expected": "1"})
+    assert "2 supporters would receive it, not the 1 you confirmed" in flashed(admin, update_id)
+    assert queued_rows(app) == 0
+
+
+def test_a_test_may_go_to_any_address_the_organiser_types(site, mail_server):
+    app, admin = site
+    update_id, page = write_update(admin)
+    assert f'value="{ADMIN}"' in page  # their own address, ready
+    before = len(mail_server.inbox.messages)
+    response = admin.post(
+        f"/admin/updates/{update_id}/test",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "test_language": "en",
+            "test_address": " Colleague@Example.org ",
+        },
+    )
+    assert response.status_code == 303
+    new = mail_server.inbox.messages[before:]
+    assert [m["To"] for m in new] == ["Colleague@example.org"]
+    assert "went to Colleague@example.org" in flashed(admin, update_id)
+    with app.app_context():
+        details = db.session.scalars(
+            select(AdminAudit.detail).where(AdminAudit.action == "update test sent")
+        ).all()
+    assert details == [f"update {update_id}: test in en to another address"]
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("", "Type the address the test should go to."),
+        ("not an address", "Type a whole email address for the test"),
+        ("a@b", "Type a whole email address for the test"),
+    ],
+)
+def test_a_test_to_a_bad_address_is_refused_and_nothing_sent(site, mail_server, address, message):
+    _, admin = site
+    update_id, page = write_update(admin)
+    before = len(mail_server.inbox.messages)
+    admin.post(
+        f"/admin/updates/{update_id}/test",
+        data={"csrf_token": csrf_token_from(page), "test_language": "en", "test_address": address},
+    )
+    assert message in flashed(admin, update_id)
+    assert len(mail_server.inbox.messages) == before

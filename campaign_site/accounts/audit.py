@@ -41,6 +41,8 @@ class Action(StrEnum):
     EVENT_CREATED = "event created"
     EVENT_DELETED = "event deleted"
     PARTNER_SNIPPET = "partner snippet"
+    PARTNER_SITE_ADDED = "partner site added"
+    PARTNER_SITE_REMOVED = "partner site removed"
     ACCOUNT_CHANGED = "account changed"
     SESSIONS_ENDED = "sessions ended"
     UPDATE_WRITTEN = "update written"

@@ -5,17 +5,14 @@ view: no template calls a query, and a section the admin may not use is not read
 from dataclasses import dataclass, fields
 from typing import Any
 
-from flask import current_app
-
 from campaign_site.accounts.permissions import Permission, may
 from campaign_site.admin.accounts import export_approval_required, personal_data_exports
 from campaign_site.admin.charts import Charts, dashboard_charts
 from campaign_site.admin.events import event_summaries
 from campaign_site.admin.fraud import trending_flags
 from campaign_site.admin.updates import recent_updates
-from campaign_site.config import embed_origins
 from campaign_site.models import AdminUser
-from campaign_site.petition import public_figures
+from campaign_site.petition import partner_sites, public_figures
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ def panels(admin: AdminUser) -> dict[str, Any]:
         charts=dashboard_charts(),
         listed_events=event_summaries() if may(admin, Permission.MANAGE_EVENTS) else None,
         embed_origins=(
-            embed_origins(current_app.config) if may(admin, Permission.MANAGE_PARTNERS) else None
+            partner_sites.allowed_origins() if may(admin, Permission.MANAGE_PARTNERS) else None
         ),
         paper_total=public_figures.public_figures().paper,
         listed_updates=recent_updates(),

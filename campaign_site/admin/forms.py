@@ -5,6 +5,8 @@ from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from campaign_site.languages import CODES, DEFAULT_LANGUAGE, LANGUAGES, TRANSLATED, Language
+from campaign_site.petition.signing_state import PAUSE_REASON_MAX
+from campaign_site.text import clean_text
 
 
 class LoginForm(FlaskForm):
@@ -97,4 +99,20 @@ class ReauthForm(FlaskForm):
         "Code from your authenticator app (or a recovery code)",
         validators=[Length(max=40)],
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class PauseForm(FlaskForm):
+    """Pause signing, with a short reason every admin page shows while it lasts."""
+
+    pause_reason = StringField(  # not "reason": the fraud page's own form has one
+        "Reason (optional)",
+        filters=[clean_text],
+        validators=[
+            Length(
+                max=PAUSE_REASON_MAX,
+                message=f"Please keep the reason to {PAUSE_REASON_MAX} characters or fewer.",
+            )
+        ],
+        render_kw={"autocomplete": "off", "maxlength": PAUSE_REASON_MAX},
     )

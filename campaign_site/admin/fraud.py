@@ -14,11 +14,18 @@ from campaign_site.accounts.permissions import Permission
 from campaign_site.admin import bp
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
+from campaign_site.admin.forms import PauseForm
 from campaign_site.admin.fraud_forms import ACTIONS, MARKS, ApplyForm, CriteriaForm, ReviewForm
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.models import Signature
-from campaign_site.petition import invalidation, public_figures, test_signatures, trending
+from campaign_site.petition import (
+    invalidation,
+    public_figures,
+    signing_state,
+    test_signatures,
+    trending,
+)
 from campaign_site.web.template_filters import quantity
 
 REVIEW_PAGE = 200
@@ -48,6 +55,8 @@ def _fraud_page(form: CriteriaForm, status: int = 200, **extra):
         tests_held=tests_held,
         test_link_minutes=test_signatures.LINK_MINUTES,
         actions=ACTIONS,
+        paused=signing_state.signing_paused(fresh=True),
+        pause_form=PauseForm(formdata=None),
         **extra,
     ), status
 

@@ -59,12 +59,16 @@ class WindowField(DateTimeLocalField):
 class CriteriaForm(FlaskForm):
     """Which signatures: every part optional; all given must match."""
 
+    # No default: invalidating thousands by a left-over choice must take a deliberate pick.
     action = SelectField(
         "What to do",
-        choices=[SelectChoice(k, v) for k, v in ACTIONS.items()],
-        default="invalidate",
+        choices=[
+            SelectChoice("", "Choose what to do"),
+            *(SelectChoice(k, v) for k, v in ACTIONS.items()),
+        ],
+        default="",
         validate_choice=False,
-        validators=[AnyOf(list(ACTIONS), message="Choose invalidate or revalidate.")],
+        validators=[AnyOf(list(ACTIONS), message="Choose what to do: invalidate or revalidate.")],
     )
     domain = StringField(
         "Email domain (e.g. example.org)", filters=[_stripped], validators=[Length(max=253)]

@@ -8,6 +8,7 @@ from flask import request, url_for
 from campaign_site.accounts.permissions import Permission, may
 from campaign_site.admin import bp
 from campaign_site.admin.auth import current_admin
+from campaign_site.petition import signing_state
 
 
 class MenuItem(NamedTuple):
@@ -51,3 +52,11 @@ def menu_for_this_request() -> list[ShownItem]:
 def admin_menu() -> dict[str, list[ShownItem]]:
     """Every admin page's layout shows the menu (admin/_layout.html)."""
     return {"admin_menu": menu_for_this_request() if request.endpoint else []}
+
+
+@bp.context_processor
+def signing_pause() -> dict[str, signing_state.Pause | None]:
+    """Every admin page after login says, at the top, that signing is paused: since when,
+    by whom and why (admin/_layout.html). Read fresh: another worker may have paused."""
+    shown = request.endpoint and current_admin() is not None
+    return {"signing_pause": signing_state.current_pause() if shown else None}

@@ -3,10 +3,11 @@ required, and whom it goes to), sending a test, confirming the count, cancelling
 
 from datetime import UTC, datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, ValidationError
 
 from campaign_site.languages import BY_CODE, CODES, DEFAULT_LANGUAGE, LANGUAGES, english_names
 from campaign_site.mail.update_messages import normalized_body
@@ -154,7 +155,18 @@ for _code in CODES:  # the pair of fields each language of the registry gets
 
 
 class TestSendForm(FlaskForm):
-    """Send the update to oneself, as supporters of one language will get it."""
+    """Send the update to any address the organiser types (their own by default), as
+    supporters of one language will get it."""
+
+    test_address = EmailField(
+        "Send a test to",
+        filters=[lambda value: (value or "").strip()],
+        validators=[
+            InputRequired("Type the address the test should go to."),
+            Length(max=254, message="An email address has at most 254 characters."),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
 
     test_language = SelectField(
         "As supporters who signed in",
@@ -163,6 +175,15 @@ class TestSendForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf(list(CODES), message=NOT_SPOKEN)],
     )
+
+    def validate_test_address(self, field: EmailField) -> None:
+        """A real address shape (no delivery check: the mail server will say)."""
+        try:
+            field.data = validate_email(field.data, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError(
+                "Type a whole email address for the test, like name@example.org."
+            ) from None
 
 
 class SendForm(FlaskForm):

@@ -1,6 +1,7 @@
 """Campaign updates to the supporters who asked for news: write one per language, preview
-it as each language's recipients will get it, send a test to oneself, see the exact count
-and confirm it, follow the sending, cancel what is still queued.
+it as each language's recipients will get it, send a test to any address, see the exact
+count, then on a page of its own confirm that count and send, follow the sending, cancel
+what is still queued.
 
 The rules (who receives it, sending once, cancelling) are in petition/updates.py; the
 messages are written by mail/update_messages.py and sent by the mail worker.
@@ -127,7 +128,7 @@ def _update_page(update_id: int, send_form: SendForm | None = None, status: int 
         total=sum(counts.values()),
         progress=progress,
         send_form=send_form,
-        test_form=TestSendForm(),
+        test_form=TestSendForm(formdata=None, data={"test_address": current_admin().email}),
         plain_form=PlainPostForm(),
         statuses=UpdateStatus,
     ), status
@@ -146,19 +147,20 @@ def _preview(texts: dict[str, updates.Text], language: str) -> dict:
 @bp.post("/updates/<int(max=2147483647):update_id>/test")
 @requires(Permission.WRITE_UPDATES)
 def test_update(update_id: int):
-    """Send the update to the organiser's own address, as one language's supporters get it."""
+    """Send the update to the address the organiser typed, as one language's supporters
+    get it (the personal links in a test open nothing)."""
     _update_or_404(update_id)
     form = TestSendForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0])
         return redirect(url_for("admin.show_update", update_id=update_id), code=303)
-    language = form.test_language.data
+    language, address = form.test_language.data, form.test_address.data
     with read_transaction(db.session):
         found = updates.text_for(update_id, language)
     if found is None:
         abort(404)
     shown_in, text = found
-    message = build_test_message(text, shown_in, current_admin().email, signed_in=language)
+    message = build_test_message(text, shown_in, address, signed_in=language)
     try:
         with transport_from_config() as transport:
             transport.send(message)
@@ -166,9 +168,41 @@ def test_update(update_id: int):
         current_app.logger.warning("test update %s not sent: %s", update_id, type(error).__name__)
         flash("The test could not be sent: the mail server did not take it. Try again in a minute.")
     else:
-        record(Action.UPDATE_TEST, f"update {update_id}: test in {language}")
-        flash(f"A test in {NAMES[shown_in]} went to {current_admin().email}.")
+        # The address stays out of the audit: it may be anyone's.
+        own = address.casefold() == current_admin().email.casefold()
+        whom = "own address" if own else "another address"
+        record(Action.UPDATE_TEST, f"update {update_id}: test in {language} to {whom}")
+        flash(f"A test in {NAMES[shown_in]} went to {address}.")
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
+
+
+@bp.get("/updates/<int(max=2147483647):update_id>/confirm")
+@requires(Permission.SEND_UPDATES, fresh=True)
+def confirm_update(update_id: int):
+    """The confirming step: the count seen on the update's page, repeated, and the one
+    button that sends. Nothing is sent by opening it."""
+    campaign_update = _update_or_404(update_id)
+    if campaign_update.status != UpdateStatus.DRAFT:
+        flash(
+            "This update is not a draft any more: it was sent or cancelled. Nothing more was sent."
+        )
+        return redirect(url_for("admin.show_update", update_id=update_id), code=303)
+    form = SendForm(request.args, meta={"csrf": False})
+    if not form.validate() or form.counted_at() is None:
+        flash("The count did not come through: nothing was sent. Check the count below.")
+        return redirect(url_for("admin.show_update", update_id=update_id), code=303)
+    with read_transaction(db.session):
+        audience = updates.audience_of(campaign_update)
+    return render_template(
+        "admin/update_confirm.html",
+        admin=current_admin(),
+        update=campaign_update,
+        audience=audience,
+        country_name=country_name,
+        names=NAMES,
+        send_form=form,
+        counted_at=form.counted_at(),
+    )
 
 
 @bp.post("/updates/<int(max=2147483647):update_id>/send")

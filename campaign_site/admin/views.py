@@ -38,6 +38,7 @@ from campaign_site.admin.forms import (
     CodeForm,
     FindSignatureForm,
     LoginForm,
+    PauseForm,
     ReauthForm,
     SiteNoticeForm,
 )
@@ -189,6 +190,7 @@ def dashboard():
         paused=health.paused,
         paused_by_config=health.paused_by_config,
         key_problem=health.key_problem,
+        pause_form=PauseForm(formdata=None),
         rate_limit_store_reachable=health.rate_limit_store_reachable,
         last_backup=health.last_backup,
         backup_overdue=health.backup_overdue,
@@ -200,13 +202,24 @@ def dashboard():
     )
 
 
+@bp.get("/signing")
+@requires(Permission.PAUSE_SIGNING)
+def signing_switch():
+    """The pause switch on a page of its own: pause with a reason, or resume."""
+    return render_signing(PauseForm(formdata=None))
+
+
 @bp.post("/signing")
 @requires(Permission.PAUSE_SIGNING)
 def set_signing():
-    """Pause or resume signing (the emergency switch)."""
+    """Pause (with an optional short reason) or resume signing (the emergency switch)."""
     pause = request.form.get("action") == "pause"
-    signing_state.set_signing_paused(pause)
-    record(Action.SIGNING_PAUSED if pause else Action.SIGNING_RESUMED)
+    form = PauseForm()
+    if pause and not form.validate_on_submit():
+        return render_signing(form), 422
+    reason = (form.pause_reason.data or "") if pause else ""
+    signing_state.set_signing_paused(pause, by=current_admin().email, reason=reason)
+    record(Action.SIGNING_PAUSED if pause else Action.SIGNING_RESUMED, reason)
     current_app.logger.warning(
         "signing %s by admin %s", "paused" if pause else "resumed", current_admin().id
     )
@@ -217,6 +230,19 @@ def set_signing():
     else:
         flash(f"Signing is open again. Every server shows the form {delay}.")
     return redirect(url_for("admin.dashboard"), code=303)
+
+
+def render_signing(form: PauseForm) -> str:
+    """The pause page: the state now, and the form that changes it."""
+    health = dashboard_facts.health()
+    return render_template(
+        "admin/signing.html",
+        admin=current_admin(),
+        form=form,
+        paused=health.paused,
+        paused_by_config=health.paused_by_config,
+        key_problem=health.key_problem,
+    )
 
 
 @bp.route("/notice", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """Whether signing is open: the campaign's closing time, the pause switch, confirmation."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -9,6 +10,7 @@ from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import SiteSetting, utcnow
 from campaign_site.petition import short_cache
+from campaign_site.text import clean_text
 
 
 def confirmation_required() -> bool:
@@ -23,6 +25,10 @@ def signing_open(now: datetime | None = None) -> bool:
 
 
 PAUSED_SETTING = "signing_paused"
+# Who paused, and why: shown on every admin page while signing stays paused.
+PAUSED_BY_SETTING = "signing_paused_by"
+PAUSE_REASON_SETTING = "signing_paused_reason"
+PAUSE_REASON_MAX = 200  # a short line; site_setting.value holds 255
 
 
 def signing_paused(fresh: bool = False) -> bool:
@@ -48,12 +54,50 @@ def _paused_by_admin_or_keys() -> bool:
         return paused or key_maintenance.blind_key_problem() is not None
 
 
-def set_signing_paused(paused: bool) -> None:
-    """The dashboard's pause switch; the page keeps serving either way."""
+@dataclass(frozen=True)
+class Pause:
+    """The admins' pause now in force: since when (UTC), by whom, and the reason given."""
+
+    since: datetime
+    by: str
+    reason: str
+
+
+def current_pause() -> Pause | None:
+    """The pause an admin set, read fresh (for the admin's pages); None while signing is
+    not paused by an admin (SIGNING_PAUSED and the key check say so elsewhere)."""
+    with read_transaction(db.session):
+        keys = (PAUSED_SETTING, PAUSED_BY_SETTING, PAUSE_REASON_SETTING)
+        settings = {key: db.session.get(SiteSetting, key) for key in keys}
+        switch = settings[PAUSED_SETTING]
+        if switch is None or switch.value != "1":
+            return None
+        by, reason = settings[PAUSED_BY_SETTING], settings[PAUSE_REASON_SETTING]
+        return Pause(
+            since=switch.updated_at,
+            by=by.value if by else "",
+            reason=reason.value if reason else "",
+        )
+
+
+def cleaned_reason(reason: str | None) -> str:
+    """The reason as stored: one line, no control characters, at most PAUSE_REASON_MAX."""
+    return (clean_text(reason) or "")[:PAUSE_REASON_MAX]
+
+
+def set_signing_paused(paused: bool, by: str = "", reason: str = "") -> None:
+    """The dashboard's pause switch; the page keeps serving either way. Pausing records who
+    and why (resuming forgets both); the switch row's updated_at says since when."""
+    values = {
+        PAUSED_SETTING: "1" if paused else "0",
+        PAUSED_BY_SETTING: by if paused else "",
+        PAUSE_REASON_SETTING: cleaned_reason(reason) if paused else "",
+    }
     with write_transaction(db.session):
-        setting = db.session.get(SiteSetting, PAUSED_SETTING)
-        if setting is None:
-            db.session.add(SiteSetting(key=PAUSED_SETTING, value="1" if paused else "0"))
-        else:
-            setting.value = "1" if paused else "0"
+        for key, value in values.items():
+            setting = db.session.get(SiteSetting, key)
+            if setting is None:
+                db.session.add(SiteSetting(key=key, value=value))
+            elif setting.value != value:  # updated_at moves only with a change: "since"
+                setting.value = value
     short_cache.forget_all()  # this process's next page (the admin's own) shows the new state

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.config import embed_origins
+from campaign_site.petition import partner_sites
 from campaign_site.web.onion import is_onion_request
 from campaign_site.web.template_filters import campaign
 
@@ -65,11 +66,15 @@ HEADERS = {
     # No other site may load our pages, scripts or images as its own resources.
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-# The partners' embed (public/embed.py): EMBED_ORIGINS may frame these endpoints' answers,
-# the form's error page and its thank-you included; X-Frame-Options has no allow-list, so
-# they go without it. Every other response stays unframeable.
+# The partners' embed (public/embed.py): the partner sites (EMBED_ORIGINS and those added in
+# the admin, petition/partner_sites.py) and the site itself (the admin's live preview) may
+# frame these endpoints' answers, the form's error page and its thank-you included;
+# X-Frame-Options has no allow-list, so they go without it once a partner is allowed.
+# Every other response stays unframeable.
 FRAMED_BY_PARTNERS = ("public.embed", "public.embed_sign", "public.embed_thanks")
 # The count, for partners' pages: any site may read it (fetch) and show it (img).
+# The admin's Partners page frames the embed from our own origin, as a preview.
+FRAMES_THE_EMBED = "admin.partners"
 SHARED_WITH_EVERY_SITE = ("public.api_count", "public.count_badge")
 SHARED_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -89,7 +94,10 @@ def add_security_headers(response: Response) -> Response:
     onion (Tor Browser there speaks http: a header naming https would mean nothing)."""
     everywhere = current_app.extensions["campaign_site.security_headers"]
     by_endpoint = current_app.extensions["campaign_site.security_headers_by_endpoint"]
-    response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
+    if request.endpoint in FRAMED_BY_PARTNERS:
+        response.headers.extend(framed_by_partners(everywhere))
+    else:
+        response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
     if request.endpoint in SHOWING_TRAILERS:
         response.headers["Content-Security-Policy"] = content_security_policy(_trailers_shown())
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
@@ -110,6 +118,24 @@ def _trailers_shown() -> list[str]:
         return current_app.extensions["campaign_site.content"].trailer_origins()
 
 
+def framed_by_partners(everywhere: dict[str, str]) -> dict[str, str]:
+    """The embed's headers: frame-ancestors with the partner sites allowed now (read through
+    the short cache, so the admin's changes count on every worker without a restart)."""
+    try:
+        partners = partner_sites.allowed_origins()
+    except SQLAlchemyError:  # the database is away: the operators' fixed list still holds
+        current_app.logger.exception("partner sites unreadable; using EMBED_ORIGINS only")
+        partners = embed_origins(current_app.config)
+    trailers = _trailers_shown()
+    policy = content_security_policy(trailers, ["'self'", *partners])
+    headers = {**everywhere, "Content-Security-Policy": policy}
+    if partners:
+        del headers["X-Frame-Options"]
+    else:
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+    return headers
+
+
 def register(app: Flask) -> None:
     """Attach to every response, error pages included."""
     trailers = app.extensions["campaign_site.content"].trailer_origins()
@@ -117,13 +143,14 @@ def register(app: Flask) -> None:
         **HEADERS,
         "Content-Security-Policy": content_security_policy(trailers),
     }
-    partners = embed_origins(app.config)  # refuses a malformed entry: the app does not start
-    framed = {**everywhere, "Content-Security-Policy": content_security_policy(trailers, partners)}
-    if partners:
-        del framed["X-Frame-Options"]
+    embed_origins(app.config)  # refuses a malformed entry: the app does not start
+    previewing = {
+        **everywhere,
+        "Content-Security-Policy": content_security_policy([*trailers, "'self'"]),
+    }
     shared = {**everywhere, **SHARED_HEADERS}
     app.extensions["campaign_site.security_headers_by_endpoint"] = {
-        **{endpoint: framed for endpoint in FRAMED_BY_PARTNERS},
+        FRAMES_THE_EMBED: previewing,
         **{endpoint: shared for endpoint in SHARED_WITH_EVERY_SITE},
     }
     app.after_request(add_security_headers)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_events_and_test_signatures"
-down_revision = "0018_campaign_content"
+down_revision = "0019_partner_origins"
 branch_labels = None
 depends_on = None
 
