@@ -18,6 +18,8 @@ class MenuItem(NamedTuple):
 
 MENU = (
     MenuItem("Dashboard", "admin.dashboard", Permission.VIEW_DASHBOARD),
+    MenuItem("Signatures", "admin.signatures", Permission.VIEW_DASHBOARD),
+    MenuItem("Export", "admin.export", Permission.VIEW_DASHBOARD),
     MenuItem("Events", "admin.event_list", Permission.MANAGE_EVENTS),
     MenuItem("Partners", "admin.partners", Permission.MANAGE_PARTNERS),
     MenuItem("Updates", "admin.update_list", Permission.VIEW_DASHBOARD),
@@ -26,6 +28,8 @@ MENU = (
     MenuItem("Export approvals", "admin.export_requests", Permission.APPROVE_EXPORTS),
     MenuItem("Accounts", "admin.accounts", Permission.MANAGE_ACCOUNTS),
     MenuItem("Audit log", "admin.audit_log", Permission.READ_AUDIT),
+    MenuItem("Settings", "admin.settings", Permission.VIEW_SETTINGS),
+    MenuItem("Help", "admin.help_page", Permission.VIEW_DASHBOARD),
 )
 
 

@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp
+from campaign_site.admin import bp, glossary
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.update_forms import (
@@ -49,7 +49,12 @@ def update_list():
     """Every update with its figures."""
     with read_transaction(db.session):
         listed = updates.recent(limit=200)
-    return render_template("admin/updates.html", admin=current_admin(), updates=listed)
+    return render_template(
+        "admin/updates.html",
+        admin=current_admin(),
+        updates=listed,
+        mail_rate=glossary.explain("MAIL_RATE_PER_MINUTE", current_app.config),
+    )
 
 
 @bp.route("/updates/new", methods=["GET", "POST"])
