@@ -5,7 +5,7 @@ import pytest
 import test_browser
 from playwright.sync_api import Browser, expect
 from support import sign_and_confirm
-from test_browser import PHONE, LiveSite, axe_violations, screenshot
+from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # the same Chromium fixture, by name
@@ -32,6 +32,9 @@ def site(tmp_path_factory):
     live.stop()
 
 
+OVERVIEW_PAGES = ["/admin/", "/admin/signatures", "/admin/export", "/admin/settings", "/admin/help"]
+
+
 def problems_on(page, name: str) -> dict:
     """axe's violations and any overflow past a phone's width on the page shown, by what is
     wrong; a screenshot named `name` either way."""
@@ -40,7 +43,7 @@ def problems_on(page, name: str) -> dict:
     if violations:
         problems[name] = violations
     width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE["width"]:
+    if width > page.viewport_size["width"]:
         problems[name + " (width)"] = width
     screenshot(page, name)
     return problems
@@ -80,5 +83,21 @@ def test_an_update_written_in_the_browser_is_previewed_and_sent_without_axe_viol
     problems |= problems_on(page, "admin-update-sending")  # the figures' table
     page.goto(site.url + "/admin/")
     problems |= problems_on(page, "admin-dashboard-updates")
+    page.context.close()
+    assert problems == {}
+
+
+@pytest.mark.parametrize("size", ["375x812", "1440x900"])
+def test_the_overview_and_its_sections_have_no_axe_violations(
+    site: LiveSite, browser: Browser, size: str
+):
+    sign_and_confirm(site.app, site.app.test_client(), email="counted@example.org")
+    page = browser.new_context(viewport=PHONE if size == "375x812" else DESKTOP).new_page()
+    site.log_in_admin(page)
+    problems = {}
+    for path in OVERVIEW_PAGES:
+        page.goto(site.url + path)
+        name = "admin-overview-" + (path.removeprefix("/admin/") or "dashboard")
+        problems |= problems_on(page, name)  # screenshots at both sizes either way
     page.context.close()
     assert problems == {}
