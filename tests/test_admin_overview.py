@@ -94,6 +94,7 @@ def test_settings_are_explained_in_plain_words(admin_client, app):
     assert f"Network codes are erased after {retention} days" in html
     assert "One internet address may sign at most 60 per minute, 600 per hour" in html
     assert "Confirmation by email required: yes." in html
+    assert "No closing date is set" in html and "not set;" not in html
     for group in SETTINGS.values():
         for setting in group:
             assert f"<code>{setting.name}</code>" in html, setting.name
@@ -145,3 +146,8 @@ def test_the_fraud_page_speaks_of_what_the_settings_mean_not_their_names(admin_c
     retention = app.config["NETWORK_HASH_RETENTION_DAYS"]
     assert f"Network codes are erased after {retention} days" in html
     assert not re.search(r"NETWORK_HASH_RETENTION_DAYS|TRENDING_\w+_PER_HOUR", html)
+
+
+def test_the_audit_log_explains_its_codes_once(admin_client):
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert html.count("never holds an address") == 1

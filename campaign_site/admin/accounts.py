@@ -37,6 +37,7 @@ from campaign_site.accounts.permissions import Permission, may
 from campaign_site.admin import bp
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin, end_sessions, log_out
+from campaign_site.admin.glossary import REFERENCES
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.mail.admin_alerts import send_alert
@@ -52,6 +53,8 @@ EXPORTS = {
 }
 # A request not approved within this time, or an approval not used within it, lapses.
 APPROVAL_HOURS = 24
+
+AUDIT_CODE = REFERENCES["Code in the audit log"]
 
 
 # ---- Exports of personal data: audited, announced, approved ---------------------------
@@ -414,7 +417,12 @@ def audit_log():
     ]
     if not form.validate():
         return render_template(
-            "admin/audit.html", admin=current_admin(), form=form, page=None, query={}
+            "admin/audit.html",
+            admin=current_admin(),
+            code_explained=AUDIT_CODE,
+            form=form,
+            page=None,
+            query={},
         ), 422
     page = entries(form.wanted(), form.page.data or 1)
     if page.page > page.pages:
@@ -422,9 +430,19 @@ def audit_log():
             f"There {'is' if page.pages == 1 else 'are'} only {page.pages} page(s)."
         ]
         return render_template(
-            "admin/audit.html", admin=current_admin(), form=form, page=None, query={}
+            "admin/audit.html",
+            admin=current_admin(),
+            code_explained=AUDIT_CODE,
+            form=form,
+            page=None,
+            query={},
         ), 422
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
-        "admin/audit.html", admin=current_admin(), form=form, page=page, query=query
+        "admin/audit.html",
+        admin=current_admin(),
+        code_explained=AUDIT_CODE,
+        form=form,
+        page=page,
+        query=query,
     )

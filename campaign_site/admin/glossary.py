@@ -53,6 +53,11 @@ REFERENCES: dict[str, str] = {
         "yet: the domain is sealed with the address. Match these opens one sealed address to "
         "name it, and the match is made on the code."
     ),
+    "Code in the audit log": (
+        'In the audit log, a code such as "#bd94de53996f" in the criteria of an invalidation '
+        "stands for the network or email domain that was matched: the log never holds an "
+        "address, and the same network or domain always gets the same code."
+    ),
 }
 
 STATES: dict[str, str] = {
@@ -96,6 +101,7 @@ class Setting:
     name: str  # as the server's environment spells it, for whoever runs the server
     label: str
     sentence: str  # with {value} where the setting's value goes
+    unset: str = ""  # the sentence when the setting is empty, where {value} would read badly
 
 
 # Only these are shown: an allow-list, so no password, key or secret can ever appear.
@@ -176,6 +182,7 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
             "CAMPAIGN_CLOSES_AT",
             "Closing date",
             "Signing ends at {value}; after it the form says the campaign has closed.",
+            "No closing date is set: signing stays open until someone pauses it.",
         ),
         Setting(
             "CONFIRMATION_REQUIRED",
@@ -184,9 +191,27 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
             "after its link is clicked.",
         ),
         Setting(
+            "SIGNING_PAUSED",
+            "Paused on the server",
+            "Signing paused by the server's setting: {value}. When yes, only whoever runs the "
+            "server can resume it.",
+        ),
+        Setting(
+            "PUBLIC_COUNTRY_MIN",
+            "Smallest country shown",
+            "Public pages count countries with fewer than {value} signatures together, so no "
+            "signer in a small country stands out.",
+        ),
+        Setting(
+            "EXPORT_APPROVAL_REQUIRED",
+            "Second owner for exports",
+            "Every export of personal data waits for a second owner's approval: {value}.",
+        ),
+        Setting(
             "EMBED_ORIGINS",
             "Partner sites",
             "These partner sites may show the signing form in their pages: {value}.",
+            "No partner site may show the signing form in its pages yet.",
         ),
     ),
     "Mail": (
@@ -194,6 +219,8 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
             "MAIL_SMTP_HOST",
             "Mail server",
             "Emails leave through the mail server {value}.",
+            "No mail server is set: emails are only written to files on the server. Fine for "
+            "trying the site, never for a live campaign.",
         ),
         Setting(
             "MAIL_SMTP_PORT", "Mail server port", "The mail server is reached on port {value}."
@@ -203,6 +230,7 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
             "DISCREET_MAIL_SENDER",
             "Discreet sender",
             "Discreet mail comes from {value}, with no campaign name in it.",
+            "No discreet sender is set: the live site will not start without one.",
         ),
         Setting(
             "MAIL_RATE_PER_MINUTE",
@@ -212,6 +240,7 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
         ),
     ),
 }
+NOT_SET = "not set"
 NEVER_SHOWN = ("PASSWORD", "KEY", "SECRET", "USER", "TOKEN")
 
 
@@ -226,10 +255,10 @@ class ShownSetting:
 def plain_value(name: str, config: Mapping[str, Any]) -> str:
     """A setting's value as an organiser reads it."""
     if name == "EMBED_ORIGINS":
-        return ", ".join(embed_origins(config)) or "none yet"
+        return ", ".join(embed_origins(config)) or NOT_SET
     value = config.get(name)
     if value is None or value == "":
-        return "not set"
+        return NOT_SET
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
@@ -242,7 +271,10 @@ def plain_value(name: str, config: Mapping[str, Any]) -> str:
 def explain(name: str, config: Mapping[str, Any]) -> str:
     """The sentence about one setting, its value in it."""
     setting = next(s for group in SETTINGS.values() for s in group if s.name == name)
-    return setting.sentence.format(value=plain_value(name, config))
+    value = plain_value(name, config)
+    if value == NOT_SET and setting.unset:
+        return setting.unset
+    return setting.sentence.format(value=value)
 
 
 def shown_settings(config: Mapping[str, Any]) -> dict[str, list[ShownSetting]]:
