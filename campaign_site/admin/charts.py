@@ -1,4 +1,4 @@
-"""The dashboard's charts: signatures per hour (the last 72) and per day (since the first),
+"""The signatures page's charts: signatures per hour (the last 72) and per day (since the first),
 per source and per country, confirmed and pending, read from the signature tally only (73,000 rows
 at a million signatures over 60 days, never the signatures) and drawn as inline SVG by
 templates/admin/_charts.html."""
