@@ -66,7 +66,7 @@ def export_approval_required() -> bool:
 
 
 def personal_data_exports() -> list:
-    """For the dashboard: the latest exports of personal data, from the audit log."""
+    """For the export page: the latest exports of personal data, from the audit log."""
     return recent_exports()
 
 
@@ -200,7 +200,7 @@ def request_export():
     """Ask the owners to approve one export (only while EXPORT_APPROVAL_REQUIRED is set)."""
     what = request.form.get("what", "")
     if what not in EXPORTS:
-        return _message("Unknown export", "Choose an export from the dashboard."), 422
+        return _message("Unknown export", "Choose an export on the export page."), 422
     if not export_approval_required():
         return _message("No approval needed", "Exports run without approval just now."), 409
     admin = current_admin()
@@ -229,7 +229,7 @@ def export_requests_waiting():
     """Where a requester sees whether their export was approved yet."""
     what = request.args.get("what", "")
     if what not in EXPORTS:
-        return _message("Unknown export", "Choose an export from the dashboard."), 422
+        return _message("Unknown export", "Choose an export on the export page."), 422
     if not export_approval_required():
         return redirect(url_for("admin.dashboard"), code=303)
     page, _ = _waiting_page(what)

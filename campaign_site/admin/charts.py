@@ -144,7 +144,7 @@ class Charts:
 
 def dashboard_charts(now: datetime | None = None) -> Charts:
     """Everything the charts show: two GROUP BY queries over the tally (per hour), and the
-    per-request breakdown the dashboard's tables share (admin/dashboard.py)."""
+    per-request breakdown the signatures page's tables share (admin/dashboard.py)."""
     this_hour = hour_of((now or utcnow()).astimezone(UTC))
     first_hour = this_hour - timedelta(hours=HOURS_SHOWN - 1)
     per_hour = _sums(SignatureTally.hour, SignatureTally.hour >= first_hour)

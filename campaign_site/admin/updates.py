@@ -205,7 +205,7 @@ def send_update(update_id: int):
     )
     flash(
         f"Sending to {quantity(queued, 'supporter')}{note}."
-        " The progress is below and on the dashboard."
+        " The progress is below and in the list of updates."
     )
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
@@ -243,7 +243,7 @@ def copy_update(update_id: int):
 
 
 def recent_updates() -> list:
-    """For the dashboard's updates section: the latest few with their figures."""
+    """For the overview: the latest few with their figures (it links those being sent)."""
     with read_transaction(db.session):
         return updates.recent(limit=3)
 
