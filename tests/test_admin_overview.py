@@ -12,6 +12,7 @@ from support import csrf_token_from, log_in, sign
 from campaign_site.accounts.permissions import OWNER, ROLE_PERMISSIONS, ROLES, Permission
 from campaign_site.admin.fraud_forms import MARKS
 from campaign_site.admin.glossary import NEVER_SHOWN, REVIEW_MARKS, SETTINGS
+from campaign_site.content import DEFAULT_CONTENT_FILE
 from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, utcnow
 
@@ -151,3 +152,14 @@ def test_the_fraud_page_speaks_of_what_the_settings_mean_not_their_names(admin_c
 def test_the_audit_log_explains_its_codes_once(admin_client):
     html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert html.count("never holds an address") == 1
+
+
+def test_content_missing_for_launch_is_listed_in_plain_words(app_factory):
+    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE))  # its addressee is left empty
+    attention = attention_list(logged_in_as(app, OWNER).get("/admin/").text)
+    assert "The campaign's content is not complete:" in attention
+    assert "who the petition is addressed to (<code>petition.addressee</code>)" in attention
+
+
+def test_complete_content_is_not_listed(admin_client):
+    assert "content is not complete" not in attention_list(admin_client.get("/admin/").text)

@@ -93,6 +93,15 @@ STATES: dict[str, str] = {
     ),
 }
 
+# The entries of the content file (content.py's missing_for_launch) in words.
+CONTENT_ENTRIES: dict[str, str] = {
+    "petition.addressee": "who the petition is addressed to",
+    "petition.demands": "what the petition asks for",
+    "contact.organisation": "the organisation's name",
+    "contact.address": "its postal address",
+    "contact.email": "its contact email",
+}
+
 
 @dataclass(frozen=True)
 class Setting:

@@ -184,6 +184,7 @@ def dashboard():
         attention=dashboard_facts.needs_attention(health, panels["flags"]),
         explained=glossary.TRENDING_FLAGS,
         network_code=glossary.REFERENCES["Network code"],
+        content_entries=glossary.CONTENT_ENTRIES,
         backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
         late_mail_minutes=dashboard_facts.LATE_MAIL_MINUTES,
         site_notice_text=site_notice_store.notices(fresh=True).get(DEFAULT_LANGUAGE, ""),
