@@ -66,7 +66,9 @@ def test_login_without_csrf_token_is_refused(client, admin_credentials):
     assert client.get("/admin/").status_code == 302
 
 
-def test_dashboard_shows_pending_confirmed_and_countries(app, client, admin_client):
+def test_dashboard_and_signatures_page_show_pending_confirmed_and_countries(
+    app, client, admin_client
+):
     sign(client, email="a@example.org", country="DE", keep_informed="y")
     sign(client, email="b@example.org", country="DE")
     sign(client, email="c@example.org", country="UA", keep_informed="y")
@@ -78,6 +80,11 @@ def test_dashboard_shows_pending_confirmed_and_countries(app, client, admin_clie
     assert response.headers["Cache-Control"] == "no-store"
     assert "<dt>Confirmed</dt><dd>3</dd>" in html
     assert "<dt>Waiting for confirmation</dt><dd>1</dd>" in html
+    assert "<dt>Signed today (UTC)</dt><dd>4</dd>" in html
+    assert "<dt>Emails waiting to be sent</dt><dd>4</dd>" in html
+
+    html = admin_client.get("/admin/signatures").get_data(as_text=True)
+    assert "<dt>Confirmed</dt><dd>3</dd>" in html
     assert "<dt>All signatures</dt><dd>4</dd>" in html
     assert "<dt>Confirmed, want updates</dt><dd>2</dd>" in html
     assert "<dt>Emails waiting to be sent</dt><dd>4</dd>" in html

@@ -97,7 +97,7 @@ class LiveSite:
             code = self.recovery_codes.pop()
         page.fill("#code", code)
         page.click("button[type=submit]")
-        expect(page.locator("h1")).to_have_text("Signatures")
+        expect(page.locator("h1")).to_have_text("Overview")
 
     def cli(self, args: list[str], input: str | None = None) -> str:
         result = self.app.test_cli_runner().invoke(args=args, input=input)

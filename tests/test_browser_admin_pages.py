@@ -34,6 +34,9 @@ def site(tmp_path_factory):
     live.stop()
 
 
+OVERVIEW_PAGES = ["/admin/", "/admin/signatures", "/admin/export", "/admin/settings", "/admin/help"]
+
+
 def problems_on(page, name: str) -> dict:
     """axe's violations and any overflow past a phone's width on the page shown, by what is
     wrong; a screenshot named `name` either way."""
@@ -42,7 +45,7 @@ def problems_on(page, name: str) -> dict:
     if violations:
         problems[name] = violations
     width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE["width"]:
+    if width > page.viewport_size["width"]:
         problems[name + " (width)"] = width
     screenshot(page, name)
     return problems
@@ -135,4 +138,19 @@ def test_the_delivery_pack_events_and_a_poster_at_both_sizes(site: LiveSite, bro
             if size is PHONE:  # screenshot() itself shoots both sizes
                 screenshot(page, f"admin-{name}")
         page.context.close()
+
+
+@pytest.mark.parametrize("size", ["375x812", "1440x900"])
+def test_the_overview_and_its_sections_have_no_axe_violations(
+    site: LiveSite, browser: Browser, size: str
+):
+    sign_and_confirm(site.app, site.app.test_client(), email="counted@example.org")
+    page = browser.new_context(viewport=PHONE if size == "375x812" else DESKTOP).new_page()
+    site.log_in_admin(page)
+    problems = {}
+    for path in OVERVIEW_PAGES:
+        page.goto(site.url + path)
+        name = "admin-overview-" + (path.removeprefix("/admin/") or "dashboard")
+        problems |= problems_on(page, name)  # screenshots at both sizes either way
+    page.context.close()
     assert problems == {}

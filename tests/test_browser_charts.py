@@ -54,8 +54,10 @@ def site(tmp_path_factory):
 
 
 def open_dashboard(site: LiveSite, browser: Browser, viewport: dict) -> Page:
+    """The signatures page, where the charts are (the dashboard links to it)."""
     page = browser.new_context(viewport=viewport).new_page()
     site.log_in_admin(page)
+    page.goto(site.url + "/admin/signatures")
     return page
 
 

@@ -30,7 +30,7 @@ def table_rows(figure: str) -> list[list[str]]:
 
 
 def dashboard(admin_client) -> str:
-    response = admin_client.get("/admin/")
+    response = admin_client.get("/admin/signatures")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 

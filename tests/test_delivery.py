@@ -77,9 +77,9 @@ def test_paper_signatures_stay_out_of_the_online_count(app_factory, admin_creden
     assert "Plus 35 signatures collected on paper" in page
     listing = admin.get("/admin/paper").get_data(as_text=True)
     assert "admin@example.org" in listing and "counted twice" in listing and "-5" in listing
-    assert "Paper signatures entered: <strong>35</strong>" in admin.get("/admin/").get_data(
-        as_text=True
-    )
+    assert "Paper signatures entered: <strong>35</strong>" in admin.get(
+        "/admin/signatures"
+    ).get_data(as_text=True)
 
 
 def test_paper_signatures_are_not_public_unless_asked(admin_client):

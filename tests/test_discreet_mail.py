@@ -482,7 +482,7 @@ def test_the_dashboard_counts_discreet_signers_and_the_export_marks_them(app, ad
         address = f"p{n}@{'mail.ru' if n == 0 else 'example.org'}"
         assert sign(admin_client, email=address, **extra).status_code == 303
     confirm_pending(app, admin_client)
-    page = admin_client.get("/admin/").get_data(as_text=True)
+    page = admin_client.get("/admin/signatures").get_data(as_text=True)
     assert re.search(r"<dt>Get only discreet mail</dt><dd>2</dd>", page)
 
     body = admin_client.get("/admin/signatures.csv?status=all").get_data(as_text=True)

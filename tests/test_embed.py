@@ -337,10 +337,10 @@ def test_a_bad_partner_code_gets_a_clear_error_and_no_snippet(embed_app, code):
     assert "<script>" not in page.text
 
 
-def test_the_dashboard_links_to_the_partners_page_and_names_the_origins(embed_app):
-    page = logged_in(embed_app).get("/admin/")
-    assert 'href="/admin/partners"' in page.text
-    assert "https://partner.example.org" in page.text
+def test_the_dashboard_links_to_the_partners_page_and_settings_name_the_origins(embed_app):
+    admin = logged_in(embed_app)
+    assert 'href="/admin/partners"' in admin.get("/admin/").text
+    assert "https://partner.example.org" in admin.get("/admin/settings").text
 
 
 def logged_in(app):

@@ -72,7 +72,7 @@ def counts_on(admin, page: str, code: str) -> tuple[int, int]:
 
 def test_a_screening_from_poster_to_counted_signatures(app, admin_client):
     event_id, code = create_event(admin_client)
-    assert counts_on(admin_client, "/admin/", code) == (0, 0)
+    assert counts_on(admin_client, "/admin/signatures", code) == (0, 0)
 
     hop = app.test_client().get(f"/e/{code}")
     assert hop.status_code == 302 and hop.headers["Location"] == f"/de/?source={code}"
@@ -84,14 +84,14 @@ def test_a_screening_from_poster_to_counted_signatures(app, admin_client):
     assert sign_through(supporter, f"/e/{code}", email="a@example.org").status_code == 303
     assert sign_through(supporter, f"/e/{code}", email="b@example.org").status_code == 303
     assert [s.source for s in stored_signatures(app)] == [code, code]
-    assert counts_on(admin_client, "/admin/", code) == (2, 0)
+    assert counts_on(admin_client, "/admin/signatures", code) == (2, 0)
     assert counts_on(admin_client, "/admin/events", code) == (2, 0)
 
     assert confirm_pending(app, supporter) == 2
-    assert counts_on(admin_client, "/admin/", code) == (2, 2)
+    assert counts_on(admin_client, "/admin/signatures", code) == (2, 2)
     assert counts_on(admin_client, "/admin/events", code) == (2, 2)
-    dashboard = admin_client.get("/admin/").get_data(as_text=True)
-    assert f"/admin/events/{event_id}/poster" in dashboard and 'href="/admin/events"' in dashboard
+    signatures = admin_client.get("/admin/signatures").get_data(as_text=True)
+    assert f"/admin/events/{event_id}/poster" in signatures and 'href="/admin/events"' in signatures
 
 
 def test_each_event_gets_its_own_code(admin_client):
@@ -157,7 +157,7 @@ def test_a_deleted_event_keeps_its_counts_and_its_link_ends(app, admin_client):
         answer = admin_client.get(f"/admin/events/{event_id}/{page}")
         assert answer.status_code == 410
         assert "This event was deleted" in answer.get_data(as_text=True)
-    assert counts_on(admin_client, "/admin/", code) == (1, 0)
+    assert counts_on(admin_client, "/admin/signatures", code) == (1, 0)
     assert counts_on(admin_client, "/admin/events", code) == (1, 0)
     assert delete_event(admin_client, event_id).status_code == 404  # nothing more to delete
 

@@ -67,8 +67,8 @@ def test_every_export_is_emailed_to_every_owner_and_shown_on_the_dashboard(app_f
     assert "UTC" in body and "/admin/audit" in body
     for personal in ("ada@example.org", "Ada", "Lovelace"):
         assert personal not in body
-    dashboard = logged_in(app, "owner1@example.org").get("/admin/").text
-    section = dashboard.split("Recent exports of personal data", 1)[1]
+    export_page = logged_in(app, "owner1@example.org").get("/admin/export").text
+    section = export_page.split("Recent exports of personal data", 1)[1]
     assert "exporter@example.org" in section and "csv:confirmed" in section
 
 
@@ -93,7 +93,10 @@ def test_with_approval_required_an_export_waits_for_a_second_owner_and_runs_once
 ):
     app = campaign(app_factory, tmp_path, approval=True)
     exporter = logged_in(app, "exporter@example.org")
-    assert "download" not in exporter.get("/admin/").text.split("Export (CSV)")[1].split("</ul>")[0]
+    assert (
+        "download"
+        not in exporter.get("/admin/export").text.split("Export (CSV)")[1].split("</ul>")[0]
+    )
 
     waiting = exporter.get("/admin/signatures.csv?status=all")
     assert waiting.status_code == 403 and waiting.mimetype == "text/html"

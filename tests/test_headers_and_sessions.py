@@ -262,7 +262,7 @@ def test_every_export_is_recorded_and_shown_on_the_dashboard(
     admin_client.get("/admin/signatures.csv?status=pending").get_data()
     admin_client.get("/admin/signatures.csv").get_data()
 
-    html = admin_client.get("/admin/").get_data(as_text=True)
+    html = admin_client.get("/admin/export").get_data(as_text=True)
     rows = re.findall(
         r"<tr><td>[\d\- :]+</td><td>([^<]+)</td><td>(\w+)</td><td class=\"num\">([^<]+)</td></tr>",
         html,

@@ -208,7 +208,7 @@ def test_full_flow_in_russian_with_a_cyrillic_name(mail_app, mail_server, admin_
         "ru",
         "RU",
     )
-    dashboard = admin.get("/admin/").get_data(as_text=True)
+    dashboard = admin.get("/admin/signatures").get_data(as_text=True)
     assert re.search(r"<td>Русский</td><td class=\"num\">1</td>", dashboard)
 
 

@@ -380,6 +380,8 @@ def test_cancel_drops_what_is_queued_and_a_cancelled_update_cannot_resume(site, 
     app, admin = site
     update_id, confirming, _ = five_of_eight_sent(app, admin, mail_server, "c")
     dashboard = admin.get("/admin/").get_data(as_text=True)
+    assert f'href="/admin/updates/{update_id}"' in dashboard  # being sent: the overview links it
+    dashboard = admin.get("/admin/updates").get_data(as_text=True)
     assert f"Cancel update {update_id} (its 3 queued messages)" in dashboard
     token = csrf_token_from(dashboard)
     assert (

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     APPROVE_EXPORTS = "approve_exports"
     MANAGE_ACCOUNTS = "manage_accounts"  # accounts, sessions
     READ_AUDIT = "read_audit"
+    VIEW_SETTINGS = "view_settings"  # limits, thresholds, mail set-up: a bot's map, so not viewers
 
 
 VIEWER, ORGANISER, EXPORTER, OWNER = "viewer", "organiser", "exporter", "owner"
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.FIGHT_FRAUD,
         Permission.WRITE_UPDATES,
         Permission.SEND_UPDATES,
+        Permission.VIEW_SETTINGS,
     },
     EXPORTER: _VIEW | {Permission.EXPORT_PERSONAL_DATA, Permission.FIND_AND_ERASE},
     OWNER: frozenset(Permission),

@@ -1,4 +1,4 @@
-"""The admin area: login, dashboard, CSV export, charts, partners, events, delivery pack,
+"""The admin area: login, the overview, signatures and charts, CSV export, settings, help, partners, events, delivery pack,
 campaign updates, fraud handling. Every page but login needs an admin."""
 
 from flask import Blueprint
@@ -16,6 +16,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     launch,
     navigation,
     partners,
+    sections,
     test_signatures,
     updates,
     views,

@@ -37,6 +37,7 @@ from campaign_site.accounts.permissions import Permission, may
 from campaign_site.admin import bp
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin, end_sessions, log_out
+from campaign_site.admin.glossary import REFERENCES
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.mail.admin_alerts import send_alert
@@ -55,6 +56,8 @@ EXPORTS = {
 # A request not approved within this time, or an approval not used within it, lapses.
 APPROVAL_HOURS = 24
 
+AUDIT_CODE = REFERENCES["Code in the audit log"]
+
 
 # ---- Exports of personal data: audited, announced, approved ---------------------------
 
@@ -65,7 +68,7 @@ def export_approval_required() -> bool:
 
 
 def personal_data_exports() -> list:
-    """For the dashboard: the latest exports of personal data, from the audit log."""
+    """For the export page: the latest exports of personal data, from the audit log."""
     return recent_exports()
 
 
@@ -199,7 +202,7 @@ def request_export():
     """Ask the owners to approve one export (only while EXPORT_APPROVAL_REQUIRED is set)."""
     what = request.form.get("what", "")
     if what not in EXPORTS:
-        return _message("Unknown export", "Choose an export from the dashboard."), 422
+        return _message("Unknown export", "Choose an export on the export page."), 422
     if not export_approval_required():
         return _message("No approval needed", "Exports run without approval just now."), 409
     admin = current_admin()
@@ -228,7 +231,7 @@ def export_requests_waiting():
     """Where a requester sees whether their export was approved yet."""
     what = request.args.get("what", "")
     if what not in EXPORTS:
-        return _message("Unknown export", "Choose an export from the dashboard."), 422
+        return _message("Unknown export", "Choose an export on the export page."), 422
     if not export_approval_required():
         return redirect(url_for("admin.dashboard"), code=303)
     page, _ = _waiting_page(what)
@@ -416,7 +419,12 @@ def audit_log():
     ]
     if not form.validate():
         return render_template(
-            "admin/audit.html", admin=current_admin(), form=form, page=None, query={}
+            "admin/audit.html",
+            admin=current_admin(),
+            code_explained=AUDIT_CODE,
+            form=form,
+            page=None,
+            query={},
         ), 422
     page = entries(form.wanted(), form.page.data or 1)
     if page.page > page.pages:
@@ -424,9 +432,19 @@ def audit_log():
             f"There {'is' if page.pages == 1 else 'are'} only {page.pages} page(s)."
         ]
         return render_template(
-            "admin/audit.html", admin=current_admin(), form=form, page=None, query={}
+            "admin/audit.html",
+            admin=current_admin(),
+            code_explained=AUDIT_CODE,
+            form=form,
+            page=None,
+            query={},
         ), 422
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
-        "admin/audit.html", admin=current_admin(), form=form, page=page, query=query
+        "admin/audit.html",
+        admin=current_admin(),
+        code_explained=AUDIT_CODE,
+        form=form,
+        page=page,
+        query=query,
     )

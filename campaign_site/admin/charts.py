@@ -1,4 +1,4 @@
-"""The dashboard's charts: signatures per hour (the last 72) and per day (since the first),
+"""The signatures page's charts: signatures per hour (the last 72) and per day (since the first),
 per source and per country, confirmed and pending, read from the signature tally only (73,000 rows
 at a million signatures over 60 days, never the signatures) and drawn as inline SVG by
 templates/admin/_charts.html."""
@@ -144,7 +144,7 @@ class Charts:
 
 def dashboard_charts(now: datetime | None = None) -> Charts:
     """Everything the charts show: two GROUP BY queries over the tally (per hour), and the
-    per-request breakdown the dashboard's tables share (admin/dashboard.py)."""
+    per-request breakdown the signatures page's tables share (admin/dashboard.py)."""
     this_hour = hour_of((now or utcnow()).astimezone(UTC))
     first_hour = this_hour - timedelta(hours=HOURS_SHOWN - 1)
     per_hour = _sums(SignatureTally.hour, SignatureTally.hour >= first_hour)

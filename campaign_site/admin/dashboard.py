@@ -1,15 +1,16 @@
 """What the dashboard shows, gathered in one place so the view stays a view: the counts,
-and the health of what keeps signing working (mail, keys, the rate-limit store)."""
+the health of what keeps signing working (mail, keys, the rate-limit store), and from it the
+short list of what needs an organiser's attention."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app, g
 
 from campaign_site.backup import status as backup_status
 from campaign_site.crypto import key_maintenance
 from campaign_site.mail import outbox
-from campaign_site.models import OutboxMessage
+from campaign_site.models import OutboxMessage, utcnow
 from campaign_site.petition import counting, mail_risk, signing_state
 from campaign_site.web import rate_limits
 from campaign_site.web.countries import country_name
@@ -33,6 +34,12 @@ class Health:
     rate_limit_store_reachable: bool
     last_backup: datetime | None
     backup_overdue: bool
+    late_mail: int  # single emails unsent after LATE_MAIL_MINUTES
+    content_missing: list[str]
+
+
+# A confirmation email normally leaves within a minute; a quarter of an hour is a backlog.
+LATE_MAIL_MINUTES = 15
 
 
 def breakdown() -> counting.TallyBreakdown:
@@ -67,4 +74,27 @@ def health() -> Health:
         rate_limit_store_reachable=rate_limits.store_reachable(),
         last_backup=last_backup,
         backup_overdue=backup_status.backup_overdue(last_backup),
+        late_mail=outbox.late_messages(LATE_MAIL_MINUTES),
+        content_missing=current_app.extensions["campaign_site.content"].missing_for_launch(),
     )
+
+
+def signed_today() -> int:
+    """Signatures signed since midnight UTC and still held."""
+    now = utcnow().astimezone(UTC)
+    return counting.signed_since(now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def needs_attention(health: Health, flags: list | None) -> list[str]:
+    """What the dashboard lists first, by name (admin/dashboard.html words each one)."""
+    found = {
+        "key_problem": health.key_problem is not None,
+        "paused": health.paused,
+        "redis_down": not health.rate_limit_store_reachable,
+        "late_mail": health.late_mail > 0,
+        "given_up_mail": health.given_up_mail[0] > 0,
+        "backup_overdue": health.backup_overdue,
+        "trending": bool(flags),
+        "content_missing": bool(health.content_missing),
+    }
+    return [name for name, shown in found.items() if shown]

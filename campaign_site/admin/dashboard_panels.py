@@ -1,6 +1,7 @@
-"""The dashboard's sections beyond the counts (charts, events, partners, delivery, updates,
-fraud, exports), each read from the module that owns it and handed to the template by the
-view: no template calls a query, and a section the admin may not use is not read at all."""
+"""What the overview and its section pages show beyond the counts (charts, events, paper,
+updates being sent, fraud flags, exports), each read from the module that owns it and handed
+to the template by the view: no template calls a query, and a section the admin may not use
+is not read at all."""
 
 from dataclasses import dataclass, fields
 from typing import Any
@@ -12,36 +13,62 @@ from campaign_site.admin.events import event_summaries
 from campaign_site.admin.fraud import trending_flags
 from campaign_site.admin.updates import recent_updates
 from campaign_site.models import AdminUser
-from campaign_site.petition import partner_sites, public_figures
+from campaign_site.petition import public_figures
+
+
+def _as_variables(found: Any) -> dict[str, Any]:
+    return {field.name: getattr(found, field.name) for field in fields(found)}
 
 
 @dataclass(frozen=True)
-class Panels:
-    """The dashboard's sections, each read from the module that owns it; None where the
-    admin may not use that section (its template is then not included at all)."""
+class OverviewPanels:
+    """The overview's live signals; flags is None where the admin may not fight fraud."""
+
+    flags: list | None
+    sending_updates: list  # (update, progress) pairs still sending
+
+
+def overview_panels(admin: AdminUser) -> dict[str, Any]:
+    """The signals the overview lists under "Needs attention"."""
+    return _as_variables(
+        OverviewPanels(
+            flags=trending_flags() if may(admin, Permission.FIGHT_FRAUD) else None,
+            sending_updates=[pair for pair in recent_updates() if pair[0].status == "sending"],
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SignaturePanels:
+    """The signatures page's sections; listed_events is None without MANAGE_EVENTS."""
 
     charts: Charts
     listed_events: list | None
-    embed_origins: list[str] | None
     paper_total: int
-    listed_updates: list
-    flags: list | None
+
+
+def signature_panels(admin: AdminUser) -> dict[str, Any]:
+    """Everything /admin/signatures shows beyond the totals."""
+    return _as_variables(
+        SignaturePanels(
+            charts=dashboard_charts(),
+            listed_events=event_summaries() if may(admin, Permission.MANAGE_EVENTS) else None,
+            paper_total=public_figures.public_figures().paper,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ExportPanels:
     personal_exports: list
     export_approval_required: bool
 
 
-def panels(admin: AdminUser) -> dict[str, Any]:
-    """Everything the dashboard's sections show, as template variables."""
-    found = Panels(
-        charts=dashboard_charts(),
-        listed_events=event_summaries() if may(admin, Permission.MANAGE_EVENTS) else None,
-        embed_origins=(
-            partner_sites.allowed_origins() if may(admin, Permission.MANAGE_PARTNERS) else None
-        ),
-        paper_total=public_figures.public_figures().paper,
-        listed_updates=recent_updates(),
-        flags=trending_flags() if may(admin, Permission.FIGHT_FRAUD) else None,
-        personal_exports=personal_data_exports(),
-        export_approval_required=export_approval_required(),
+def export_panels() -> dict[str, Any]:
+    """The export page's log of personal data leaving the site, and whether exports wait."""
+    return _as_variables(
+        ExportPanels(
+            personal_exports=personal_data_exports(),
+            export_approval_required=export_approval_required(),
+        )
     )
-    return {field.name: getattr(found, field.name) for field in fields(found)}

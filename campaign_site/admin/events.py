@@ -29,7 +29,7 @@ from campaign_site.web.i18n import LANGUAGES, public_url_in
 
 GONE = (
     "This event was deleted: its poster, QR code and link no longer work. Its signatures "
-    "are still counted on the dashboard."
+    "are still counted on the signatures page."
 )
 PNG_SCALE = 20  # px per module: 700 px or so for a typical link, sharp on an A4 print
 
@@ -206,5 +206,5 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 def event_summaries() -> list[events.EventSummary]:
-    """For the dashboard's events section: every event with its signatures."""
+    """For the signatures page's events section: every event with its signatures."""
     return events.summaries()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp
+from campaign_site.admin import bp, glossary
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.forms import PauseForm
@@ -57,6 +57,8 @@ def _fraud_page(form: CriteriaForm, status: int = 200, **extra):
         actions=ACTIONS,
         paused=signing_state.signing_paused(fresh=True),
         pause_form=PauseForm(formdata=None),
+        plain=_plain_words(),
+        flags_explained=glossary.TRENDING_FLAGS,
         **extra,
     ), status
 
@@ -81,6 +83,18 @@ def fraud_check():
         },
     )
     return _fraud_page(form, counts=counts, affected=affected, confirm=confirm, criteria=criteria)
+
+
+def _plain_words() -> list[str]:
+    """The fraud page's settings and codes as sentences (admin/glossary.py)."""
+    config = current_app.config
+    return [
+        glossary.explain("TRENDING_NETWORK_PER_HOUR", config),
+        glossary.explain("TRENDING_DOMAIN_PER_HOUR", config),
+        glossary.explain("NETWORK_HASH_RETENTION_DAYS", config),
+        glossary.REFERENCES["Network code"],
+        glossary.REFERENCES["Domain code"],
+    ]
 
 
 def _affected(action: str, counts: dict[str, int]) -> int:
@@ -163,6 +177,7 @@ def review():
         marked=marked,
         total=total,
         marks=MARKS,
+        explained=glossary.REVIEW_MARKS,
     ), status
 
 

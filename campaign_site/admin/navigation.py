@@ -19,6 +19,8 @@ class MenuItem(NamedTuple):
 
 MENU = (
     MenuItem("Dashboard", "admin.dashboard", Permission.VIEW_DASHBOARD),
+    MenuItem("Signatures", "admin.signatures", Permission.VIEW_DASHBOARD),
+    MenuItem("Export", "admin.export", Permission.VIEW_DASHBOARD),
     MenuItem("Content", "admin.content", Permission.EDIT_CONTENT),
     MenuItem("Launch", "admin.launch", Permission.VIEW_DASHBOARD),
     MenuItem("Events", "admin.event_list", Permission.MANAGE_EVENTS),
@@ -29,6 +31,8 @@ MENU = (
     MenuItem("Export approvals", "admin.export_requests", Permission.APPROVE_EXPORTS),
     MenuItem("Accounts", "admin.accounts", Permission.MANAGE_ACCOUNTS),
     MenuItem("Audit log", "admin.audit_log", Permission.READ_AUDIT),
+    MenuItem("Settings", "admin.settings", Permission.VIEW_SETTINGS),
+    MenuItem("Help", "admin.help_page", Permission.VIEW_DASHBOARD),
 )
 
 

@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp
+from campaign_site.admin import bp, glossary
 from campaign_site.admin.access import requires
 from campaign_site.admin.auth import current_admin
 from campaign_site.admin.update_forms import (
@@ -50,7 +50,12 @@ def update_list():
     """Every update with its figures."""
     with read_transaction(db.session):
         listed = updates.recent(limit=200)
-    return render_template("admin/updates.html", admin=current_admin(), updates=listed)
+    return render_template(
+        "admin/updates.html",
+        admin=current_admin(),
+        updates=listed,
+        mail_rate=glossary.explain("MAIL_RATE_PER_MINUTE", current_app.config),
+    )
 
 
 @bp.route("/updates/new", methods=["GET", "POST"])
@@ -234,7 +239,7 @@ def send_update(update_id: int):
     )
     flash(
         f"Sending to {quantity(queued, 'supporter')}{note}."
-        " The progress is below and on the dashboard."
+        " The progress is below and in the list of updates."
     )
     return redirect(url_for("admin.show_update", update_id=update_id), code=303)
 
@@ -272,7 +277,7 @@ def copy_update(update_id: int):
 
 
 def recent_updates() -> list:
-    """For the dashboard's updates section: the latest few with their figures."""
+    """For the overview: the latest few with their figures (it links those being sent)."""
     with read_transaction(db.session):
         return updates.recent(limit=3)
 

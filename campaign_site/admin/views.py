@@ -1,5 +1,6 @@
 """Admin routes: log in and out, see the totals, pause signing, export the signatures."""
 
+from dataclasses import fields
 from datetime import UTC, datetime
 
 from flask import (
@@ -16,7 +17,7 @@ from flask import (
 from campaign_site.accounts import second_factor
 from campaign_site.accounts.audit import Action, record
 from campaign_site.accounts.permissions import Permission
-from campaign_site.admin import bp, dashboard_panels, launch
+from campaign_site.admin import bp, dashboard_panels, glossary, launch
 from campaign_site.admin import dashboard as dashboard_facts
 from campaign_site.admin.access import requires
 from campaign_site.admin.accounts import export_gate, recorded_when_finished
@@ -43,12 +44,7 @@ from campaign_site.admin.forms import (
     SiteNoticeForm,
 )
 from campaign_site.crypto.sealed_box import open_box
-from campaign_site.export import (
-    STATUS_FILTERS,
-    audited_signatures_csv,
-    export_problem,
-    recent_exports,
-)
+from campaign_site.export import STATUS_FILTERS, audited_signatures_csv, export_problem
 from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.petition import erasure_ledger, signing, signing_state
 from campaign_site.petition import site_notice as site_notice_store
@@ -176,27 +172,23 @@ def logout():
 @bp.get("/")
 @requires(Permission.VIEW_DASHBOARD)
 def dashboard():
-    """Totals, the pause switch, and the export log."""
+    """The overview: key figures, what needs attention, the switch, the notice, the sections."""
     counts, health = dashboard_facts.counts(), dashboard_facts.health()
+    panels = dashboard_panels.overview_panels(current_admin())
     return render_template(
         "admin/dashboard.html",
-        **dashboard_panels.panels(current_admin()),
+        **panels,
+        **_health_variables(health),
         admin=current_admin(),
         totals=counts.totals,
-        by_country=counts.by_country,
-        by_language_named=counts.by_language,
-        unsent_mail=health.unsent_mail,
-        given_up_mail=health.given_up_mail,
-        paused=health.paused,
-        paused_by_config=health.paused_by_config,
-        key_problem=health.key_problem,
+        signed_today=dashboard_facts.signed_today(),
+        attention=dashboard_facts.needs_attention(health, panels["flags"]),
+        explained=glossary.TRENDING_FLAGS,
+        network_code=glossary.REFERENCES["Network code"],
+        content_entries=glossary.CONTENT_ENTRIES,
         pause_form=PauseForm(formdata=None),
-        rate_limit_store_reachable=health.rate_limit_store_reachable,
-        last_backup=health.last_backup,
-        backup_overdue=health.backup_overdue,
         backup_max_age_hours=current_app.config["BACKUP_MAX_AGE_HOURS"],
-        find_form=FindSignatureForm(),
-        exports=recent_exports(),
+        late_mail_minutes=dashboard_facts.LATE_MAIL_MINUTES,
         site_notice_text=site_notice_store.notices(fresh=True).get(DEFAULT_LANGUAGE, ""),
         launch_missing=len(launch.missing_items()),  # a link to /admin/launch while any
     )
@@ -207,6 +199,10 @@ def dashboard():
 def signing_switch():
     """The pause switch on a page of its own: pause with a reason, or resume."""
     return render_signing(PauseForm(formdata=None))
+
+
+def _health_variables(health: dashboard_facts.Health) -> dict:
+    return {field.name: getattr(health, field.name) for field in fields(health)}
 
 
 @bp.post("/signing")
@@ -277,7 +273,7 @@ def export_signatures():
         return render_template(
             "message.html",
             title="Unknown export filter",
-            message="Choose confirmed, pending or all signatures from the dashboard.",
+            message="Choose confirmed, pending or all signatures on the export page.",
         ), 400
     problem = export_problem()
     if problem:  # say so now, rather than break off a half-written file

@@ -380,3 +380,17 @@ def pending_messages() -> int:
             OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
         )
     )
+
+
+def late_messages(minutes: int) -> int:
+    """Confirmations and other single emails still unsent `minutes` after they were written:
+    a backlog (campaign updates are paced on purpose and left out)."""
+    before = utcnow() - timedelta(minutes=minutes)
+    return db.session.scalar(
+        select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.update_id.is_(None),
+            OutboxMessage.created_at < before,
+        )
+    )

@@ -147,6 +147,18 @@ def totals(breakdown: TallyBreakdown | None = None) -> dict[str, int]:
     }
 
 
+def signed_since(start: datetime) -> int:
+    """Signatures signed from `start` on and still held (from the tally, per hour)."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(SignatureTally.signed), 0)).where(
+                SignatureTally.hour >= start
+            )
+        )
+        or 0
+    )
+
+
 def totals_by_language(breakdown: TallyBreakdown | None = None) -> list[tuple[str, int]]:
     """(language code, confirmed signatures) pairs, most first: where the campaign is heard
     (from the tally; anonymised ones included)."""
