@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy import SQLAlchemy
+from hypothesis import settings
 from jinja2 import BytecodeCache
 from mailserver import MailServer
 from sqlalchemy import (
@@ -42,6 +43,11 @@ from campaign_site.models import SignatureCountShard
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Property tests try a few examples in the fast lane and many in CI (make test sets
+# HYPOTHESIS_PROFILE=ci); the examples that once failed are tried first either way.
+settings.register_profile("fast", max_examples=10)
+settings.register_profile("ci", max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "fast"))
 # Every app the tests make, and every server they start, runs with the required content
 # filled in (made-up values), as production must; tests of the shipped file name it.
 TEST_CONTENT_FILE = os.path.join(os.path.dirname(__file__), "content", "campaign.toml")

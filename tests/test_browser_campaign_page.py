@@ -8,10 +8,9 @@ Screenshots of every language at 375x812 and 1440x900 land in test-artifacts/scr
 import re
 from pathlib import Path
 
+import browser_support
 import pytest
-import test_browser
-from playwright.sync_api import Browser, Page, expect
-from test_browser import (
+from browser_support import (
     ARTIFACTS,
     DESKTOP,
     PHONE,
@@ -20,9 +19,10 @@ from test_browser import (
     fill_petition,
     screenshot,
 )
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 LANGUAGES = ["", "/de", "/ru", "/uk"]  # URL prefixes; English has none
 VIDEO_HOST = "https://video.example.test"

@@ -266,9 +266,8 @@ def test_login_next_parameter_with_control_characters_falls_back_to_the_dashboar
 FIELD_TEXT = st.text(max_size=300)
 
 
-@settings(
-    max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# As many examples as the run's profile asks (conftest.py): 10 in the fast lane, 100 in CI.
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     given_name=FIELD_TEXT,
     family_name=FIELD_TEXT,
