@@ -319,6 +319,21 @@ def _empty_tables(engine: Engine) -> None:
 
 
 @pytest.fixture
+def app_factory_without_database(tmp_path):
+    """Makes apps for tests that never touch a database (caches, forms), so they run once
+    instead of once per backend. Their database is a file that is never created: a query
+    fails with "no such table"."""
+
+    def make(**settings) -> Flask:
+        settings.setdefault("MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
+        settings.setdefault("ERASURE_LEDGER_DIR", str(tmp_path / "erasures"))
+        url = f"sqlite:///{tmp_path / 'never-created.db'}"
+        return create_app({"SQLALCHEMY_DATABASE_URI": url, **settings})
+
+    return make
+
+
+@pytest.fixture
 def app(app_factory) -> Flask:
     """The app in testing mode on a migrated database."""
     return app_factory()
