@@ -84,9 +84,10 @@ checks: install-dev
 PYTEST_WORKERS ?= 2
 
 ## test: the checks, then every test (browser and benchmark lanes too), on SQLite and
-## (when reachable, always in CI) PostgreSQL; the CI command
+## (when reachable, always in CI) PostgreSQL, with the property tests' CI profile (100 examples,
+## 10 in the fast lane); the CI command
 test: checks tools translations
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## test-fast: the checks and every test but the browser, benchmark and slow lanes (about 2.5 minutes on 2 cores)
 test-fast: checks translations

@@ -196,6 +196,39 @@ def withdraw(client: FlaskClient, link: str, prefix: str = ""):
 SITE_LINK = re.compile(r"http://localhost(/\S+)")
 
 
+def run_worker(app: Flask):
+    """`flask mail-worker --once`, as cron would run it."""
+    result = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def links_in(message) -> dict[str, str]:
+    """The site's links in an email's plain-text part, by what they do."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return {path.split("/")[1]: path for path in SITE_LINK.findall(text)}
+
+
+def outbox_rows(app: Flask) -> list:
+    """Every message in the outbox, oldest first, detached from the session."""
+    from campaign_site.models import OutboxMessage
+
+    with app.app_context():
+        rows = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def old_token(app: Flask, purpose: str, age):
+    """A genuine link token for the only signature, as if it had been made `age` ago."""
+    from campaign_site.models import utcnow
+    from campaign_site.petition import link_tokens
+
+    with app.app_context():
+        signature = db.session.scalars(db.select(Signature)).one()
+        return link_tokens.make_token(signature, purpose, issued_at=utcnow() - age)
+
+
 def emailed_links(app: Flask, mail_server, address: str) -> dict[str, str]:
     """Send what is queued (`flask mail-worker --once`), then the site's links in the newest
     email to address, by what they do: confirm, withdraw, unsubscribe, ..."""

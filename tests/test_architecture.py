@@ -1,5 +1,6 @@
 """The rules between the package's parts (.importlinter) hold, and breaking one fails by name."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def test_every_import_contract_is_kept():
     assert "0 broken" in result.stdout
 
 
+@pytest.mark.slow  # each copies the package and runs lint-imports on it (a second or so)
 @pytest.mark.parametrize(
     ("module", "line", "rule"),
     [
@@ -101,3 +103,25 @@ def test_templates_get_their_data_from_views_not_from_queries_or_optional_includ
         if getattr(value, "__module__", "").startswith("campaign_site.admin")
     ]
     assert admin_globals == ["admin_can"]
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in tests/support.py (or browser_support.py): importing a test module
+    from another runs its module code twice and ties the two files together."""
+    tests = ROOT / "tests"
+    test_modules = {path.stem for path in tests.glob("test_*.py")}
+    offenders = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported = [node.module]
+            else:
+                continue
+            offenders += [
+                f"{path.name}:{node.lineno} imports {name}"
+                for name in imported
+                if name.split(".")[0] in test_modules
+            ]
+    assert offenders == [], "move what they share into tests/support.py"

@@ -6,7 +6,7 @@ import io
 import os
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -141,15 +141,28 @@ def test_a_backup_holds_no_supporters_data_in_the_clear(app, client, tmp_path):
         assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
 
 
-def test_backup_create_dir_keeps_the_newest(app, tmp_path):
-    for _ in range(3):
+def test_backup_create_dir_keeps_the_newest(app, tmp_path, monkeypatch):
+    started = datetime.now(UTC)
+    for second in range(3):
+        # Names carry the second: each backup is taken a second after the one before.
+        monkeypatch.setattr(
+            "campaign_site.cli.datetime", clock_at(started + timedelta(seconds=second))
+        )
         result = run_cli(app, "backup", "create", "--dir", str(tmp_path), "--keep", "2")
         assert result.exit_code == 0, result.output
         os.utime(tmp_path, None)
-        import time
-
-        time.sleep(1.1)  # names carry the second
     assert len(list(tmp_path.glob("campaign-*.backup"))) == 2
+
+
+def clock_at(moment: datetime) -> type[datetime]:
+    """datetime, with now() at the given moment."""
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    return Clock
 
 
 @pytest.mark.parametrize(

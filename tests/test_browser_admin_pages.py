@@ -1,14 +1,14 @@
 """The admin pages added for organisers, in Chromium: logged in with a code, no axe
 violations at phone size, nothing wider than the phone."""
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 from playwright.sync_api import Browser, expect
 from support import sign_and_confirm
-from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 PAGES = [
     "/admin/notice",

@@ -8,10 +8,9 @@ Screenshots of every language at 375x812 and 1440x900 land in test-artifacts/scr
 import re
 from pathlib import Path
 
+import browser_support
 import pytest
-import test_browser
-from playwright.sync_api import Browser, Page, expect
-from test_browser import (
+from browser_support import (
     ARTIFACTS,
     DESKTOP,
     PHONE,
@@ -20,11 +19,12 @@ from test_browser import (
     fill_petition,
     screenshot,
 )
+from playwright.sync_api import Browser, Page, expect
 
 from campaign_site.languages import TRANSLATED
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 LANGUAGES = ["", *(f"/{code}" for code in TRANSLATED)]  # URL prefixes; English has none
 VIDEO_HOST = "https://video.example.test"

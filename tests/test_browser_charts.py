@@ -7,10 +7,9 @@ Screenshots land in test-artifacts/screenshots/admin-charts-*.png.
 import json
 from datetime import UTC, datetime, timedelta
 
+import browser_support
 import pytest
-import test_browser
-from playwright.sync_api import Browser, Page, expect
-from test_browser import (
+from browser_support import (
     ARTIFACTS,
     DESKTOP,
     PHONE,
@@ -18,12 +17,13 @@ from test_browser import (
     axe_violations,
     fill_petition,
 )
+from playwright.sync_api import Browser, Page, expect
 
 from campaign_site.extensions import db
 from campaign_site.petition import tallies
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 SOURCES = ["", "newsletter", "festival-berlin", "partner:amnesty-de-2026-screening-tour"]
 COUNTRIES = ["DE", "UA", "GB", "FR", "PL", "LT", "US", "GS", "NL", "SE", "CZ", "GE"]

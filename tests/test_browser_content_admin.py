@@ -1,13 +1,13 @@
 """/admin/content, its preview and /admin/launch in Chromium, at phone and desktop size: no
 axe violations, nothing wider than the window, a screenshot of each."""
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 from playwright.sync_api import Browser
-from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,14 @@ announced when it appears, tied to the email field, answered with JavaScript off
 
 import re
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import PHONE, LiveSite, axe_violations, fill_petition, screenshot
 from playwright.sync_api import Browser, Page, expect
-from test_browser import PHONE, LiveSite, axe_violations, fill_petition, screenshot
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
-page = test_browser.page
+browser = browser_support.browser  # the same Chromium fixture, by name
+page = browser_support.page
 
 
 @pytest.fixture(scope="module")

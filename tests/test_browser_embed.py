@@ -9,15 +9,15 @@ site (not only another origin), so the frame is third-party as on the real web.
 import json
 import threading
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import CHROMIUM, PHONE, LiveSite, axe_violations, fill_petition, screenshot
 from playwright.sync_api import Browser, Frame, Page, expect
-from test_browser import CHROMIUM, PHONE, LiveSite, axe_violations, fill_petition, screenshot
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 
 class PartnerSite:

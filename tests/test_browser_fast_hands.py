@@ -4,8 +4,8 @@ stored and marked for review, never dropped; the honeypot stays empty."""
 import time
 
 import pytest
+from browser_support import LiveSite, browser  # noqa: F401  (the module's Chromium fixture)
 from support import stored_signatures
-from test_browser import LiveSite, browser  # noqa: F401  (the module's Chromium fixture)
 
 pytestmark = pytest.mark.browser
 

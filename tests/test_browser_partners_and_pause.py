@@ -1,13 +1,13 @@
 """The Partners page with its live preview and copy buttons, and the pause form with its
 banner, in Chromium: no axe violations at phone and desktop size, screenshots of both."""
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 from playwright.sync_api import Browser, Page, expect
-from test_browser import DESKTOP, PHONE, LiveSite, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 FIXED = "https://fixed.example.org"
 

@@ -6,16 +6,16 @@ sees it, without script) and checked with axe.
 
 import re
 
+import browser_support
 import pytest
-import test_browser
+from browser_support import ARTIFACTS, PHONE, LiveSite, axe_violations, fill_petition, screenshot
 from playwright.sync_api import Browser, expect
 from support import onion_address, stored_signatures
-from test_browser import ARTIFACTS, PHONE, LiveSite, axe_violations, fill_petition, screenshot
 
 from campaign_site.languages import CODES, DEFAULT_LANGUAGE
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the same Chromium fixture, by name
+browser = browser_support.browser  # the same Chromium fixture, by name
 
 ONION = onion_address(5)
 LANGUAGES = {code: "" if code == DEFAULT_LANGUAGE else f"/{code}" for code in CODES}

@@ -6,40 +6,26 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
-from support import csrf_token_from, sign, stored_signatures
+from sqlalchemy import update
+from support import (
+    csrf_token_from,
+    links_in,
+    old_token,
+    outbox_rows,
+    run_worker,
+    sign,
+    stored_signatures,
+)
 
 from campaign_site.extensions import db
 from campaign_site.mail import outbox
 from campaign_site.mail.transports import SmtpTransport
-from campaign_site.models import OutboxMessage, Signature, utcnow
+from campaign_site.models import OutboxMessage, utcnow
 from campaign_site.petition import link_tokens
-
-LINK = re.compile(r"http://localhost(/\S+)")
-
-
-def run_worker(app):
-    """`flask mail-worker --once`, as cron would run it."""
-    result = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def links_in(message) -> dict[str, str]:
-    """The site's links in an email's plain-text part, by what they do."""
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return {path.split("/")[1]: path for path in LINK.findall(text)}
 
 
 def count(client) -> int:
     return client.get("/api/count").get_json()["count"]
-
-
-def outbox_rows(app) -> list[OutboxMessage]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        db.session.expunge_all()
-        return list(rows)
 
 
 def test_supporter_confirms_through_the_emailed_link(mail_app, mail_server):
@@ -226,16 +212,9 @@ def test_repeat_sign_ups_mail_an_address_at_most_once_an_interval(mail_app, mail
     assert len(mail_server.inbox.to("target@example.org")) == 1
 
 
-def _old_token(app, purpose, age):
-    """A genuine token as if it had been made `age` ago."""
-    with app.app_context():
-        signature = db.session.scalars(select(Signature)).one()
-        return link_tokens.make_token(signature, purpose, issued_at=utcnow() - age)
-
-
 def test_an_expired_confirmation_link_gets_a_clear_page(app, client):
     sign(client)
-    token = _old_token(app, link_tokens.CONFIRM, timedelta(days=8))
+    token = old_token(app, link_tokens.CONFIRM, timedelta(days=8))
     response = client.get(f"/confirm/{token}")
     assert response.status_code == 410
     assert "This confirmation link has expired" in response.get_data(as_text=True)
@@ -244,8 +223,8 @@ def test_an_expired_confirmation_link_gets_a_clear_page(app, client):
 
 def test_an_expired_link_to_a_confirmed_signature_just_says_so(app, client):
     sign(client)
-    old = _old_token(app, link_tokens.CONFIRM, timedelta(days=8))
-    client.get(f"/confirm/{_old_token(app, link_tokens.CONFIRM, timedelta(0))}")
+    old = old_token(app, link_tokens.CONFIRM, timedelta(days=8))
+    client.get(f"/confirm/{old_token(app, link_tokens.CONFIRM, timedelta(0))}")
     response = client.get(f"/confirm/{old}")
     assert response.status_code == 200
     assert "already confirmed" in response.get_data(as_text=True)
@@ -262,7 +241,7 @@ def test_an_expired_link_to_a_confirmed_signature_just_says_so(app, client):
 )
 def test_a_tampered_confirmation_link_gets_a_clear_page(app, client, tamper):
     sign(client)
-    token = _old_token(app, link_tokens.CONFIRM, timedelta(0))
+    token = old_token(app, link_tokens.CONFIRM, timedelta(0))
     response = client.get(f"/confirm/{tamper(token)}")
     assert response.status_code == 404
     assert "This link does not work" in response.get_data(as_text=True)
@@ -271,7 +250,7 @@ def test_a_tampered_confirmation_link_gets_a_clear_page(app, client, tamper):
 
 def test_a_link_for_one_purpose_cannot_be_used_for_another(app, client):
     sign(client)
-    withdraw_token = _old_token(app, link_tokens.WITHDRAW, timedelta(0))
+    withdraw_token = old_token(app, link_tokens.WITHDRAW, timedelta(0))
     assert client.get(f"/confirm/{withdraw_token}").status_code == 404
     assert count(client) == 0
 
@@ -308,7 +287,7 @@ def test_withdrawing_erases_the_signature_and_the_count_drops(mail_app, mail_ser
 
 def test_withdrawing_a_pending_signature_leaves_the_count_alone(app, client):
     sign(client)
-    link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
+    link = f"/withdraw/{old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
     _open_withdraw_page(client, link)
     client.post(link)
     assert stored_signatures(app) == []
@@ -325,7 +304,7 @@ def test_withdrawing_a_pending_signature_leaves_the_count_alone(app, client):
 )
 def test_another_site_cannot_press_the_withdraw_button(app, client, headers):
     sign(client)
-    link = f"/withdraw/{_old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
+    link = f"/withdraw/{old_token(app, link_tokens.WITHDRAW, timedelta(0))}"
     response = client.post(link, headers=headers)
     assert response.status_code == 403
     assert "This form can only be sent from our own page" in response.text
@@ -334,7 +313,7 @@ def test_another_site_cannot_press_the_withdraw_button(app, client, headers):
 
 def test_unsubscribe_page_asks_first_and_then_stops_updates(app, client):
     sign(client, keep_informed="y")
-    link = f"/unsubscribe/{_old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
+    link = f"/unsubscribe/{old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
     assert client.get(link).status_code == 200
     assert stored_signatures(app)[0].keep_informed is True
     response = client.post(link, headers={"Sec-Fetch-Site": "same-origin"})
@@ -345,7 +324,7 @@ def test_unsubscribe_page_asks_first_and_then_stops_updates(app, client):
 
 def test_one_click_unsubscribe_from_a_mail_client(app, client):
     sign(client, keep_informed="y")
-    link = f"/unsubscribe/{_old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
+    link = f"/unsubscribe/{old_token(app, link_tokens.UNSUBSCRIBE, timedelta(0))}"
     response = client.post(link, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert stored_signatures(app)[0].keep_informed is False

@@ -463,8 +463,10 @@ def test_a_dns_server_down_or_silent_never_stops_mail(app_factory, mail_server, 
     assert discreet_flag(app, "olga@zavod-chaika.org") is False
 
 
-def test_the_mx_cache_stays_bounded_and_spares_repeat_lookups(app_factory, dns_server):
-    app = app_factory(DNS_NAMESERVERS=[dns_server.address])
+def test_the_mx_cache_stays_bounded_and_spares_repeat_lookups(
+    app_factory_without_database, dns_server
+):
+    app = app_factory_without_database(DNS_NAMESERVERS=[dns_server.address])
     with app.app_context():
         assert mx_lookup.risky_mail_servers("zavod-chaika.org") is True
         assert mx_lookup.risky_mail_servers("zavod-chaika.org") is True

@@ -16,8 +16,8 @@ from support import (
     csrf_token_from,
     form_fields,
     hidden_fields,
+    run_worker,
 )
-from test_confirmation import run_worker
 
 from campaign_site.extensions import db
 from campaign_site.models import AdminAudit, OutboxMessage, Signature, SignatureTally, utcnow

@@ -3,7 +3,7 @@ best practices >= 0.95, SEO 1.0, in English (/) and Russian (/ru/).
 
 Lighthouse (the npm package in tests/browser/, installed by `make tools`) drives Debian's
 Chromium (CHROME_PATH), never a downloaded browser, against the app served on loopback by
-test_browser.LiveSite. Its default settings are kept: the mobile form factor (a Moto G Power
+browser_support.LiveSite. Its default settings are kept: the mobile form factor (a Moto G Power
 sized screen) and simulated throttling (a slow 4G network and a 4x slower CPU, computed from
 the page's trace, so fairly stable on a busy machine). Plain http is fine: Lighthouse counts
 127.0.0.1 as a secure origin, as browsers do.
@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, ROOT, site  # noqa: F401  (the module's live site)
+from browser_support import ARTIFACTS, CHROMIUM, ROOT, site  # noqa: F401  (the module's live site)
 
 # Lighthouse times real page loads and the benchmarks fill both cores: one worker runs
 # them one after the other (make test passes --dist loadgroup).

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from ports import listening_socket, port_of
 from sqlalchemy import delete
-from support import sign, stored_signatures
-from test_confirmation import _old_token, links_in, run_worker
+from support import links_in, old_token, run_worker, sign, stored_signatures
 
 from campaign_site.crypto.keyrings import new_key
 from campaign_site.extensions import db
@@ -32,9 +31,9 @@ def mail_app(app_factory, mail_server):
 
 def test_a_withdraw_link_works_until_it_expires(app, client):
     sign(client)
-    fresh = _old_token(app, link_tokens.WITHDRAW, timedelta(days=29))
+    fresh = old_token(app, link_tokens.WITHDRAW, timedelta(days=29))
     assert client.get(f"/withdraw/{fresh}").status_code == 200
-    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
+    stale = old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
     page = client.get(f"/withdraw/{stale}")
     assert page.status_code == 410
     assert "This withdraw link has expired" in page.get_data(as_text=True)
@@ -43,7 +42,7 @@ def test_a_withdraw_link_works_until_it_expires(app, client):
 
 def test_an_expired_withdraw_link_erases_nothing(app, client):
     sign(client)
-    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
+    stale = old_token(app, link_tokens.WITHDRAW, timedelta(days=31))
     client.get(f"/withdraw/{stale}")
     response = client.post(f"/withdraw/{stale}")
     assert response.status_code == 410
@@ -55,7 +54,7 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
     sign(client, email="changed.mind@example.org")
     run_worker(mail_app)
     client.get(links_in(mail_server.inbox.messages[0])["confirm"])
-    stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
+    stale = old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
 
     client.get(f"/withdraw/{stale}")
     answer = client.post(f"/withdraw/{stale}/renew")
@@ -76,7 +75,7 @@ def test_an_expired_link_mails_a_fresh_one_that_works(mail_app, mail_server):
 def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app, mail_server):
     client = mail_app.test_client()
     sign(client)
-    stale = _old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
+    stale = old_token(mail_app, link_tokens.WITHDRAW, timedelta(days=45))
     client.get(f"/withdraw/{stale}")
     held = client.post(f"/withdraw/{stale}/renew")
     with mail_app.app_context():
@@ -94,7 +93,7 @@ def test_renewing_answers_the_same_whether_or_not_the_signature_exists(mail_app,
 
 def test_another_site_cannot_ask_for_a_fresh_link(app, client):
     sign(client)
-    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
+    stale = old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
     refused = client.post(f"/withdraw/{stale}/renew", headers={"Sec-Fetch-Site": "cross-site"})
     assert refused.status_code == 403
 
@@ -103,7 +102,7 @@ def test_renewals_are_mailed_at_most_once_an_interval(app_factory, mail_server):
     app = app_factory(**mail_server.settings())  # RESEND_INTERVAL_MINUTES: 60
     client = app.test_client()
     sign(client)
-    stale = _old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
+    stale = old_token(app, link_tokens.WITHDRAW, timedelta(days=45))
     with app.app_context():
         for _ in range(5):
             signing.send_fresh_withdraw_link(stale)
@@ -113,7 +112,7 @@ def test_renewals_are_mailed_at_most_once_an_interval(app_factory, mail_server):
 
 def test_link_pages_never_pass_their_url_on_as_a_referer(app, client):
     sign(client)
-    token = _old_token(app, link_tokens.WITHDRAW, timedelta(0))
+    token = old_token(app, link_tokens.WITHDRAW, timedelta(0))
     for path in (f"/withdraw/{token}", f"/unsubscribe/{token}", f"/confirm/{token}"):
         assert client.get(path).headers.getlist("Referrer-Policy") == ["no-referrer"]
 

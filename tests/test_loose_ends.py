@@ -5,8 +5,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import VALID_SIGNATURE, form_fields, sign, stored_signatures
-from test_confirmation import run_worker
+from support import VALID_SIGNATURE, form_fields, run_worker, sign, stored_signatures
 
 CROSS_SITE_REFUSAL = {
     "": "This form can only be sent from our own page",

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from mailserver import MailServer
 from sqlalchemy import func, insert, select, update
-from support import confirm_pending, sign, stored_signatures
-from test_confirmation import outbox_rows, run_worker
+from support import confirm_pending, outbox_rows, run_worker, sign, stored_signatures
 
 from campaign_site.extensions import db
 from campaign_site.models import OutboxMessage, Signature, utcnow

@@ -16,8 +16,8 @@ from support import (
     form_fields,
     hidden_fields,
     log_in,
+    run_worker,
 )
-from test_confirmation import run_worker
 
 from campaign_site.extensions import db
 from campaign_site.models import (
