@@ -77,6 +77,7 @@ _share_url_builders()
 
 # The migrated databases' URLs: apps on them share one engine per URL and settings.
 SHARED_ENGINE_URLS: set[str] = set()
+SHARED_ENGINES: dict[tuple, Engine] = {}
 
 
 def _share_engines() -> None:
@@ -86,16 +87,15 @@ def _share_engines() -> None:
     so a test no longer opens new ones either. (configure_engine adds its listeners once:
     SQLAlchemy ignores a listener added again.)"""
     make_engine = SQLAlchemy._make_engine
-    engines: dict[tuple, Engine] = {}
 
     def shared(extension: SQLAlchemy, bind_key, options: dict, app: Flask) -> Engine:
         url = str(options["url"])
         if url not in SHARED_ENGINE_URLS:
             return make_engine(extension, bind_key, options, app)
         key = (url, repr(sorted((name, repr(value)) for name, value in options.items())))
-        if key not in engines:
-            engines[key] = make_engine(extension, bind_key, options, app)
-        return engines[key]
+        if key not in SHARED_ENGINES:
+            SHARED_ENGINES[key] = make_engine(extension, bind_key, options, app)
+        return SHARED_ENGINES[key]
 
     SQLAlchemy._make_engine = shared
 
@@ -232,6 +232,14 @@ def migrated_database_url(_migrated_database, _cleanup_engine) -> Iterator[str]:
     a CLI command, a server the test started, a restore through sqlite3)."""
     yield _migrated_database
     _empty_tables(_cleanup_engine)
+    if _migrated_database.startswith("sqlite"):
+        # No SQLite connection outlives a test: a server process the next test starts
+        # writes to the same file, and this process may close another handle on it, which
+        # drops the file locks SQLite relies on ("database disk image is malformed").
+        for (url, _), engine in SHARED_ENGINES.items():
+            if url == _migrated_database:
+                engine.dispose()
+        _cleanup_engine.dispose()
 
 
 class SharedTemplateCode(BytecodeCache):
