@@ -117,6 +117,9 @@ def test_keyboard_only_signing_with_visible_focus(site: LiveSite, page: Page):
     assert page.evaluate("document.activeElement.id") == "keep_informed"
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "show_name"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "discreet_mail"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "submit"
     page.keyboard.press("Enter")
