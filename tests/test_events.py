@@ -4,7 +4,6 @@ counted on the dashboard; deleting it ends the link but keeps the counts."""
 
 import io
 import re
-import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ from support import (
     csrf_token_from,
     form_stamp,
     hidden_fields,
+    in_a_fresh_minute,
     log_in,
     stored_signatures,
 )
@@ -250,13 +250,6 @@ HALL = 150
 
 def limited_app(app_factory):
     return app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
-
-
-def in_a_fresh_minute(seconds_needed: float = 8) -> None:
-    """Wait for the next minute if this one ends too soon: the limits count fixed windows."""
-    left = 60 - time.time() % 60
-    if left < seconds_needed:
-        time.sleep(left + 0.1)
 
 
 def sign_from_one_address(app, source: str | None, people: int) -> list[int]:
