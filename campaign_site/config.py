@@ -90,6 +90,9 @@ class Config:
     """Settings shared by every environment."""
 
     PRODUCTION = False
+    # Until the required content is published the page says "launching soon" and takes no
+    # signature (petition/campaign_content.py); a developer's own copy shows the form.
+    WAIT_FOR_CONTENT = True
     # Not read from the environment: no deployment can weaken it.
     PASSWORD_HASH_METHOD = "scrypt"
     LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -261,6 +264,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     """`make run` on a laptop: SQLite in instance/."""
+
+    WAIT_FOR_CONTENT = False  # the form shows before the campaign's words are filled in
 
 
 class TestingConfig(Config):

@@ -212,3 +212,11 @@ def test_a_test_email_to_a_bad_address_or_a_dead_server_says_what_went_wrong(app
     )
     assert dead.status_code == 422
     assert "could not be sent" in dead.get_data(as_text=True)
+
+
+def test_a_developers_copy_shows_the_form_before_the_content_is_filled_in(app_factory):
+    """`make run` (development) serves the form with the content file as it is; the live
+    site and the tests wait for the content."""
+    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), WAIT_FOR_CONTENT=False)
+    assert 'class="sign__form"' in page(app.test_client())
+    assert sign(app.test_client()).status_code == 303

@@ -74,7 +74,10 @@ def file_content() -> Content:
 
 
 def launch_ready() -> bool:
-    """Whether the page may take signatures: every required entry is published."""
+    """Whether the page may take signatures: every required entry is published (or this is
+    a developer's copy, which shows the form whatever the content: WAIT_FOR_CONTENT)."""
+    if not current_app.config["WAIT_FOR_CONTENT"]:
+        return True
     return not current_content().missing_for_launch()
 
 

@@ -259,7 +259,7 @@ def _signing_state() -> str:
     (for good). A preview shows the state its own content would give."""
     if not signing_state.signing_open():
         return "closed"
-    if template_filters.campaign().missing_for_launch():
+    if current_app.config["WAIT_FOR_CONTENT"] and template_filters.campaign().missing_for_launch():
         return "launching"
     return "paused" if signing_state.signing_paused() else "open"
 
