@@ -89,7 +89,7 @@ PYTEST_WORKERS ?= 2
 test: checks tools translations
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-## test-fast: the checks and every test but the browser, benchmark and slow lanes (about 90 s on 2 cores)
+## test-fast: the checks and every test but the browser, benchmark and slow lanes (about 2 minutes on 2 cores)
 test-fast: checks translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not bench and not slow"
 
