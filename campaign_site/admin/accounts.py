@@ -409,6 +409,19 @@ def _parsed_date(text: str | None, quiet: bool = False) -> date | None:
         raise ValidationError(DATE_HINT) from None
 
 
+def _audit_refused(form: AuditFilterForm) -> tuple[str, int]:
+    """The audit page with the filter's errors and no entries."""
+    page = render_template(
+        "admin/audit.html",
+        admin=current_admin(),
+        code_explained=AUDIT_CODE,
+        form=form,
+        page=None,
+        query={},
+    )
+    return page, 422
+
+
 @bp.get("/audit")
 @requires(Permission.READ_AUDIT)
 def audit_log():
@@ -418,27 +431,13 @@ def audit_log():
         (action, action) for action in actions_seen() if len(action) <= ACTION_MAX
     ]
     if not form.validate():
-        return render_template(
-            "admin/audit.html",
-            admin=current_admin(),
-            code_explained=AUDIT_CODE,
-            form=form,
-            page=None,
-            query={},
-        ), 422
+        return _audit_refused(form)
     page = entries(form.wanted(), form.page.data or 1)
     if page.page > page.pages:
         form.page.errors = [
             f"There {'is' if page.pages == 1 else 'are'} only {page.pages} page(s)."
         ]
-        return render_template(
-            "admin/audit.html",
-            admin=current_admin(),
-            code_explained=AUDIT_CODE,
-            form=form,
-            page=None,
-            query={},
-        ), 422
+        return _audit_refused(form)
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/audit.html",
