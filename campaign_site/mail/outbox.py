@@ -36,7 +36,7 @@ from campaign_site.models import (
     UpdateStatus,
     utcnow,
 )
-from campaign_site.petition import mail_risk, updates
+from campaign_site.petition import mail_feedback, mail_risk, reminders, updates
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
 
@@ -64,6 +64,7 @@ class DeliveryReport:
 def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     """Claim the messages that are due and try each once."""
     report = DeliveryReport()
+    reminders.queue_due(limit=batch_size)  # due reminders to confirm join this pass's mail
     transactional, paced = claim(batch_size)
     if transactional or paced:
         with transport:
@@ -247,10 +248,16 @@ def _build(message_id: int) -> EmailMessage | None:
 
 
 def _wanted(message_id: int) -> tuple[OutboxMessage, Signature] | None:
-    """A message and its signature, unless erased or invalidated (fraud: no more mail of any kind)."""
+    """A message and its signature, unless erased or invalidated (fraud: no more mail of any
+    kind), its mailbox bounced or complained (mail_feedback.may_mail), or a reminder no
+    longer needed (confirmed meanwhile, its link expired)."""
     message = db.session.get(OutboxMessage, message_id)
     signature = db.session.get(Signature, message.signature_id) if message else None
     if message is None or signature is None or signature.status == SignatureStatus.INVALIDATED:
+        return None
+    if not mail_feedback.may_mail(signature, message.kind):
+        return None
+    if message.kind == MailKind.REMIND and not reminders.still_wanted(signature):
         return None
     return message, signature
 
