@@ -54,10 +54,10 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx), axe-core
+## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx, dovecot), axe-core
 ## and lighthouse from npm (tests/browser/; lighthouse drives Debian's chromium, never downloads one)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor
+DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor dovecot
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 LIGHTHOUSE := tests/browser/node_modules/.bin/lighthouse
 tools: $(AXE) $(LIGHTHOUSE)
@@ -65,7 +65,7 @@ tools: $(AXE) $(LIGHTHOUSE)
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian: $$missing"; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq $$(echo $$missing | sed 's/chromedriver/chromium-driver/') >/dev/null; \
+		$(SUDO) apt-get install -y -qq $$(echo $$missing | sed 's/chromedriver/chromium-driver/; s/dovecot/dovecot-imapd/') >/dev/null; \
 	fi
 
 # One npm ci installs both, again whenever the lock file changes; no install scripts run.

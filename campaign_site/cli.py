@@ -2,6 +2,7 @@
 
 create-admin          create an admin or reset their password
 mail-worker           send queued emails (run it beside the web server; --once for cron)
+mail-bounces          read bounces and complaints (--maildir DIR or --imap URL; from cron)
 purge-pending         delete signatures never confirmed in time; forget old network hashes
 anonymise-signatures  after the campaign closes and the retention period ends
 generate-key          print a new key for DATA_ENCRYPTION_KEY or BLIND_INDEX_KEY
@@ -10,6 +11,7 @@ rotate-keys           re-encrypt and re-index every signature under the current 
 encrypt-personal-data seal signatures still stored in plaintext (after migration 0006)
 """
 
+import imaplib
 import io
 import sys
 import time
@@ -33,7 +35,7 @@ from campaign_site.crypto.passwords import hash_password
 from campaign_site.crypto.sealed_box import UnreadableData
 from campaign_site.database import write_options
 from campaign_site.extensions import db
-from campaign_site.mail import outbox
+from campaign_site.mail import bounces, outbox
 from campaign_site.mail.transports import transport_from_config
 from campaign_site.models import AdminUser
 from campaign_site.petition import retention
@@ -122,6 +124,33 @@ def _read_password() -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("mail-bounces")
+@click.option(
+    "--maildir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The bounce mailbox as a maildir (with new/ and cur/).",
+)
+@click.option(
+    "--imap", "imap_url", help="The bounce mailbox over IMAP: imaps://USER:PASS@HOST/MAILBOX."
+)
+@with_appcontext
+def mail_bounces(maildir: Path | None, imap_url: str | None) -> None:
+    """Read delivery and complaint reports: stop mail to mailboxes that bounce, and all but
+    what they ask for to those that complain (docs/operating.md)."""
+    if (maildir is None) == (imap_url is None):
+        raise click.UsageError("give one of --maildir DIR or --imap URL")
+    try:
+        if maildir is not None:
+            summary = bounces.process(bounces.MaildirSource(maildir))
+        else:
+            source = bounces.ImapSource(imap_url or "")
+            with source.connected():
+                summary = bounces.process(source)
+    except (ValueError, OSError, imaplib.IMAP4.error) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(summary.line())
 
 
 @click.command("mail-worker")
@@ -367,6 +396,7 @@ COMMANDS = [
     backup,
     create_admin,
     mail_worker,
+    mail_bounces,
     purge_pending,
     anonymise_signatures,
     generate_key,

@@ -42,6 +42,17 @@ def _int_env(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _hours_or_off_env(name: str, default: int) -> int | None:
+    """A number of hours from the environment, or None for "off"; junk fails loudly."""
+    raw = _env(name)
+    if raw is not None and raw.strip().lower() == "off":
+        return None
+    hours = _int_env(name, default)
+    if hours < 0:
+        raise RuntimeError(f"{name} must be a number of hours (0 or more) or off, got {raw!r}")
+    return hours
+
+
 def _float_env(name: str, default: float) -> float:
     """A number of seconds (fractions allowed) from the environment, failing loudly on junk."""
     raw = _env(name)
@@ -197,6 +208,12 @@ class Config:
         self.NETWORK_HASH_RETENTION_DAYS = _int_env("NETWORK_HASH_RETENTION_DAYS", 30)
         self.TRENDING_NETWORK_PER_HOUR = _int_env("TRENDING_NETWORK_PER_HOUR", 30)
         self.TRENDING_DOMAIN_PER_HOUR = _int_env("TRENDING_DOMAIN_PER_HOUR", 10)
+        # The mail loop (docs/operating.md, "Reminders, bounces and complaints"): a signature
+        # still pending this many hours after signing gets one reminder (None: "off"), and
+        # every message's return path is MAIL_BOUNCE_ADDRESS with a token after a "+" (VERP),
+        # so `flask mail-bounces` can tie a bounce or complaint to it (unset: no VERP).
+        self.CONFIRMATION_REMINDER_HOURS = _hours_or_off_env("CONFIRMATION_REMINDER_HOURS", 48)
+        self.MAIL_BOUNCE_ADDRESS = _env("MAIL_BOUNCE_ADDRESS")
         if self.MAIL_RATE_PER_MINUTE < 1:
             raise RuntimeError("MAIL_RATE_PER_MINUTE must be at least 1 (messages per minute).")
 

@@ -78,6 +78,7 @@ COLUMNS = (
     Column("source", Kind.CODE, Signature.source),  # OSDI referrer_data.source
     Column("source_campaign", Kind.CODE, Signature.source_campaign),  # its utm_campaign
     Column("discreet_mail", Kind.YES_NO, Signature.discreet_mail),  # docs/security.md
+    Column("mail_status", Kind.WORD, Signature.mail_status),  # ok, bounced, complained
 )
 HEADER = [column.header for column in COLUMNS]
 # What the query selects, in order: each column that is not personal, then the sealed box.

@@ -72,6 +72,15 @@ class SignatureStatus(StrEnum):
     INVALIDATED = "invalidated"  # found fraudulent by an organiser: not counted, not mailed
 
 
+class MailStatus(StrEnum):
+    """Whether a mailbox takes our mail, from the bounces and complaints read back
+    (mail/bounces.py); stored as its value, and the CSV export's mail_status column."""
+
+    OK = "ok"
+    BOUNCED = "bounced"  # undeliverable: no mail at all until it signs again
+    COMPLAINED = "complained"  # marked us as spam: only the links it asks for again
+
+
 class StatusColumn(TypeDecorator[SignatureStatus]):
     """A status column that hands back SignatureStatus members, not bare strings."""
 
@@ -117,6 +126,20 @@ class Signature(db.Model):
             sqlite_where=text("is_test = 1"),
             postgresql_where=text("is_test"),
         ),
+        # The few reminded ones and the few whose mail bounced or was refused, counted for
+        # the dashboard without reading the rest.
+        Index(
+            "ix_signature_reminded_at",
+            "reminded_at",
+            sqlite_where=text("reminded_at IS NOT NULL"),
+            postgresql_where=text("reminded_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_signature_mail_status",
+            "mail_status",
+            sqlite_where=text("mail_status <> 'ok'"),
+            postgresql_where=text("mail_status <> 'ok'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,6 +184,13 @@ class Signature(db.Model):
     discreet_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Made by staff to try the site (petition/test_signatures.py): never counted anywhere.
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the one reminder to confirm was claimed for it (petition/reminders.py).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # MailStatus: whether its mailbox takes mail; soft bounces counted towards a hard one.
+    mail_status: Mapped[str] = mapped_column(
+        String(16), default=MailStatus.OK.value, server_default=MailStatus.OK.value
+    )
+    soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @hybrid_property
     def is_pending(self) -> bool:
@@ -217,6 +247,9 @@ class OutboxMessage(db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set for a campaign update's message (kind "update"): paced by MAIL_RATE_PER_MINUTE.
     update_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_update.id"))
+    # The random token of its VERP return path (mail/return_path.py), given when first
+    # claimed: a bounce or complaint names it, and so this message and its signature.
+    return_token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class UpdateStatus(StrEnum):

@@ -166,6 +166,15 @@ ROWS: tuple[Row, ...] = (
         default="unset: `PUBLIC_URL`",
     ),
     Row(
+        ("CONFIRMATION_REMINDER_HOURS",),
+        "A signature still pending this many hours after signing, its link not yet expired, gets one reminder to confirm from the mail worker (`0`: at once; `off`: never). Never to a mailbox that bounced or complained ([Operating](operating.md)).",
+    ),
+    Row(
+        ("MAIL_BOUNCE_ADDRESS",),
+        "The mailbox bounces and complaints go to, e.g. `bounces@example.org`: every message is sent with the return path `bounces+TOKEN@example.org` (discreet mail: `TOKEN` after a `+` on `DISCREET_MAIL_SENDER`'s address), read back by `flask mail-bounces` ([Operating](operating.md)).",
+        default="unset: no VERP, bounces go to the sender",
+    ),
+    Row(
         ("RATELIMIT_STORAGE_URI",),
         "Where rate-limit counts and admin lockouts live. Production refuses to start with `memory://` (each worker would count alone: 5 workers let 5 times each limit through); use `redis://host:6379`.",
     ),

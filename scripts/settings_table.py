@@ -22,7 +22,15 @@ START = "<!-- settings:start (python -m scripts.settings_table --write) -->"
 END = "<!-- settings:end -->"
 
 # config.py's helpers that read one setting each: _int_env("NAME", default) and the like.
-READERS = {"_env", "_int_env", "_float_env", "_bool_env", "_list_env", "_datetime_env"}
+READERS = {
+    "_env",
+    "_int_env",
+    "_float_env",
+    "_bool_env",
+    "_list_env",
+    "_datetime_env",
+    "_hours_or_off_env",
+}
 NOT_PLAIN = object()  # a default the code computes: the row must say it in words
 
 

@@ -16,6 +16,7 @@ class Inbox:
         self.raw: list[bytes] = []  # as received, to check what parsing would hide
         self.recipients: list[list[str]] = []  # each message's RCPT TO addresses, as sent
         self.mail_options: list[list[str]] = []  # e.g. SMTPUTF8, per message
+        self.senders: list[str] = []  # each message's MAIL FROM (its return path)
         self.refuse_with: str | None = None  # e.g. "550 No such user" to refuse recipients
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -30,6 +31,7 @@ class Inbox:
         self.raw.append(envelope.content)
         self.recipients.append(list(envelope.rcpt_tos))
         self.mail_options.append(list(envelope.mail_options))
+        self.senders.append(envelope.mail_from)
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -118,7 +118,8 @@ def test_export_is_a_streamed_csv_download_that_is_never_cached(admin_client):
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     assert body.decode("utf-8-sig") == (
         "id,status,signed_at_utc,confirmed_at_utc,given_name,family_name,email,country,postcode_city,"
-        "keep_informed,show_name,language,review_marks,source,source_campaign,discreet_mail\r\n"
+        "keep_informed,show_name,language,review_marks,source,source_campaign,discreet_mail,"
+        "mail_status\r\n"
     )
 
 

@@ -11,7 +11,13 @@ from campaign_site.backup import status as backup_status
 from campaign_site.crypto import key_maintenance
 from campaign_site.mail import outbox
 from campaign_site.models import OutboxMessage, utcnow
-from campaign_site.petition import counting, mail_risk, signing_state
+from campaign_site.petition import (
+    counting,
+    mail_feedback,
+    mail_risk,
+    reminders,
+    signing_state,
+)
 from campaign_site.web import rate_limits
 from campaign_site.web.countries import country_name
 from campaign_site.web.i18n import LANGUAGES
@@ -59,7 +65,13 @@ def counts() -> Counts:
     by_language = counting.totals_by_language(summed)
     languages = [(LANGUAGES.get(code, code), n) for code, n in by_language]
     # Discreet mail (docs/security.md, "Discreet mail"): how many, never who.
-    totals = {**counting.totals(summed), "discreet_mail": mail_risk.discreet_signatures()}
+    totals = {
+        **counting.totals(summed),
+        "discreet_mail": mail_risk.discreet_signatures(),
+        # The mail loop: whether the reminder helps, and the mailboxes that bounce or complain.
+        **reminders.reminder_figures(),
+        **mail_feedback.mail_status_figures(),
+    }
     return Counts(totals, named, languages)
 
 

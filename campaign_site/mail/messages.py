@@ -7,6 +7,8 @@ templates/email/discreet/, links on DISCREET_LINK_URL, written quoted-printable 
 mail server stores reads as plainly as what the supporter sees.
 """
 
+import math
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -22,7 +24,7 @@ from campaign_site.crypto.sealed_box import open_box
 from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.mail.transports import MAIL_POLICY, PermanentMailError
 from campaign_site.models import Signature, utcnow
-from campaign_site.petition import link_tokens
+from campaign_site.petition import link_tokens, reminders
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import public_name
 from campaign_site.web.i18n import language_root
@@ -31,6 +33,7 @@ SUBJECTS = {
     MailKind.CONFIRM: _l("Confirm your signature for Justice for Sergei"),
     MailKind.ALREADY_SIGNED: _l("You have already signed the petition for Justice for Sergei"),
     MailKind.WITHDRAW_LINK: _l("Your new link to withdraw your signature for Justice for Sergei"),
+    MailKind.REMIND: _l("A reminder: please confirm your signature for Justice for Sergei"),
 }
 
 
@@ -39,6 +42,7 @@ DISCREET_SUBJECTS = {
     MailKind.ALREADY_SIGNED: _l("Your link"),
     MailKind.WITHDRAW_LINK: _l("Your new link"),
     MailKind.UPDATE: _l("News on a page you follow"),
+    MailKind.REMIND: _l("A reminder: please confirm your address"),
 }
 
 
@@ -76,8 +80,11 @@ def external_url(
     return adapter.build(endpoint, values, force_external=True)
 
 
-def supporter_links(signature: LinkOwner, discreet: bool = False) -> dict[str, str]:
-    """The personal links every email carries (on DISCREET_LINK_URL for discreet mail)."""
+def supporter_links(
+    signature: LinkOwner, discreet: bool = False, confirm_issued_at: datetime | None = None
+) -> dict[str, str]:
+    """The personal links every email carries (on DISCREET_LINK_URL for discreet mail); the
+    confirm link dated confirm_issued_at if given (a reminder's expires with the first)."""
     language = signature.language
 
     def url(endpoint: str, **values: str) -> str:
@@ -85,7 +92,8 @@ def supporter_links(signature: LinkOwner, discreet: bool = False) -> dict[str, s
 
     return {
         "confirm_url": url(
-            "links.confirm", token=link_tokens.make_token(signature, link_tokens.CONFIRM)
+            "links.confirm",
+            token=link_tokens.make_token(signature, link_tokens.CONFIRM, confirm_issued_at),
         ),
         "withdraw_url": url(
             "links.withdraw", token=link_tokens.make_token(signature, link_tokens.WITHDRAW)
@@ -115,9 +123,8 @@ def _build_message(kind: MailKind, signature: Signature) -> EmailMessage:
         # words in front of its owner.
         "name": public_name(person.given_name) if _may_greet_by_name(kind, signature) else None,
         "subject": str(SUBJECTS[kind]),
-        "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
-        "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
-        **supporter_links(signature),
+        **_figures(kind, signature),
+        **supporter_links(signature, confirm_issued_at=_confirm_issued_at(kind, signature)),
     }
     message = envelope(str(SUBJECTS[kind]), person.email, context["unsubscribe_url"])
     message.set_content(render_template(f"email/{kind.value}.txt", **context))
@@ -129,9 +136,10 @@ def _build_discreet_message(kind: MailKind, signature: Signature) -> EmailMessag
     """No name either: a greeting by name is one more thing a reader of the mailbox learns."""
     person = open_box(signature.identity)
     context = {
-        "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
-        "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
-        **supporter_links(signature, discreet=True),
+        **_figures(kind, signature),
+        **supporter_links(
+            signature, discreet=True, confirm_issued_at=_confirm_issued_at(kind, signature)
+        ),
     }
     return discreet_message(kind, person.email, context)
 
@@ -189,6 +197,25 @@ def wire_address(email: str, smtputf8: bool) -> str:
     if not smtputf8:
         raise PermanentMailError("the address needs SMTPUTF8, which MAIL_SMTPUTF8 does not allow")
     return checked.normalized
+
+
+def _figures(kind: MailKind, signature: Signature) -> dict[str, int]:
+    """The numbers the templates say: how long links work (a reminder: the days its
+    link has left, counted up, so "1 day" on its last day)."""
+    figures = {
+        "expiry_days": current_app.config["CONFIRMATION_EXPIRY_DAYS"],
+        "withdraw_days": current_app.config["WITHDRAW_LINK_DAYS"],
+    }
+    if kind == MailKind.REMIND:
+        left = reminders.link_expires_at(signature) - utcnow()
+        figures["expiry_days"] = max(1, math.ceil(left / timedelta(days=1)))
+    return figures
+
+
+def _confirm_issued_at(kind: MailKind, signature: Signature) -> datetime | None:
+    """A reminder's confirm link is dated when the signature was made: the same link,
+    expiring when the first one does; other mail's links are dated now."""
+    return signature.signed_at if kind == MailKind.REMIND else None
 
 
 def _may_greet_by_name(kind: MailKind, signature: Signature) -> bool:

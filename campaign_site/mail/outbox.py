@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import Table, bindparam, delete, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign_site.crypto.sealed_box import UnreadableData, open_box
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.mail import mx_lookup, pacing, update_mailing, update_messages
+from campaign_site.mail import mx_lookup, pacing, return_path, update_mailing, update_messages
 from campaign_site.mail.messages import build_message, wire_address
 from campaign_site.mail.transports import PermanentMailError, Transport
 from campaign_site.models import (
@@ -36,7 +37,7 @@ from campaign_site.models import (
     UpdateStatus,
     utcnow,
 )
-from campaign_site.petition import mail_risk, updates
+from campaign_site.petition import mail_feedback, mail_risk, reminders, updates
 from campaign_site.petition.mail_queue import MailKind
 from campaign_site.text import without_addresses
 
@@ -64,6 +65,7 @@ class DeliveryReport:
 def deliver_due(transport: Transport, batch_size: int = 100) -> DeliveryReport:
     """Claim the messages that are due and try each once."""
     report = DeliveryReport()
+    reminders.queue_due(limit=batch_size)  # due reminders to confirm join this pass's mail
     transactional, paced = claim(batch_size)
     if transactional or paced:
         with transport:
@@ -103,7 +105,28 @@ def claim(batch_size: int, now: datetime | None = None) -> tuple[list[int], list
                 .where(OutboxMessage.id.in_(ids + paced))
                 .values(leased_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
             )
+            _give_return_tokens(ids + paced)
     return ids, paced
+
+
+_GIVE_TOKEN = (
+    update(cast(Table, OutboxMessage.__table__))
+    .where(
+        OutboxMessage.__table__.c.id == bindparam("message_id"),
+        OutboxMessage.__table__.c.return_token.is_(None),
+    )
+    .values(return_token=bindparam("token"))
+)
+
+
+def _give_return_tokens(message_ids: list[int]) -> None:
+    """A random VERP token for each claimed message that has none yet (a retry keeps its
+    own), inside the claim's transaction (mail/return_path.py)."""
+    if current_app.config["MAIL_BOUNCE_ADDRESS"]:
+        db.session.execute(
+            _GIVE_TOKEN,
+            [{"message_id": id_, "token": return_path.new_token()} for id_ in message_ids],
+        )
 
 
 def _due(now: datetime) -> tuple:
@@ -151,11 +174,12 @@ def _deliver(message_id: int, transport: Transport, report: DeliveryReport) -> N
     Whatever goes wrong with one message is recorded against it, and the worker goes on.
     """
     try:
-        email = _build(message_id)
-        if email is None:
+        built = _build(message_id)
+        if built is None:
             _withhold(message_id, report)
             return
-        transport.send(email)
+        email, sender = built
+        transport.send(email, return_path=sender)
     except Exception as error:  # noqa: BLE001 - no single message may stop the worker
         _record(message_id, error, report)
     else:
@@ -184,8 +208,10 @@ def _deliver_updates(message_ids: list[int], transport: Transport, report: Deliv
             continue
         try:
             to = wire_address(recipient.email, smtputf8)
+            verp = return_path.for_token(recipient.return_token, recipient.discreet)
             if recipient.discreet:  # a note linking to the update on the site, never its text
-                transport.send(update_messages.discreet_note(recipient, recipient.update_id, to))
+                note = update_messages.discreet_note(recipient, recipient.update_id, to)
+                transport.send(note, return_path=verp)
             elif to.isascii():
                 key = (recipient.update_id, recipient.language)
                 if key not in prepared:
@@ -193,10 +219,11 @@ def _deliver_updates(message_ids: list[int], transport: Transport, report: Deliv
                         texts[recipient.update_id], recipient.language, recipient.links
                     )
                 data = update_mailing.wire_bytes(prepared[key], to, recipient.links)
-                transport.send_raw(sender, to, data)
+                transport.send_raw(verp or sender, to, data)
             else:
                 transport.send(
-                    update_mailing.fallback_message(texts[recipient.update_id], recipient)
+                    update_mailing.fallback_message(texts[recipient.update_id], recipient),
+                    return_path=verp,
                 )
         except Exception as error:  # noqa: BLE001 - no single message may stop the worker
             _record_sent(unrecorded, report)
@@ -222,7 +249,7 @@ def _record_sent(message_ids: list[int], report: DeliveryReport) -> None:
     message_ids.clear()
 
 
-def _build(message_id: int) -> EmailMessage | None:
+def _build(message_id: int) -> tuple[EmailMessage, str | None] | None:
     """The email for a claimed transactional message (updates go through
     _deliver_updates), or None if it is no longer wanted: the signature was erased (the
     cascade took the message too) or invalidated. Discreet if the signature is, or if its
@@ -243,14 +270,22 @@ def _build(message_id: int) -> EmailMessage | None:
         if found is None:
             return None
         message, signature = found
-        return build_message(MailKind(message.kind), signature, signature.discreet_mail)
+        discreet = signature.discreet_mail
+        email = build_message(MailKind(message.kind), signature, discreet)
+        return email, return_path.for_token(message.return_token, discreet)
 
 
 def _wanted(message_id: int) -> tuple[OutboxMessage, Signature] | None:
-    """A message and its signature, unless erased or invalidated (fraud: no more mail of any kind)."""
+    """A message and its signature, unless erased or invalidated (fraud: no more mail of any
+    kind), its mailbox bounced or complained (mail_feedback.may_mail), or a reminder no
+    longer needed (confirmed meanwhile, its link expired)."""
     message = db.session.get(OutboxMessage, message_id)
     signature = db.session.get(Signature, message.signature_id) if message else None
     if message is None or signature is None or signature.status == SignatureStatus.INVALIDATED:
+        return None
+    if not mail_feedback.may_mail(signature, message.kind):
+        return None
+    if message.kind == MailKind.REMIND and not reminders.still_wanted(signature):
         return None
     return message, signature
 

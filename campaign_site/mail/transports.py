@@ -35,13 +35,17 @@ class Transport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, return_path: str | None = None) -> None:
+        """Send a message; return_path is its envelope sender (SMTP MAIL FROM), by default
+        the From address (mail/return_path.py gives supporters' mail a VERP one)."""
         raise NotImplementedError
 
     def send_raw(self, sender: str, recipient: str, data: bytes) -> None:
         """A message already written as bytes (CRLF line ends): campaign updates, which
-        would spend most of their time in the email package otherwise."""
-        self.send(cast(EmailMessage, email.message_from_bytes(data, policy=MAIL_POLICY)))
+        would spend most of their time in the email package otherwise. sender is the
+        envelope sender (the return path)."""
+        message = cast(EmailMessage, email.message_from_bytes(data, policy=MAIL_POLICY))
+        self.send(message, return_path=sender)
 
 
 class SmtpTransport(Transport):
@@ -78,9 +82,9 @@ class SmtpTransport(Transport):
             connection.login(config["MAIL_SMTP_USER"], config["MAIL_SMTP_PASSWORD"] or "")
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, return_path: str | None = None) -> None:
         with self._mapped_errors():
-            self._connected().send_message(message)
+            self._connected().send_message(message, from_addr=return_path)
 
     def send_raw(self, sender: str, recipient: str, data: bytes) -> None:
         with self._mapped_errors():
@@ -120,7 +124,7 @@ class FileTransport(Transport):
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, return_path: str | None = None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
@@ -128,6 +132,8 @@ class FileTransport(Transport):
         # Owner-only from the start: the file holds a supporter's address and links.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
+            if return_path:  # as the receiving server would add it, so it can be seen
+                file.write(f"Return-Path: <{return_path}>\n".encode())
             file.write(message.as_bytes(policy=MAIL_POLICY.clone(utf8=True)))
         text = message.get_body(preferencelist=("plain",)).get_content()
         links = [line.strip() for line in text.splitlines() if line.strip().startswith("http")]

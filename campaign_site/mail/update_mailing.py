@@ -45,6 +45,7 @@ class Recipient:
     signature_id: int = 0
     token_nonce: str = ""  # for a discreet note's links (messages.supporter_links)
     discreet: bool = False  # gets a discreet note instead (update_messages.discreet_note)
+    return_token: str | None = None  # its VERP token (mail/return_path.py)
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,12 @@ def read_batch(
     that are still being sent."""
     with read_transaction(db.session):
         rows = db.session.execute(
-            select(OutboxMessage.id, OutboxMessage.update_id, Signature)
+            select(OutboxMessage.id, OutboxMessage.update_id, OutboxMessage.return_token, Signature)
             .join(Signature, Signature.id == OutboxMessage.signature_id)
             .where(OutboxMessage.id.in_(message_ids), OutboxMessage.sent_at.is_(None))
             .order_by(OutboxMessage.id)
         ).all()
-        update_ids = {update_id for _id, update_id, _signature in rows}
+        update_ids = {update_id for _id, update_id, _token, _signature in rows}
         sending = set(
             db.session.scalars(
                 select(CampaignUpdate.id).where(
@@ -80,13 +81,15 @@ def read_batch(
         )
         texts = {update_id: updates.texts_of(update_id) for update_id in sending}
         recipients = [
-            _recipient(message_id, update_id, signature, update_id in sending)
-            for message_id, update_id, signature in rows
+            _recipient(message_id, update_id, signature, update_id in sending, token)
+            for message_id, update_id, token, signature in rows
         ]
     return recipients, texts
 
 
-def _recipient(message_id: int, update_id: int, signature: Signature, sending: bool) -> Recipient:
+def _recipient(
+    message_id: int, update_id: int, signature: Signature, sending: bool, token: str | None
+) -> Recipient:
     wanted = sending and updates.wants_updates(signature)
     discreet = signature.discreet_mail
     return Recipient(
@@ -99,6 +102,7 @@ def _recipient(message_id: int, update_id: int, signature: Signature, sending: b
         signature_id=signature.id,
         token_nonce=signature.token_nonce,
         discreet=discreet,
+        return_token=token,
     )
 
 

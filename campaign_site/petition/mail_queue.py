@@ -20,6 +20,7 @@ class MailKind(StrEnum):
     ALREADY_SIGNED = "already-signed"  # a repeat signer already confirmed: their withdraw link
     WITHDRAW_LINK = "withdraw-link"  # a fresh withdraw link for an expired one
     UPDATE = "update"  # a campaign update (petition/updates.py queues these, many at once)
+    REMIND = "remind"  # the one reminder to confirm (petition/reminders.py queues it)
 
 
 # Built once; the Table's column defaults fill in the rest.

@@ -34,7 +34,13 @@ from campaign_site.crypto.sealed_box import Person, seal
 from campaign_site.database import affected_rows, read_transaction, write_transaction
 from campaign_site.extensions import db
 from campaign_site.languages import DEFAULT_LANGUAGE
-from campaign_site.models import Signature, SignatureStatus, new_token_nonce, utcnow
+from campaign_site.models import (
+    MailStatus,
+    Signature,
+    SignatureStatus,
+    new_token_nonce,
+    utcnow,
+)
 from campaign_site.petition import (
     erasure_ledger,
     link_tokens,
@@ -229,10 +235,20 @@ def _claim_statement(selector: str) -> ReturningUpdate[tuple[int, str, bool]]:
         where = table.c.id == bindparam("signature_id")
     free = or_(when.is_(None), when < cutoff)
     discreet = or_(table.c.discreet_mail, bindparam("discreet", type_=Boolean))
+    values: dict[str, Any] = {
+        "last_emailed_at": case((free, now), else_=when),
+        "discreet_mail": discreet,
+    }
+    if selector == "mailbox_indexes":
+        # Signing again says the mailbox works: one that bounced takes mail again (a
+        # complaint stands: it still gets only the links it asks for).
+        bounced = table.c.mail_status == MailStatus.BOUNCED.value
+        values["mail_status"] = case((bounced, MailStatus.OK.value), else_=table.c.mail_status)
+        values["soft_bounces"] = 0
     return (
         update(table)
         .where(where)
-        .values(last_emailed_at=case((free, now), else_=when), discreet_mail=discreet)
+        .values(values)
         .returning(table.c.id, table.c.status, (when == now).label("claimed"))
     )
 
@@ -391,7 +407,13 @@ def unsubscribe(token: str) -> None:
     with write_transaction(db.session):
         signature = link_tokens.signature_for(token, link_tokens.UNSUBSCRIBE)
         db.session.refresh(signature, with_for_update=True)  # as it is now, held till commit
-        updates.drop_queued_for(signature.id)  # before the tallies: updates.py's lock order
-        if signature.keep_informed and signature.is_confirmed:
-            tallies.add(tallies.key_of(signature), informed=-1)
-        signature.keep_informed = False
+        stop_updates(signature)
+
+
+def stop_updates(signature: Signature) -> None:
+    """No more campaign updates to a signature (its row locked by the caller): its queued
+    ones dropped and counted, the tally's informed lowered if it counted there."""
+    updates.drop_queued_for(signature.id)  # before the tallies: updates.py's lock order
+    if signature.keep_informed and signature.is_confirmed:
+        tallies.add(tallies.key_of(signature), informed=-1)
+    signature.keep_informed = False

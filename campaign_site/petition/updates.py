@@ -40,6 +40,7 @@ from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import (
     CampaignUpdate,
     CampaignUpdateText,
+    MailStatus,
     OutboxMessage,
     Signature,
     UpdateStatus,
@@ -96,7 +97,12 @@ def audience_of(campaign_update: CampaignUpdate) -> Audience:
 
 def wants_updates(signature: Signature) -> bool:
     """Whether a signature may receive an update now (checked again just before sending)."""
-    return bool(signature.is_confirmed and signature.keep_informed and signature.mailbox_proven)
+    return bool(
+        signature.is_confirmed
+        and signature.keep_informed
+        and signature.mailbox_proven
+        and signature.mail_status == MailStatus.OK.value  # neither bounced nor complained
+    )
 
 
 def _recipients(audience: Audience, as_of: datetime) -> list[SQLColumnExpression[bool]]:
@@ -108,6 +114,7 @@ def _recipients(audience: Audience, as_of: datetime) -> list[SQLColumnExpression
         Signature.keep_informed.is_(True),
         Signature.mailbox_proven.is_(True),
         Signature.confirmed_at <= as_of,
+        Signature.mail_status == MailStatus.OK.value,
     ]
     if audience.language:
         conditions.append(Signature.language == audience.language)
