@@ -49,8 +49,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_template_filters(app)
     register_error_handlers(app)
     register_cli(app)
+    register_metrics(app)
     register_public_cache(app)
     return app
+
+
+def register_metrics(app: Flask) -> None:
+    """/metrics for Prometheus, with METRICS_TOKEN only; the request timing hooks go first."""
+    from campaign_site.metrics import register
+
+    register(app)
 
 
 def register_public_cache(app: Flask) -> None:
