@@ -218,3 +218,21 @@ def test_mail_that_fails_shows_as_failing(app_factory):
     assert value(found, "campaign_site_mail_messages", state="failing") == 1
     assert value(found, "campaign_site_mail_messages", state="given_up") == 0
     assert value(found, "campaign_site_mail_queued", kind="transactional") == 1
+
+
+def test_production_refuses_a_short_metrics_token(monkeypatch):
+    from campaign_site.config import check_production_settings
+
+    settings = {
+        "PRODUCTION": True,
+        "SECRET_KEY": "s" * 48,
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/campaign",
+        "PUBLIC_URL": "https://petition.example.org",
+        "MAIL_SMTP_HOST": "smtp.example.org",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "DISCREET_MAIL_SENDER": "Notifications <noreply@notes.example.net>",
+    }
+    check_production_settings({**settings, "METRICS_TOKEN": TOKEN})
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN must be a random value of 32"):
+        check_production_settings({**settings, "METRICS_TOKEN": "short"})
