@@ -4,6 +4,9 @@ see benchmarks/RESULTS.md."""
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # gthread, 4 threads each (gunicorn runs sync with threads > 1 as gthread anyway). A signature
@@ -39,6 +42,15 @@ if not _behind_proxy:
     secure_scheme_headers: dict[str, str] = {}  # also for a Unix socket's peer, always trusted
 
 
+# Metrics (campaign_site/metrics/): each worker writes its counts to files in this folder and
+# /metrics adds them up. Set here, in the master, so every worker inherits it; a default
+# folder of our own (private under systemd's PrivateTmp) lets a fresh clone, the systemd
+# unit and the Procfile start without it. Reloading (HUP) keeps the folder: it is set now.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="campaign-site-metrics-")
+    os.environ["CAMPAIGN_SITE_OWN_METRICS_DIR"] = "1"  # ours to remove at exit
+
+
 def on_starting(server):
     """Compile missing or stale translation catalogs (.mo files are build output), so every
     way of starting the site serves all four languages; the app refuses to start if that
@@ -50,3 +62,29 @@ def on_starting(server):
             server.log.info("compiled %s", path)
     except OSError as error:
         server.log.error("could not compile the translation catalogs: %s", error)
+    _empty_metrics_folder(server)
+
+
+def _empty_metrics_folder(server):
+    """Counts left by an earlier run would be added to this one's (and counters would seem to
+    jump back when those files went): start from an empty folder, removing only the files
+    prometheus_client writes."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    server.log.info("metrics counts in %s", folder)
+
+
+def child_exit(server, worker):
+    """A worker that ended (recycled, killed) leaves its counters to be summed; its live
+    gauges are dropped."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics folder if this file made it (an operator's folder is left)."""
+    if os.environ.get("CAMPAIGN_SITE_OWN_METRICS_DIR"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or trusted_hosts(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     install_log_redaction()
+    install_json_logs(app)
     load_keys(app)
     load_content(app)
     check_erasure_ledger(app)
@@ -49,8 +50,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_template_filters(app)
     register_error_handlers(app)
     register_cli(app)
+    register_metrics(app)
     register_public_cache(app)
     return app
+
+
+def register_metrics(app: Flask) -> None:
+    """/metrics for Prometheus, with METRICS_TOKEN only; the request timing hooks go first."""
+    from campaign_site.metrics import register
+
+    register(app)
 
 
 def register_public_cache(app: Flask) -> None:
@@ -65,6 +74,14 @@ def install_log_redaction() -> None:
     from campaign_site.web.log_redaction import install_filter
 
     install_filter()
+
+
+def install_json_logs(app: Flask) -> None:
+    """LOG_FORMAT=json: the app's log (and the development server's) one JSON object a line."""
+    if app.config["LOG_FORMAT"] == "json":
+        from campaign_site.web import json_logs
+
+        json_logs.install((app.name, "werkzeug"))
 
 
 def load_content(app: Flask) -> None:

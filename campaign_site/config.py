@@ -89,6 +89,17 @@ def _datetime_env(name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format() -> str:
+    """LOG_FORMAT: text (the default) or json; read by the app and by gunicorn's logger."""
+    raw = (_env("LOG_FORMAT", "text") or "").lower()
+    if raw not in LOG_FORMATS:
+        raise RuntimeError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return raw
+
+
 def database_url(default: str | None) -> str | None:
     """DATABASE_URL, with plain postgres:// URLs pointed at the psycopg 3 driver we install."""
     url = _env("DATABASE_URL", default)
@@ -272,6 +283,12 @@ class Config:
         # High-risk periods: every export of personal data waits for a second owner's approval
         # (admin/accounts.py). Environment only, so nobody can switch it off from the web.
         self.EXPORT_APPROVAL_REQUIRED = _bool_env("EXPORT_APPROVAL_REQUIRED", False)
+
+        # Metrics and logs (docs/deploying.md#metrics-and-alerts). /metrics answers only a
+        # request with "Authorization: Bearer METRICS_TOKEN"; unset, there is no /metrics at
+        # all (404, as any unknown address). LOG_FORMAT=json: one JSON object per log line.
+        self.METRICS_TOKEN = _env("METRICS_TOKEN")
+        self.LOG_FORMAT = log_format()
 
         # Supporters' data keys (crypto/keyrings.py): the value itself, or a file that holds it.
         for setting in ("DATA_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
@@ -465,6 +482,12 @@ def check_production_settings(config) -> None:
                 f"Production must not use the test suite's {setting}; generate one with `flask generate-key`."
             )
     _check_discreet_sender(config)
+    token = config.get("METRICS_TOKEN")
+    if token is not None and len(token) < 32:
+        raise RuntimeError(
+            "METRICS_TOKEN must be a random value of 32+ characters (e.g. `openssl rand -hex 32`), "
+            "or unset for no /metrics."
+        )
     # FLASK_DEBUG would switch on the interactive debugger under `flask run`.
     if config.get("DEBUG") or get_debug_flag():
         raise RuntimeError("Production must not run with debug on.")

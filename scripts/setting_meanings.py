@@ -305,6 +305,20 @@ ROWS: tuple[Row, ...] = (
         "`true` accepts addresses with non-ASCII letters before the `@` (`иван@пример.рф`) and sends them with SMTPUTF8; only if your mail server offers it. Off, the form asks for another address. Internationalised domains (`ivan@пример.рф`) work either way: they are sent IDNA-encoded.",
     ),
     Row(
+        ("METRICS_TOKEN",),
+        "`/metrics` for Prometheus answers only `Authorization: Bearer` this token (32+ random characters, e.g. `openssl rand -hex 32`); unset, there is no `/metrics` (404). See [Metrics and alerts](deploying.md#metrics-and-alerts).",
+    ),
+    Row(
+        ("LOG_FORMAT",),
+        "`json`: one JSON object per log line (the app's log and gunicorn's access and error logs), link tokens still replaced by `[token]`; `text` otherwise.",
+    ),
+    Row(
+        ("PROMETHEUS_MULTIPROC_DIR",),
+        "Where gunicorn's workers write their metric counts for `/metrics` to add up; emptied (its `*.db` files) when gunicorn starts. Unset: a fresh private folder in the system's temporary folder, removed when gunicorn stops.",
+        default="a new folder under `/tmp`",
+        read_by="gunicorn.conf.py",
+    ),
+    Row(
         ("PORT",),
         "Port for `make run`.",
         default="`5000`",

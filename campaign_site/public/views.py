@@ -16,6 +16,7 @@ from campaign_site.crypto import signal_hashes
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.mail.update_messages import body_html
+from campaign_site.metrics.instruments import signing_attempt
 from campaign_site.petition import (
     campaign_content,
     counting,
@@ -54,13 +55,17 @@ def answer_signature(render_form, thanks_endpoint: str):
     render_form draws the page around the form, thanks_endpoint is where success goes."""
     form = SignatureForm()
     if not signing_state.signing_open():
+        signing_attempt("closed")
         return render_form(form), 410
     if not campaign_content.launch_ready():  # "launching soon": nothing is stored
+        signing_attempt("paused")
         return render_form(form), 503
     if signing_state.signing_paused():
+        signing_attempt("paused")
         return render_form(form), 503
     if bots.honeypot_filled(form):
         # Answer exactly as for a person, so the bot learns nothing; store nothing.
+        signing_attempt("bot")
         return redirect(url_for(thanks_endpoint), code=303)
     if not form.validate():
         if request.content_length and not request.form:  # Werkzeug drops undecodable bodies whole
@@ -69,10 +74,13 @@ def answer_signature(render_form, thanks_endpoint: str):
             )
         retry_after = rate_limits.invalid_form_allowed()
         if retry_after is not None:  # a flood of junk: slowed, and never stored anyway
+            signing_attempt("limited")
             return render_rate_limited_form(retry_after, render_form)
+        signing_attempt("invalid")
         return render_form(form), 422
     retry_after, busy = rate_limits.count_signature(event=events.is_active_code(form.source.data))
     if retry_after is not None:  # above the ceiling for this address: a scripted flood
+        signing_attempt("limited")
         return render_rate_limited_form(retry_after, render_form)
     marks = bots.timing_marks(form) + ([signing.BUSY_ADDRESS] if busy else [])
     # The client's /24 or /48, hashed: a fraud signal, never the address itself.
@@ -81,9 +89,11 @@ def answer_signature(render_form, thanks_endpoint: str):
     if form.test_token.data:  # a staff test: never stored as a real signature by mistake
         if not test_signatures.token_is_valid(form.test_token.data):
             form.form_errors.append(test_link_expired())
+            signing_attempt("invalid")
             return render_form(form), 422
         new = test_signatures.as_test(new)
     signing.record_signature(new)
+    signing_attempt("test" if form.test_token.data else "stored")
     return redirect(url_for(thanks_endpoint), code=303)
 
 

@@ -65,6 +65,11 @@ class GunicornLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         self.error_log.addFilter(RedactTokens())  # "Error handling request /confirm/..."
+        from campaign_site.web import json_logs  # it imports this module
+
+        if json_logs.wanted():  # LOG_FORMAT=json: every line of both logs a JSON object
+            json_logs.use_for(self.error_log)
+            json_logs.use_for(self.access_log)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
