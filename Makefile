@@ -57,7 +57,7 @@ run: migrate
 ## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx), axe-core
 ## and lighthouse from npm (tests/browser/; lighthouse drives Debian's chromium, never downloads one)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor
+DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor pgbouncer
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 LIGHTHOUSE := tests/browser/node_modules/.bin/lighthouse
 tools: $(AXE) $(LIGHTHOUSE)
