@@ -54,10 +54,11 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx, dovecot, promtool), axe-core
+## tools: Debian packages the tests and benchmarks drive (wrk, sqlite3, chromium, nginx, dovecot, promtool,
+## pgbouncer), axe-core
 ## and lighthouse from npm (tests/browser/; lighthouse drives Debian's chromium, never downloads one)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor dovecot prometheus
+DEBIAN_TOOLS := wrk sqlite3 chromium chromedriver nginx tor dovecot prometheus pgbouncer
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 LIGHTHOUSE := tests/browser/node_modules/.bin/lighthouse
 tools: $(AXE) $(LIGHTHOUSE)

@@ -10,6 +10,7 @@ from campaign_site.config import (
     TestingConfig,
     check_production_settings,
     config_from_environment,
+    database_pool_mode,
     onion_url,
     trusted_hosts,
 )
@@ -30,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     check_production_settings(app.config)
     app.config["ONION_URL"] = onion_url(app.config)  # refuses a malformed one: no start
+    app.config["DATABASE_POOL_MODE"] = database_pool_mode(app.config)  # likewise
     app.config.setdefault("TRUSTED_HOSTS", None)
     app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or trusted_hosts(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -141,12 +143,15 @@ def register_maintenance(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF protection, rate limits and security headers."""
-    from campaign_site.database import configure_engine
+    from campaign_site.database import configure_engine, engine_options
     from campaign_site.extensions import csrf, db, migrate
     from campaign_site.web import security_headers
     from campaign_site.web.sessions import CachedSerializerSessionInterface
 
     app.session_interface = CachedSerializerSessionInterface()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["DATABASE_POOL_MODE"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)

@@ -139,6 +139,10 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
         # A relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there).
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///campaign.db")
+        # `transaction` behind a transaction pooler (PgBouncer, deploy/pgbouncer/): no
+        # server-side prepared statements, nothing kept on a connection between transactions
+        # (database.engine_options); `session` (the default) for a direct connection.
+        self.DATABASE_POOL_MODE = _env("DATABASE_POOL_MODE", "session")
         self.SIGNATURE_GOAL = _int_env("SIGNATURE_GOAL", 100_000)
         # Below this many signatures the page invites visitors to be among the first
         # instead of showing a small number against the goal.
@@ -439,6 +443,26 @@ def embed_origin(entry: str, production: bool) -> str:
             "http://127.0.0.1:PORT or http://localhost:PORT only outside production."
         )
     return entry.lower().rstrip("/")
+
+
+POOL_MODES = ("session", "transaction")
+
+
+def database_pool_mode(config) -> str:
+    """DATABASE_POOL_MODE, checked at start-up: a typo must not leave prepared statements on
+    behind PgBouncer (they fail only under load), and transaction pooling is PostgreSQL's."""
+    mode = (config.get("DATABASE_POOL_MODE") or "session").strip().lower()
+    if mode not in POOL_MODES:
+        raise RuntimeError(
+            f"DATABASE_POOL_MODE must be session or transaction, got {config['DATABASE_POOL_MODE']!r}"
+        )
+    url = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if mode == "transaction" and not url.startswith("postgresql"):
+        raise RuntimeError(
+            "DATABASE_POOL_MODE=transaction is for PostgreSQL behind a transaction pooler "
+            "(PgBouncer); DATABASE_URL is not a PostgreSQL address."
+        )
+    return mode
 
 
 def config_from_environment() -> Config:

@@ -14,6 +14,26 @@ SQLITE_BEGIN = "sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def engine_options(pool_mode: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The engine's options for DATABASE_POOL_MODE (checked in config.database_pool_mode).
+
+    Behind a transaction pooler (PgBouncer, pool_mode = transaction) each transaction may run
+    on a different server connection, and others' transactions run on ours in between, so
+    nothing may live on a server connection beyond a transaction. psycopg prepares a
+    statement server-side after its fifth run by default: named _pg3_N on whichever server
+    connection ran it, then missing ("does not exist") or clashing ("already exists") on
+    the next; prepare_threshold=None never prepares. The site sets nothing else per
+    session: isolation levels and READ ONLY go out with each BEGIN, the restore's time zone
+    is SET LOCAL, and there are no advisory locks, LISTEN or temporary tables. The small
+    pool stays: a client connection to PgBouncer costs it nothing on the database, and
+    pre-ping notices a restarted PgBouncer before a request does.
+    """
+    if pool_mode != "transaction":
+        return options
+    connect_args = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return {**options, "pool_pre_ping": True, "connect_args": connect_args}
+
+
 def configure_engine(engine: Engine) -> None:
     """Attach the per-dialect connection setup to an engine (SQLite only needs any)."""
     if engine.dialect.name != "sqlite":

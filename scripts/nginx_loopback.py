@@ -1,9 +1,10 @@
-"""Debian's nginx on loopback with deploy/nginx/campaign_site.conf (and, for the onion
-service, deploy/tor/campaign_site_onion.conf beside it), for tests/test_nginx.py,
-tests/test_nginx_onion.py and `make bench`: the repository's files with only their "(test)"
-values changed, each once."""
+"""Debian's nginx on loopback with deploy/nginx/campaign_site.conf and the origins' upstream
+beside it (and, for the onion service, deploy/tor/campaign_site_onion.conf), for
+tests/test_nginx.py, tests/test_nginx_onion.py, tests/test_two_origins.py and `make bench`:
+the repository's files with only their "(test)" values changed, each once."""
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -12,6 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy/nginx/campaign_site.conf"
+ORIGINS_CONFIG = ROOT / "deploy/nginx/campaign_site_origins.conf"
+# The shipped file's origin lines: address, the rest of the line kept for each test origin.
+ORIGIN_LINE = re.compile(r"^(\s*server )127\.0\.0\.1:\d+( [^;]*;).*\(test\)$", re.M)
 ONION_CONFIG = ROOT / "deploy/tor/campaign_site_onion.conf"
 
 
@@ -21,11 +25,21 @@ def nginx_binary() -> str | None:
     )
 
 
-def site_config(tmp: Path, app_port: int, nginx_port: int, static: Path) -> str:
+def origins_config(app_ports: list[int]) -> str:
+    """The upstream block with one server line per port, as the shipped lines are written."""
+    text = ORIGINS_CONFIG.read_text()
+    shipped = list(ORIGIN_LINE.finditer(text))
+    if len(shipped) != 2:
+        raise AssertionError(f"{ORIGINS_CONFIG.relative_to(ROOT)} no longer holds two origin lines")
+    first = shipped[0]
+    lines = "\n".join(f"{first.group(1)}127.0.0.1:{port}{first.group(2)}" for port in app_ports)
+    return text[: first.start()] + lines + text[shipped[1].end() :]
+
+
+def site_config(tmp: Path, nginx_port: int, static: Path) -> str:
     return _rewritten(
         CONFIG,
         [
-            ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
             ("/var/cache/nginx/campaign_site", str(tmp / "cache")),
             ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
             ("/var/log/nginx/campaign_site.access.log", str(tmp / "access.log")),
@@ -82,21 +96,24 @@ http {{
 @contextmanager
 def nginx_in_front(
     tmp: Path,
-    app_port: int,
+    app_port: int | list[int],
     nginx_port: int,
     static: Path,
     workers: int = 1,
     onion: tuple[int, str] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """Check the configuration, start nginx (foreground), stop it afterwards. onion: the
-    port and host name of the onion service's server block, when it is wanted too."""
+    """Check the configuration, start nginx (foreground), stop it afterwards. app_port: the
+    origin, or a list of them. onion: the port and host name of the onion service's server
+    block, when it is wanted too."""
     binary = nginx_binary()
     if binary is None:
         raise FileNotFoundError("nginx is not installed: `make tools` installs Debian's")
     tmp.mkdir(parents=True, exist_ok=True)
+    origins = tmp / "campaign_site_origins.conf"
+    origins.write_text(origins_config(app_port if isinstance(app_port, list) else [app_port]))
     site = tmp / "campaign_site.conf"
-    site.write_text(site_config(tmp, app_port, nginx_port, static))
-    sites = [site]
+    site.write_text(site_config(tmp, nginx_port, static))
+    sites = [origins, site]
     if onion is not None:
         sites.append(tmp / "campaign_site_onion.conf")
         sites[-1].write_text(onion_site_config(tmp, *onion, static))

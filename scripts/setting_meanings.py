@@ -49,6 +49,10 @@ ROWS: tuple[Row, ...] = (
         default="`sqlite:///campaign.db` (in `instance/`)",
     ),
     Row(
+        ("DATABASE_POOL_MODE",),
+        "`session`, or `transaction` when `DATABASE_URL` names PgBouncer in `pool_mode = transaction`: psycopg then prepares no statement on the server (they fail under load behind it). Checked at start-up; `transaction` needs PostgreSQL. See [PgBouncer](deploying.md#pgbouncer).",
+    ),
+    Row(
         ("SIGNATURE_GOAL",),
         "The goal the progress bar counts toward.",
     ),

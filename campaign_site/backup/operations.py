@@ -270,7 +270,9 @@ def _load_postgresql(
     target = engine.raw_connection()
     try:
         cursor = target.cursor()
-        cursor.execute("SET TIME ZONE 'UTC'")  # the payload's timestamps are UTC, without a zone
+        # The payload's timestamps are UTC, without a zone. LOCAL: for this transaction only,
+        # so behind PgBouncer no other client's session inherits it (DATABASE_POOL_MODE).
+        cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         for table in reversed(tables):
             cursor.execute(f'DELETE FROM "{table.name}"')
         for table in tables:
