@@ -3,12 +3,13 @@ politely or stripped, the contact's confirmation and withdrawal by emailed links
 organisers' review, and what the public page, the logo URLs and the delivery pack show."""
 
 import io
+import re
 import struct
 import zlib
 
 import pytest
 from PIL import Image
-from support import in_a_fresh_minute
+from support import csrf_token_from, in_a_fresh_minute, logged_in_admin, run_worker
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -251,3 +252,217 @@ def test_applications_are_rate_limited(app_factory):
     assert int(response.headers["Retry-After"]) > 0
     assert "Very many applications" in response.get_data(as_text=True)
     assert len(stored(app)) == 1
+
+
+ORGANISATION_LINK = re.compile(r"http://localhost(/\S*/organisations/(confirm|withdraw)/\S+)")
+
+
+def emailed_link(app, mail_server, purpose: str):
+    """Send what is queued, then the newest email to the contact and its link of a purpose."""
+    run_worker(app)
+    message = mail_server.inbox.to("Contact@memorial.example.org")[-1]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    links = {kind: path for path, kind in ORGANISATION_LINK.findall(text)}
+    return message, links[purpose]
+
+
+def _approve_directly(app) -> None:
+    """An organiser's approval (the admin page is tested below, through its form)."""
+    from campaign_site.petition import organisations
+
+    with app.app_context():
+        for organisation in stored(app):
+            organisations.review(organisation.id, True, "organiser@example.org")
+
+
+def test_the_contact_confirms_by_email_and_can_withdraw(mail_app, mail_server):
+    client = mail_app.test_client()
+    assert apply(client, "/fr", email="Contact@Memorial.example.org").status_code == 303
+    message, confirm = emailed_link(mail_app, mail_server, "confirm")
+    assert message["To"] == "Contact@memorial.example.org"
+    assert "List-Unsubscribe" not in message  # no mailing list
+    assert message["Subject"] != "Please confirm your organisation's support"  # French
+    assert confirm.startswith("/fr/organisations/confirm/")
+    assert stored(mail_app)[0].confirmed_at is None
+
+    page = client.get(confirm)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    assert stored(mail_app)[0].confirmed_at is not None
+    assert client.get(confirm).status_code == 200  # again: harmless, no second email
+    _, withdraw = emailed_link(mail_app, mail_server, "withdraw")
+    assert withdraw.startswith("/fr/organisations/withdraw/")
+    assert len(mail_server.inbox.to("Contact@memorial.example.org")) == 2
+
+    _approve_directly(mail_app)
+    assert "Memorial Freunde e.V." in client.get("/").get_data(as_text=True)
+    asked = client.get(withdraw)
+    assert asked.status_code == 200 and "Memorial Freunde e.V." in asked.get_data(as_text=True)
+    assert len(stored(mail_app)) == 1  # opening the link changes nothing
+    done = client.post(withdraw, headers=SAME_ORIGIN)
+    assert done.status_code == 200
+    assert stored(mail_app) == [] and _outbox(mail_app) == []
+    mail_app.extensions["campaign_site.short_cache"] = {}
+    assert client.post(withdraw, headers=SAME_ORIGIN).status_code == 404  # gone already
+
+
+def test_links_of_one_kind_never_work_as_another(app, client):
+    from campaign_site.petition import link_tokens
+
+    assert apply(client).status_code == 303
+    with app.app_context():
+        organisation = db.session.scalars(db.select(Organisation)).one()
+        confirm = link_tokens.make_token(organisation, link_tokens.ORGANISATION_CONFIRM)
+        withdraw = link_tokens.make_token(organisation, link_tokens.ORGANISATION_WITHDRAW)
+        as_signer = link_tokens.make_token(organisation, link_tokens.CONFIRM)
+        db.session.rollback()
+    assert client.get(f"/organisations/withdraw/{confirm}").status_code == 404
+    assert client.get(f"/organisations/confirm/{withdraw}").status_code == 404
+    assert client.get(f"/organisations/confirm/{as_signer}").status_code == 404
+    assert client.get(f"/confirm/{confirm}").status_code == 404  # never a signature's link
+    assert client.post(f"/organisations/withdraw/{confirm}", headers=SAME_ORIGIN).status_code == 404
+    assert stored(app)[0].confirmed_at is None and len(stored(app)) == 1
+
+
+def test_an_old_confirmation_link_has_expired(app, client):
+    from datetime import timedelta
+
+    from campaign_site.models import utcnow
+    from campaign_site.petition import link_tokens
+
+    assert apply(client).status_code == 303
+    with app.app_context():
+        organisation = db.session.scalars(db.select(Organisation)).one()
+        days = app.config["CONFIRMATION_EXPIRY_DAYS"] + 1
+        token = link_tokens.make_token(
+            organisation,
+            link_tokens.ORGANISATION_CONFIRM,
+            issued_at=utcnow() - timedelta(days=days),
+        )
+        db.session.rollback()
+    response = client.get(f"/organisations/confirm/{token}")
+    assert response.status_code == 410
+    assert stored(app)[0].confirmed_at is None
+
+
+def _confirm_all(app) -> None:
+    from campaign_site.petition import link_tokens, organisations
+
+    with app.app_context():
+        tokens = [
+            link_tokens.make_token(organisation, link_tokens.ORGANISATION_CONFIRM)
+            for organisation in stored(app)
+        ]
+    with app.app_context():
+        for token in tokens:
+            organisations.confirm(token)
+
+
+def _review(admin, organisation_id: int, decision: str):
+    page = admin.get("/admin/organisations").get_data(as_text=True)
+    return admin.post(
+        f"/admin/organisations/{organisation_id}/{decision}",
+        data={"csrf_token": csrf_token_from(page)},
+    )
+
+
+def test_organisers_approve_or_reject_and_it_is_audited(app, client):
+    from campaign_site.models import AdminAudit
+
+    assert apply(client, name="Open Russia Forum").status_code == 303
+    assert apply(client, name="Spam Incorporated").status_code == 303
+    good, spam = (organisation.id for organisation in stored(app))
+    admin = logged_in_admin(app)
+    page = admin.get("/admin/organisations")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Waiting for a decision (2)" in html and "not confirmed yet" in html
+    assert "contact@memorial.example.org" not in html  # the contact stays sealed
+    assert 'href="/admin/organisations"' in html  # in the menu
+    logo = admin.get(f"/admin/organisations/{good}/logo")
+    assert logo.status_code == 200 and logo.headers["Content-Type"] == "image/png"
+
+    assert admin.post(f"/admin/organisations/{good}/approve").status_code == 400  # no token
+    assert stored(app)[0].status == "pending"
+    assert _review(admin, good, "approve").status_code == 303
+    assert _review(admin, spam, "reject").status_code == 303
+    statuses = {organisation.name: organisation.status for organisation in stored(app)}
+    assert statuses == {"Open Russia Forum": "approved", "Spam Incorporated": "rejected"}
+    with app.app_context():
+        audit = db.session.scalars(
+            db.select(AdminAudit.action).where(AdminAudit.action.like("organisation%"))
+        ).all()
+    assert sorted(audit) == ["organisation approved", "organisation rejected"]
+    assert "Open Russia Forum" not in client.get("/").get_data(as_text=True)  # not confirmed
+
+
+def test_a_viewer_may_not_review(app, client):
+    from campaign_site.accounts.permissions import ROLE_PERMISSIONS, VIEWER, Permission
+
+    assert Permission.MANAGE_ORGANISATIONS not in ROLE_PERMISSIONS[VIEWER]
+    assert apply(client).status_code == 303
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "viewer@example.org", "--role=viewer"], input="a long passphrase x\n"
+    )
+    assert result.exit_code == 0
+    viewer = app.test_client()
+    from support import log_in
+
+    assert log_in(viewer, "viewer@example.org", "a long passphrase x").status_code == 303
+    assert viewer.get("/admin/organisations").status_code == 403
+    token = csrf_token_from(viewer.get("/admin/").get_data(as_text=True))
+    response = viewer.post("/admin/organisations/1/approve", data={"csrf_token": token})
+    assert response.status_code == 403
+    assert stored(app)[0].status == "pending"
+
+
+def test_only_confirmed_and_approved_organisations_are_public(app, client):
+    assert apply(client, name="Zeta Watch", website="https://zeta.example").status_code == 303
+    assert apply(client, name="alpha Rights", logo=jpeg(), filename="a.jpg").status_code == 303
+    unconfirmed_logo, rejected_logo = png(colour=(1, 1, 1, 255)), png(colour=(2, 2, 2, 255))
+    assert apply(client, name="Unconfirmed Org", logo=unconfirmed_logo).status_code == 303
+    assert apply(client, name="Rejected Org", logo=rejected_logo).status_code == 303
+    zeta, alpha, unconfirmed, rejected = stored(app)
+    admin = logged_in_admin(app)
+    for organisation in (zeta, alpha, unconfirmed):
+        _review(admin, organisation.id, "approve")
+    _review(admin, rejected.id, "reject")
+    from campaign_site.petition import link_tokens, organisations
+
+    with app.app_context():
+        for organisation in (zeta, alpha, rejected):
+            organisations.confirm(
+                link_tokens.make_token(organisation, link_tokens.ORGANISATION_CONFIRM)
+            )
+    page = client.get("/").get_data(as_text=True)
+    assert "Supported by 2 organisations" in page
+    assert page.index("alpha Rights") < page.index("Zeta Watch")  # by name
+    assert "Unconfirmed Org" not in page and "Rejected Org" not in page
+    assert '<a href="https://zeta.example" rel="nofollow noopener">' in page
+    logo_urls = re.findall(r'src="(/organisations/logos/[0-9a-f]{64}\.(?:png|jpg))"', page)
+    assert len(logo_urls) == 2
+    for url in logo_urls:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] in ("image/png", "image/jpeg")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert "Set-Cookie" not in response.headers
+    png_url = next(url for url in logo_urls if url.endswith(".png"))
+    assert client.get(png_url.replace(".png", ".jpg")).status_code == 404  # not its type
+    for hidden in (unconfirmed, rejected):  # their logos are not public either
+        assert client.get(f"/organisations/logos/{hidden.logo_digest}.png").status_code == 404
+    assert client.get("/organisations/logos/../../etc/passwd.png").status_code == 404
+    german = client.get("/de/").get_data(as_text=True)
+    assert "Zeta Watch" in german and "Supported by 2 organisations" not in german
+
+
+def test_the_delivery_pack_lists_the_supporting_organisations(app, client):
+    assert apply(client, name="Shown Org").status_code == 303
+    assert apply(client, name="Pending Org").status_code == 303
+    shown, _ = stored(app)
+    admin = logged_in_admin(app)
+    _review(admin, shown.id, "approve")
+    _confirm_all(app)
+    pack = admin.get("/admin/delivery?language=de").get_data(as_text=True)
+    assert "Shown Org" in pack and "Pending Org" not in pack
+    assert "Deutschland" in pack
