@@ -256,6 +256,11 @@ class Config:
         self.LOGIN_RATE_LIMIT_PER_IP = _env("LOGIN_RATE_LIMIT_PER_IP", "10 per minute;100 per day")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = _env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "20 per hour")
         self.LINK_RATE_LIMIT = _env("LINK_RATE_LIMIT", "30 per minute;300 per day")
+        # Organisations co-signing (public/organisations.py): applications per client address,
+        # valid or not. A person needs minutes for the form and a logo; each valid one mails.
+        self.ORGANISATION_APPLY_RATE_LIMIT = _env(
+            "ORGANISATION_APPLY_RATE_LIMIT", "10 per hour;30 per day"
+        )
         # How many proxies in front of us may set X-Forwarded-For / -Proto (0: trust none).
         self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 

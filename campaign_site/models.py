@@ -233,7 +233,8 @@ class OutboxMessage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    signature_id: Mapped[int] = mapped_column(
+    # The signature it is for; or, for an organisation's contact, organisation_id instead.
+    signature_id: Mapped[int | None] = mapped_column(
         ForeignKey("signature.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
@@ -250,6 +251,10 @@ class OutboxMessage(db.Model):
     # The random token of its VERP return path (mail/return_path.py), given when first
     # claimed: a bounce or complaint names it, and so this message and its signature.
     return_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Set (and signature_id not) for a message to an organisation's contact.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
 
 
 class UpdateStatus(StrEnum):
@@ -495,3 +500,49 @@ class PartnerOrigin(db.Model):
     origin: Mapped[str] = mapped_column(String(255), primary_key=True)
     added_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrganisationStatus(StrEnum):
+    """Where an organisation's application stands with the organisers (its contact's
+    confirmation is apart: confirmed_at)."""
+
+    PENDING = "pending"  # waiting for an organiser
+    APPROVED = "approved"  # shown publicly once its contact has confirmed too
+    REJECTED = "rejected"
+
+
+# Bounds the apply form enforces (petition/organisations.py).
+ORGANISATION_NAME_MAX = 200
+WEBSITE_MAX = 300
+
+
+class Organisation(db.Model):
+    """An organisation that co-signs (petition/organisations.py): shown publicly, with its
+    logo, only once its contact has confirmed by email AND an organiser has approved it.
+    Withdrawing deletes the row. The contact's address is sealed like a signer's."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (Index("ix_organisation_status_confirmed_at", "status", "confirmed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(ORGANISATION_NAME_MAX))
+    website: Mapped[str] = mapped_column(String(WEBSITE_MAX))
+    country: Mapped[str] = mapped_column(String(2))
+    # The contact's email, only ever sealed (crypto/sealed_box.py, a Person with the email).
+    contact: Mapped[bytes] = mapped_column(LargeBinary)
+    # The language the form was sent in: the contact's emails are written in it.
+    language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE)
+    status: Mapped[str] = mapped_column(String(16), default=OrganisationStatus.PENDING.value)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Emailed links carry it (petition/link_tokens.py), as a signature's do.
+    token_nonce: Mapped[str] = mapped_column(String(32), default=new_token_nonce, index=True)
+    # The logo as re-encoded by petition/logos.py (never the uploaded bytes), its type
+    # (image/png or image/jpeg), size, and SHA-256 (hex): the URL it is served under.
+    logo: Mapped[bytes] = mapped_column(LargeBinary)
+    logo_type: Mapped[str] = mapped_column(String(16))
+    logo_width: Mapped[int] = mapped_column()
+    logo_height: Mapped[int] = mapped_column()
+    logo_digest: Mapped[str] = mapped_column(String(64), index=True)

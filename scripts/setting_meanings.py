@@ -212,6 +212,10 @@ ROWS: tuple[Row, ...] = (
         "Opening confirm/withdraw/unsubscribe links, per IP.",
     ),
     Row(
+        ("ORGANISATION_APPLY_RATE_LIMIT",),
+        "Organisations' applications (/organisations/apply) per IP, valid or not.",
+    ),
+    Row(
         ("RATELIMIT_ENABLED",),
         "Switch all limits off (tests do; production refuses to start without them).",
     ),

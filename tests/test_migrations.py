@@ -29,6 +29,7 @@ TABLES = {
     "mail_pace",
     "content_version",
     "partner_origin",
+    "organisation",
 }
 
 

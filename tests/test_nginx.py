@@ -140,6 +140,13 @@ def test_nginx_limits_bodies_and_keeps_tokens_and_queries_out_of_its_log(stack):
         port, "POST", "/sign", big, {"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert status == 413
+    # Only the organisations' form takes a logo: up to 2 MB and 64 KB reach the app.
+    logo_sized = b"name=" + b"x" * 1_000_000
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _, _ = fetch(port, "POST", "/de/organisations/apply", logo_sized, form)
+    assert status == 422  # the app's own answer: no logo
+    status, _, _ = fetch(port, "POST", "/organisations/apply", b"x" * 2_200_000, form)
+    assert status == 413
     for path in (
         f"/confirm/{SECRET_TOKEN}",
         f"/ru/withdraw/{SECRET_TOKEN}",

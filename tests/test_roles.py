@@ -51,6 +51,7 @@ def admin_urls(app) -> list[tuple[str, str, str]]:
             "update_id": draft.id,
             "language": "de",
             "version_id": 1,
+            "organisation_id": 1,  # none: a 404 for those allowed, a 403 for the others
         }
     urls = []
     for rule in app.url_map.iter_rules():

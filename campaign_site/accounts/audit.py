@@ -60,6 +60,8 @@ class Action(StrEnum):
     TEST_LINK = "test signature link opened"
     TEST_MARKED = "signature marked as a test"
     TEST_ERASED = "test signatures erased"
+    ORGANISATION_APPROVED = "organisation approved"
+    ORGANISATION_REJECTED = "organisation rejected"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"  # accounts, sessions
     READ_AUDIT = "read_audit"
     VIEW_SETTINGS = "view_settings"  # limits, thresholds, mail set-up: a bot's map, so not viewers
+    MANAGE_ORGANISATIONS = "manage_organisations"  # approve or reject co-signing organisations
 
 
 VIEWER, ORGANISER, EXPORTER, OWNER = "viewer", "organiser", "exporter", "owner"
@@ -50,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.WRITE_UPDATES,
         Permission.SEND_UPDATES,
         Permission.VIEW_SETTINGS,
+        Permission.MANAGE_ORGANISATIONS,
     },
     EXPORTER: _VIEW | {Permission.EXPORT_PERSONAL_DATA, Permission.FIND_AND_ERASE},
     OWNER: frozenset(Permission),

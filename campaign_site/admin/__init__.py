@@ -1,4 +1,4 @@
-"""The admin area: login, the overview, signatures and charts, CSV export, settings, help, partners, events, delivery pack,
+"""The admin area: login, the overview, signatures and charts, CSV export, settings, help, partners, organisations, events, delivery pack,
 campaign updates, fraud handling. Every page but login needs an admin."""
 
 from flask import Blueprint
@@ -15,6 +15,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     fraud,
     launch,
     navigation,
+    organisations,
     partners,
     sections,
     test_signatures,

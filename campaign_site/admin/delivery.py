@@ -16,7 +16,7 @@ from campaign_site.database import read_transaction
 from campaign_site.extensions import db
 from campaign_site.languages import DEFAULT_LANGUAGE
 from campaign_site.models import Event
-from campaign_site.petition import counting, paper, public_figures
+from campaign_site.petition import counting, organisations, paper, public_figures
 
 
 @bp.get("/delivery")
@@ -41,6 +41,7 @@ def delivery_pack():
             names=list(counting.shown_signers()) if with_names else [],
             handed_on=form.handed_on.data if not form.handed_on.errors else None,
             place=form.place.data if not form.place.errors else None,
+            organisations=organisations.supporting(),
         )
     if with_names:  # audited, every owner emailed; may wait for a second owner's approval
         waiting = export_gate("delivery:names", len(facts.names))

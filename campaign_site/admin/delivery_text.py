@@ -5,14 +5,15 @@ The names list folds small countries exactly as the table does (public_figures):
 from a country below PUBLIC_COUNTRY_MIN is named with "other countries", never their own.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import force_locale, format_date, gettext, ngettext
 
 from campaign_site.petition import counting, paper
+from campaign_site.petition.organisations import ShownOrganisation
 from campaign_site.petition.public_figures import PublicFigures
 from campaign_site.web.countries import country_name
 from campaign_site.web.template_filters import campaign
@@ -28,6 +29,8 @@ class Facts:
     names: list[counting.RecentSigner]
     handed_on: date | None
     place: str | None
+    # Confirmed and approved (petition/organisations.py), as the public page shows them.
+    organisations: list[ShownOrganisation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Pack:
     countries: list[tuple[str, str]]  # (country, number), "other countries" last
     paper_lines: list[tuple[str, str, str]]  # (event, country, number)
     names: list[str]  # "Olga, Germany"
+    organisations: list[tuple[str, str, str]] = field(default_factory=list)  # name, country, site
 
 
 def pack_in(language: str, facts: Facts) -> Pack:
@@ -61,6 +65,14 @@ def pack_in(language: str, facts: Facts) -> Pack:
             countries=_country_rows(figures, minimum, language),
             paper_lines=[_paper_row(line, language) for line in facts.paper_lines],
             names=_folded_names(facts.names, figures, language),
+            organisations=[
+                (
+                    organisation.name,
+                    country_name(organisation.country, language),
+                    organisation.website,
+                )
+                for organisation in facts.organisations
+            ],
         )
 
 
@@ -96,6 +108,11 @@ def _words(minimum: int, facts: Facts) -> dict[str, str]:
             min=minimum,
         ),
         "no_names": gettext("No signer has agreed to be named."),
+        "organisations_title": ngettext(
+            "Supported by %(num)s organisation",
+            "Supported by %(num)s organisations",
+            len(facts.organisations),
+        ),
         "handover": _handover(facts.handed_on, facts.place),
         "period": "",
     }

@@ -25,6 +25,7 @@ MENU = (
     MenuItem("Launch", "admin.launch", Permission.VIEW_DASHBOARD),
     MenuItem("Events", "admin.event_list", Permission.MANAGE_EVENTS),
     MenuItem("Partners", "admin.partners", Permission.MANAGE_PARTNERS),
+    MenuItem("Organisations", "admin.organisations", Permission.MANAGE_ORGANISATIONS),
     MenuItem("Updates", "admin.update_list", Permission.VIEW_DASHBOARD),
     MenuItem("Fraud and review", "admin.fraud", Permission.FIGHT_FRAUD),
     MenuItem("Delivery", "admin.delivery_pack", Permission.VIEW_DASHBOARD),

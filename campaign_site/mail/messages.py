@@ -160,10 +160,13 @@ def discreet_message(kind: MailKind, to: str, context: dict[str, object]) -> Ema
     return message
 
 
-def envelope(subject: str, to: str, unsubscribe_url: str, discreet: bool = False) -> EmailMessage:
+def envelope(
+    subject: str, to: str, unsubscribe_url: str | None, discreet: bool = False
+) -> EmailMessage:
     """A message with its headers and no body yet: From under the campaign's name in the
     current language (discreet: DISCREET_MAIL_SENDER as configured), To the address alone,
-    RFC 8058 one-click unsubscribe."""
+    RFC 8058 one-click unsubscribe (none for mail that is no mailing list, unsubscribe_url
+    None: an organisation's contact)."""
     # Lines up to RFC 5322's 998 characters: the default 78 folded the List-Unsubscribe URL
     # into RFC 2047 encoded words, which mail clients do not read as a URL, and broke links.
     message = EmailMessage(policy=MAIL_POLICY)
@@ -176,6 +179,8 @@ def envelope(subject: str, to: str, unsubscribe_url: str, discreet: bool = False
     message["To"] = wire_address(to, current_app.config["MAIL_SMTPUTF8"])
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    if unsubscribe_url is None:
+        return message
     # RFC 8058 one-click unsubscribe: mail clients POST to this URL, no page in between.
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

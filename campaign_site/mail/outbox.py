@@ -26,7 +26,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from campaign_site.crypto.sealed_box import UnreadableData, open_box
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.mail import mx_lookup, pacing, return_path, update_mailing, update_messages
+from campaign_site.mail import (
+    mx_lookup,
+    organisation_mail,
+    pacing,
+    return_path,
+    update_mailing,
+    update_messages,
+)
 from campaign_site.mail.messages import build_message, wire_address
 from campaign_site.mail.transports import PermanentMailError, Transport
 from campaign_site.models import (
@@ -256,6 +263,9 @@ def _build(message_id: int) -> tuple[EmailMessage, str | None] | None:
     address's mail servers turn out to be a listed provider's (asked of DNS between two
     reads, so no transaction waits on it)."""
     with read_transaction(db.session):
+        message = db.session.get(OutboxMessage, message_id)
+        if message is not None and message.organisation_id is not None:
+            return organisation_mail.build(message), return_path.for_token(message.return_token)
         found = _wanted(message_id)
         if found is None:
             return None

@@ -1,4 +1,5 @@
-"""Signed, single-purpose links for emails: confirm, withdraw, unsubscribe.
+"""Signed, single-purpose links for emails: confirm, withdraw, unsubscribe; and for an
+organisation's contact, confirm and withdraw (organisation_for).
 
 A token carries the signature's random nonce, signed with SECRET_KEY and a salt per
 purpose, so a confirm link cannot be used to withdraw, and a link outlives neither the
@@ -16,12 +17,15 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import select
 
 from campaign_site.extensions import db
-from campaign_site.models import Signature
+from campaign_site.models import Organisation, Signature
 
 CONFIRM = "confirm"
 WITHDRAW = "withdraw"
 UNSUBSCRIBE = "unsubscribe"
-PURPOSES = (CONFIRM, WITHDRAW, UNSUBSCRIBE)
+# An organisation's links: salts of their own, so no signer's link ever works as one.
+ORGANISATION_CONFIRM = "organisation-confirm"
+ORGANISATION_WITHDRAW = "organisation-withdraw"
+PURPOSES = (CONFIRM, WITHDRAW, UNSUBSCRIBE, ORGANISATION_CONFIRM, ORGANISATION_WITHDRAW)
 
 
 class TokenExpired(Exception):
@@ -65,8 +69,13 @@ def make_token(signature: Nonced, purpose: str, issued_at: datetime | None = Non
 
 def max_age(purpose: str) -> int | None:
     """Confirm and withdraw links expire (a withdraw link erases, so it must not live forever);
-    unsubscribe links work for as long as the data exists."""
-    days = {CONFIRM: "CONFIRMATION_EXPIRY_DAYS", WITHDRAW: "WITHDRAW_LINK_DAYS"}.get(purpose)
+    unsubscribe links work for as long as the data exists, and so does an organisation's
+    withdraw link: it is mailed once, at confirmation, and only takes its name off the page."""
+    days = {
+        CONFIRM: "CONFIRMATION_EXPIRY_DAYS",
+        WITHDRAW: "WITHDRAW_LINK_DAYS",
+        ORGANISATION_CONFIRM: "CONFIRMATION_EXPIRY_DAYS",
+    }.get(purpose)
     return current_app.config[days] * 24 * 3600 if days else None
 
 
@@ -98,3 +107,24 @@ def _lookup(payload: object) -> Signature | None:
     if signature is None or signature.token_nonce != nonce:
         return None
     return signature
+
+
+def organisation_for(token: str, purpose: str) -> Organisation:
+    """The organisation an organisation's link names, or TokenExpired / TokenInvalid (an
+    expired link carries no signature, and says nothing of the organisation)."""
+    if purpose not in (ORGANISATION_CONFIRM, ORGANISATION_WITHDRAW):
+        raise ValueError(f"not an organisation's purpose: {purpose!r}")
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age(purpose))
+    except SignatureExpired:
+        raise TokenExpired() from None
+    except BadSignature:
+        raise TokenInvalid() from None
+    if not (isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], str)):
+        raise TokenInvalid()
+    found: Organisation | None = db.session.scalar(
+        select(Organisation).where(Organisation.token_nonce == payload[0])
+    )
+    if found is None:
+        raise TokenInvalid()
+    return found

@@ -21,6 +21,10 @@ class MailKind(StrEnum):
     WITHDRAW_LINK = "withdraw-link"  # a fresh withdraw link for an expired one
     UPDATE = "update"  # a campaign update (petition/updates.py queues these, many at once)
     REMIND = "remind"  # the one reminder to confirm (petition/reminders.py queues it)
+    # To an organisation's contact (petition/organisations.py): the confirmation link, then
+    # once confirmed the link to withdraw the organisation's support.
+    ORGANISATION_CONFIRM = "organisation-confirm"
+    ORGANISATION_CONFIRMED = "organisation-confirmed"
 
 
 # Built once; the Table's column defaults fill in the rest.
@@ -30,3 +34,8 @@ _ENQUEUE = insert(OutboxMessage.__table__)
 def enqueue(signature_id: int, kind: MailKind) -> None:
     """Queue an email, inside the caller's transaction."""
     db.session.execute(_ENQUEUE, {"signature_id": signature_id, "kind": MailKind(kind).value})
+
+
+def enqueue_for_organisation(organisation_id: int, kind: MailKind) -> None:
+    """Queue an email to an organisation's contact, inside the caller's transaction."""
+    db.session.execute(_ENQUEUE, {"organisation_id": organisation_id, "kind": MailKind(kind).value})

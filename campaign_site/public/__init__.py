@@ -8,4 +8,11 @@ from campaign_site.web.fetch_metadata import protect
 # No per-visitor token on its forms: cross-site posts are refused by Fetch Metadata.
 bp = protect(Blueprint("public", __name__))
 
-from campaign_site.public import embed, event_links, seo, views  # noqa: E402,F401  (routes register themselves on bp)
+from campaign_site.public import (  # noqa: E402,F401  (routes register themselves on bp)
+    embed,
+    event_links,
+    organisation_links,
+    organisations,
+    seo,
+    views,
+)

@@ -44,6 +44,22 @@ def _email_problem(address: str, error: EmailNotValidError) -> str:
     return _("Please check your email address: it should look like name@example.org.")
 
 
+def check_email_field(field: EmailField) -> None:
+    """Check an address's form (and its domain, when configured) and tidy it."""
+    if not field.data:
+        return
+    try:
+        checked = validate_email(
+            field.data,
+            check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            # Only where the mail server can deliver it (see mail.wire_address).
+            allow_smtputf8=current_app.config["MAIL_SMTPUTF8"],
+        )
+    except EmailNotValidError as error:
+        raise ValidationError(_email_problem(field.data, error)) from None
+    field.data = checked.normalized
+
+
 def _name_field(label, presence, max_length: int, autocomplete: str) -> StringField:
     """A name field: cleaned text, letters required, bounded length."""
     return StringField(
@@ -143,18 +159,7 @@ class SignatureForm(FlaskForm):
 
     def validate_email(self, field: EmailField) -> None:
         """Check the address's form (and its domain, when configured) and tidy it."""
-        if not field.data:
-            return
-        try:
-            checked = validate_email(
-                field.data,
-                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
-                # Only where the mail server can deliver it (see mail.wire_address).
-                allow_smtputf8=current_app.config["MAIL_SMTPUTF8"],
-            )
-        except EmailNotValidError as error:
-            raise ValidationError(_email_problem(field.data, error)) from None
-        field.data = checked.normalized
+        check_email_field(field)
 
     def validate(self, extra_validators=None) -> bool:
         """The fields' checks, then the warning for an address under Russian or Belarusian

@@ -27,7 +27,8 @@ from campaign_site.petition import (
     test_signatures,
     updates,
 )
-from campaign_site.public import bots, bp, seo, sharing
+from campaign_site.petition import organisations as petition_organisations
+from campaign_site.public import bots, bp, organisations, seo, sharing
 from campaign_site.public.forms import SignatureForm
 from campaign_site.web import errors, i18n, rate_limits, template_filters
 from campaign_site.web.public_cache import public_page
@@ -256,6 +257,7 @@ def render_campaign_page(form: SignatureForm, preview: bool = False) -> str:
         countries=figures.countries,
         paper_signatures=figures.public_paper,
         recent_signers=counting.recent_signers(),
+        organisations=petition_organisations.supporting(),
         signing_state=_signing_state(),
         meta=seo.share_meta(),
         structured_data=seo.structured_data(),
@@ -276,7 +278,10 @@ def _signing_state() -> str:
 
 @bp.errorhandler(RateLimitExceeded)
 def rate_limited(error: RateLimitExceeded):
-    """Over a limit: on the petition, the form again with what was typed."""
+    """Over a limit: on the petition, the form again with what was typed; on the
+    organisations' form, the form again saying when to try again."""
+    if request.endpoint == "public.organisation_apply":
+        return organisations.render_rate_limited(error.limit.limit.get_expiry())
     if request.endpoint != "public.sign":
         return errors.handle_rate_limited(error)
     return render_rate_limited_form(error.limit.limit.get_expiry())

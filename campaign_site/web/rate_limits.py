@@ -50,6 +50,11 @@ LIMITS = [
     ("links.withdraw_confirmed", "LINK_RATE_LIMIT", {}),
     ("links.renew_withdraw_link", "LINK_RATE_LIMIT", {}),
     ("links.unsubscribe", "LINK_RATE_LIMIT", {}),
+    ("links.organisation_confirm", "LINK_RATE_LIMIT", {}),
+    ("links.organisation_withdraw", "LINK_RATE_LIMIT", {}),
+    ("links.organisation_withdraw_confirmed", "LINK_RATE_LIMIT", {}),
+    # Every application counts, valid or not: each valid one mails its contact.
+    ("public.organisation_apply", "ORGANISATION_APPLY_RATE_LIMIT", {}),
     ("admin.login", "LOGIN_RATE_LIMIT_PER_IP", {"methods": ["POST"]}),
     (
         "admin.login",
