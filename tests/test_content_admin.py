@@ -178,7 +178,7 @@ def test_without_the_required_content_the_page_waits_and_takes_no_signature(app_
 
 
 def test_the_launch_checklist_says_what_is_missing_and_where_to_do_it(app_factory):
-    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), CAMPAIGN_CLOSES_AT=None)
+    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), PETITION_CLOSES_AT=None)
     html = page(owner(app), "/admin/launch")
     assert "Ready to launch?" in html
     assert "To do:</span> The campaign&#39;s required content is published" in html
