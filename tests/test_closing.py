@@ -51,9 +51,7 @@ def test_before_the_close_the_count_says_open_and_the_form_is_there(app_factory)
         ("/ru/safety", "января"),
     ],
 )
-def test_after_the_close_every_page_says_when_with_how_many_and_what_next(
-    app_factory, path, words
-):
+def test_after_the_close_every_page_says_when_with_how_many_and_what_next(app_factory, path, words):
     app = app_factory(PETITION_CLOSES_AT=utcnow().replace(year=2026, month=1, day=15, hour=12))
     client = app.test_client()
     page = client.get(path).get_data(as_text=True)
