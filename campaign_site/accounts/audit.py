@@ -60,6 +60,8 @@ class Action(StrEnum):
     TEST_LINK = "test signature link opened"
     TEST_MARKED = "signature marked as a test"
     TEST_ERASED = "test signatures erased"
+    RESPONSE_SAVED = "answer saved"
+    RESPONSE_REMOVED = "answer removed"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

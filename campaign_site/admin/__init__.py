@@ -16,6 +16,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     launch,
     navigation,
     partners,
+    response,
     sections,
     test_signatures,
     updates,
