@@ -84,6 +84,7 @@ def _confirmed_page(token: str, just_confirmed: bool):
         just_confirmed=just_confirmed,
         share_links=sharing.share_links(),
         share_url=sharing.campaign_url("link"),
+        device_sharing=sharing.device_sharing(),
         tell_a_friend=sharing.tell_a_friend_link(),
     )
 

@@ -117,6 +117,7 @@ def thanks():
         # "I signed" only once it is true: with double opt-in, sharing waits for the link.
         share_links=[] if confirmation_required else sharing.share_links(),
         share_url=sharing.campaign_url("link"),
+        device_sharing=sharing.device_sharing(),
         confirmation_required=confirmation_required,
     )
 
