@@ -23,6 +23,8 @@ from campaign_site import create_app
 SIGNATURES = 2000
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+# The form is open only once the campaign's words are filled in, as in production.
+CONTENT_FILE = os.path.join(os.path.dirname(__file__), "..", "tests", "content", "campaign.toml")
 
 # (label, a function whose cumulative time is the step); what is left is Flask and Werkzeug.
 STEPS = [
@@ -50,6 +52,7 @@ def database_url(kind: str, folder: str) -> tuple[str, object]:
 
 
 def main(kind: str) -> None:
+    os.environ.setdefault("CONTENT_FILE", CONTENT_FILE)
     with tempfile.TemporaryDirectory() as folder:
         url, cleanup = database_url(kind, folder)
         app = create_app(

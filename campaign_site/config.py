@@ -100,6 +100,16 @@ def log_format() -> str:
     return raw
 
 
+def _closing_time() -> datetime | None:
+    """PETITION_CLOSES_AT. Its old name is refused, not read: one name for the setting, and a
+    server that still sets the old one must not quietly keep a closed petition open."""
+    if os.environ.get("CAMPAIGN_CLOSES_AT", "").strip():
+        raise RuntimeError(
+            "CAMPAIGN_CLOSES_AT is now called PETITION_CLOSES_AT: please rename it on the server"
+        )
+    return _datetime_env("PETITION_CLOSES_AT")
+
+
 def database_url(default: str | None) -> str | None:
     """DATABASE_URL, with plain postgres:// URLs pointed at the psycopg 3 driver we install."""
     url = _env("DATABASE_URL", default)
@@ -183,7 +193,11 @@ class Config:
         self.WITHDRAW_LINK_DAYS = _int_env("WITHDRAW_LINK_DAYS", 30)
         # Signing again mails the address at most this often, so it can't be used to spam.
         self.RESEND_INTERVAL_MINUTES = _int_env("RESEND_INTERVAL_MINUTES", 60)
-        self.CAMPAIGN_CLOSES_AT = _datetime_env("CAMPAIGN_CLOSES_AT")
+        # Closing the petition (petition/closing.py): from PETITION_CLOSES_AT on, every public
+        # page says "closed on DATE with N signatures" and signing answers 410; confirmation
+        # links mailed before it keep working CLOSING_GRACE_DAYS longer.
+        self.PETITION_CLOSES_AT = _closing_time()
+        self.CLOSING_GRACE_DAYS = _int_env("CLOSING_GRACE_DAYS", 7)
         self.RETENTION_DAYS_AFTER_CLOSE = _int_env("RETENTION_DAYS_AFTER_CLOSE", 183)
 
         # Mail: SMTP when MAIL_SMTP_HOST is set, otherwise .eml files in MAIL_OUTBOX_DIR.

@@ -60,6 +60,23 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """A goal on the way ("At 100,000 signatures we hand the petition to ..."): the page shows the next one beside
+    the count, and those reached with their day (petition/milestones.py)."""
+
+    signatures: int
+    text: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What supporters can do once the petition has closed: shown on every page then."""
+
+    text: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Content:
     addressee: str
     demands: tuple[str, ...]
@@ -69,6 +86,8 @@ class Content:
     controller: Party  # the contact's organisation unless the file names another
     portrait_alt: str
     films: Mapping[str, Film]
+    milestones: tuple[Milestone, ...] = ()  # by signatures, smallest first
+    next_step: NextStep = NextStep()
     # Language -> English text -> the organisers' own translation (set from /admin/content);
     # a text without one is shown through the catalogs, as the file's texts are.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -112,6 +131,8 @@ class Content:
             yield from film.facts
             yield film.poster_alt
             yield from (link.label for link in film.where_to_watch)
+        yield from (milestone.text for milestone in self.milestones)
+        yield self.next_step.text
 
 
 def load(path: str | Path) -> Content:
@@ -172,7 +193,39 @@ def _content(data: Mapping[str, Any]) -> Content:
         controller=controller,
         portrait_alt=_text(_table(data, "portrait"), "alt", "portrait") or "Sergei Magnitsky",
         films={key: _film(_table(films, key), f"films.{key}") for key in FILMS},
+        milestones=tuple(_milestones(data.get("milestones", []))),
+        next_step=_next_step(_table(data, "closing")),
     )
+
+
+MILESTONE_MAX = 1_000_000_000  # a count no petition reaches: a typo's extra zeros stop here
+
+
+def _milestones(entries: Any) -> list[Milestone]:
+    if not isinstance(entries, list):
+        raise ContentError("milestones: write each as a [[milestones]] table")
+    found: dict[int, Milestone] = {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ContentError("milestones: write each as a [[milestones]] table")
+        signatures, text = entry.get("signatures"), _text(entry, "text", "milestones")
+        if isinstance(signatures, bool) or not isinstance(signatures, int):
+            raise ContentError(f"milestone {number}: signatures must be a whole number")
+        if not 0 < signatures <= MILESTONE_MAX or not text:
+            raise ContentError(
+                f"milestone {number} needs signatures (1 to {MILESTONE_MAX:,}) and a text"
+            )
+        if signatures in found:
+            raise ContentError(f"milestone {number}: another milestone is at {signatures:,}")
+        found[signatures] = Milestone(signatures, text)
+    return [found[signatures] for signatures in sorted(found)]
+
+
+def _next_step(table: Mapping[str, Any]) -> NextStep:
+    step = NextStep(_text(table, "next_step", "closing"), _url(table, "next_step_url", "closing"))
+    if step.url and not step.text:
+        raise ContentError("closing.next_step: say what the link leads to")
+    return step
 
 
 def _film(table: Mapping[str, Any], where: str) -> Film:

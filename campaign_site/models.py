@@ -546,3 +546,27 @@ class Organisation(db.Model):
     logo_width: Mapped[int] = mapped_column()
     logo_height: Mapped[int] = mapped_column()
     logo_digest: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PetitionResponse(db.Model):
+    """The addressee's answer, or the outcome, as organisers enter it at /admin/response
+    (petition/response.py): one row (id 1), changed in place; every change is audited."""
+
+    __tablename__ = "petition_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    responded_on: Mapped[date] = mapped_column()
+    texts: Mapped[str] = mapped_column(Text)  # JSON: {language code: text}; English required
+    link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    updated_by: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MilestoneReached(db.Model):
+    """The day the count first stood at or above a milestone of the content file: recorded
+    once (petition/milestones.py), so the date the page gives never moves."""
+
+    __tablename__ = "milestone_reached"
+
+    signatures: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reached_on: Mapped[date] = mapped_column()

@@ -110,8 +110,13 @@ ROWS: tuple[Row, ...] = (
         "How long a withdraw link (which erases a signature) works. An expired one offers to email a fresh link to the address it was sent to.",
     ),
     Row(
-        ("CAMPAIGN_CLOSES_AT",),
-        "ISO 8601 time (UTC if no zone) after which the form says signing has ended.",
+        ("PETITION_CLOSES_AT", "CAMPAIGN_CLOSES_AT"),
+        'ISO 8601 time (UTC if no zone) when the petition closes: from then on every public page and the embed say "closed on DATE with N signatures" (with the answer and the next step from the content file), signing answers 410 and `/api/count` says `"closed": true`. `CAMPAIGN_CLOSES_AT` is its old name: the site refuses to start while it is set.',
+        label="`PETITION_CLOSES_AT`",
+    ),
+    Row(
+        ("CLOSING_GRACE_DAYS",),
+        "Days after the close during which confirmation links mailed before it still count a signature; after them the link shows a polite closed page.",
     ),
     Row(
         ("RETENTION_DAYS_AFTER_CLOSE",),

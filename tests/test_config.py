@@ -105,8 +105,8 @@ def test_keys_can_come_from_files_and_hold_old_keys_after_the_current(production
 
 
 def test_campaign_close_must_be_a_date(monkeypatch):
-    monkeypatch.setenv("CAMPAIGN_CLOSES_AT", "next tuesday")
-    with pytest.raises(RuntimeError, match="CAMPAIGN_CLOSES_AT"):
+    monkeypatch.setenv("PETITION_CLOSES_AT", "next tuesday")
+    with pytest.raises(RuntimeError, match="PETITION_CLOSES_AT"):
         create_app()
 
 

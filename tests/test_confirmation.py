@@ -341,10 +341,10 @@ def test_without_confirmation_signatures_count_at_once_and_no_mail_is_queued(app
 
 
 def test_after_the_campaign_closes_the_form_says_signing_has_ended(app_factory):
-    app = app_factory(CAMPAIGN_CLOSES_AT=utcnow() - timedelta(minutes=1))
+    app = app_factory(PETITION_CLOSES_AT=utcnow() - timedelta(minutes=1))
     client = app.test_client()
     page = client.get("/").get_data(as_text=True)
-    assert "Signing has ended" in page
+    assert "This petition closed on" in page
     assert 'action="/sign' not in page
 
     response = client.post(
@@ -362,7 +362,7 @@ def test_after_the_campaign_closes_the_form_says_signing_has_ended(app_factory):
         },
     )
     assert response.status_code == 410
-    assert "Signing has ended" in response.get_data(as_text=True)
+    assert "This petition closed on" in response.get_data(as_text=True)
     assert stored_signatures(app) == []
 
 

@@ -143,6 +143,10 @@ def test_an_earlier_version_can_be_published_again(app):
         ({"justice_where_to_watch": "Cinema | ftp://x.example"}, "must start with https://"),
         ({"timeline": "2009 without a bar"}, "write it as when | what happened"),
         ({"email": "not an address"}, "Please enter an email address"),
+        ({"milestones": "many | At many we celebrate."}, "start with the number of signatures"),
+        ({"milestones": "10 | Ten.\n10 | Ten again."}, "another milestone is at 10"),
+        ({"next_step_url": "https://example.org/act", "next_step": ""}, "what the link leads to"),
+        ({"next_step": "Act", "next_step_url": "http://example.org"}, "must start with https://"),
     ],
 )
 def test_bad_content_is_refused_with_a_clear_message_and_nothing_stored(app, changes, message):
@@ -178,7 +182,7 @@ def test_without_the_required_content_the_page_waits_and_takes_no_signature(app_
 
 
 def test_the_launch_checklist_says_what_is_missing_and_where_to_do_it(app_factory):
-    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), CAMPAIGN_CLOSES_AT=None)
+    app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), PETITION_CLOSES_AT=None)
     html = page(owner(app), "/admin/launch")
     assert "Ready to launch?" in html
     assert "To do:</span> The campaign&#39;s required content is published" in html
@@ -220,3 +224,24 @@ def test_a_developers_copy_shows_the_form_before_the_content_is_filled_in(app_fa
     app = app_factory(CONTENT_FILE=str(DEFAULT_CONTENT_FILE), WAIT_FOR_CONTENT=False)
     assert 'class="sign__form"' in page(app.test_client())
     assert sign(app.test_client()).status_code == 303
+
+
+def test_milestones_and_the_next_step_after_the_close_are_edited_as_lines(app):
+    admin = owner(app)
+    answer = save(
+        admin,
+        milestones="1,000 | At 1,000 we hand it over.\n50 | At 50 we write to the Assembly.",
+        next_step="Write to the Assembly",
+        next_step_url="https://example.org/write",
+    )
+    assert answer.status_code == 303
+    publish(admin)
+    html = page(app.test_client())
+    assert "Next milestone:</strong> At 50 we write to the Assembly." in html
+    form = admin.get("/admin/content").get_data(as_text=True)
+    assert "50 | At 50 we write to the Assembly.\n1000 | At 1,000 we hand it over." in form
+    assert 'value="https://example.org/write"' in form
+    translation = admin.get("/admin/content/de").get_data(as_text=True)
+    assert (
+        "At 50 we write to the Assembly." in translation and "Write to the Assembly" in translation
+    )

@@ -30,6 +30,8 @@ TABLES = {
     "content_version",
     "partner_origin",
     "organisation",
+    "petition_response",
+    "milestone_reached",
 }
 
 
@@ -372,6 +374,23 @@ def test_partner_origins_come_with_0019_and_go_with_its_downgrade(empty_database
             db.session.rollback()
             downgrade(revision="0017_discreet_mail")
             assert "partner_origin" not in inspect(db.engine).get_table_names()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_answer_and_milestones_come_with_0022_and_go_with_its_downgrade(empty_database_url):
+    """The two tables of the addressee's answer and the milestones' days come and go."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="0020_events_and_test_signatures")
+            assert not {"petition_response", "milestone_reached"} & _tables(app)
+            upgrade(revision="0022_petition_response")
+            assert {"petition_response", "milestone_reached"} <= _tables(app)
+            db.session.rollback()
+            downgrade(revision="0020_events_and_test_signatures")
+            assert not {"petition_response", "milestone_reached"} & _tables(app)
         finally:
             db.session.remove()
             db.engine.dispose()

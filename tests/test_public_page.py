@@ -65,6 +65,7 @@ def test_count_api_returns_count_and_goal(app, client):
         "count": 1,
         "goal": app.config["SIGNATURE_GOAL"],
         "countries": {"other": 1},  # fewer than PUBLIC_COUNTRY_MIN: tests/test_delivery.py
+        "closed": False,  # tests/test_closing.py
     }
 
 

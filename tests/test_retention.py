@@ -43,7 +43,7 @@ def test_purge_pending_deletes_only_expired_unconfirmed_signatures(app, client, 
 
 def test_anonymising_is_refused_before_the_retention_period_ends(app_factory):
     for closes_at in [None, utcnow() - timedelta(days=10)]:
-        app = app_factory(CAMPAIGN_CLOSES_AT=closes_at)
+        app = app_factory(PETITION_CLOSES_AT=closes_at)
         result = app.test_cli_runner().invoke(args=["anonymise-signatures"])
         assert result.exit_code == 1
         assert "Error:" in result.output
@@ -60,7 +60,7 @@ def test_anonymising_keeps_counts_per_country_and_day_and_erases_everyone(app_fa
     count_before = client.get("/api/count").get_json()["count"]
 
     closed = app_factory(
-        CAMPAIGN_CLOSES_AT=utcnow() - timedelta(days=200), RETENTION_DAYS_AFTER_CLOSE=183
+        PETITION_CLOSES_AT=utcnow() - timedelta(days=200), RETENTION_DAYS_AFTER_CLOSE=183
     )
     result = closed.test_cli_runner().invoke(args=["anonymise-signatures"])
 

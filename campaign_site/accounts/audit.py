@@ -62,6 +62,8 @@ class Action(StrEnum):
     TEST_ERASED = "test signatures erased"
     ORGANISATION_APPROVED = "organisation approved"
     ORGANISATION_REJECTED = "organisation rejected"
+    RESPONSE_SAVED = "answer saved"
+    RESPONSE_REMOVED = "answer removed"
 
 
 # The runs of exports of personal data (the dashboard lists them; owners are emailed).

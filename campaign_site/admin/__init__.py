@@ -17,6 +17,7 @@ from campaign_site.admin import (  # noqa: E402,F401
     navigation,
     organisations,
     partners,
+    response,
     sections,
     test_signatures,
     updates,

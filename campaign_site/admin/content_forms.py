@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from campaign_site.content import FILMS
+from campaign_site.content import FILMS, MILESTONE_MAX
 
 SHORT = 300  # a name, an alt text, a line of the timeline's "when"
 LONG = 1000  # one demand, one fact, one timeline text
@@ -25,6 +25,12 @@ def _is_https(url: str) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
+def signature_count(text: str) -> int | None:
+    """'100,000' or '100 000' or '100000' as 100000; None for anything else or nothing."""
+    digits = "".join(text.split()).replace(",", "").replace(".", "")
+    return int(digits) if digits.isdigit() and 0 < int(digits) <= MILESTONE_MAX else None
+
+
 def lines_of(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -33,8 +39,10 @@ class Lines:
     """Each line at most `longest` characters, at most MAX_LINES lines; with `pair`, each
     line is "left | right" (and with `https`, right is an https address)."""
 
-    def __init__(self, longest: int, pair: str = "", https: bool = False) -> None:
-        self.longest, self.pair, self.https = longest, pair, https
+    def __init__(
+        self, longest: int, pair: str = "", https: bool = False, count: bool = False
+    ) -> None:
+        self.longest, self.pair, self.https, self.count = longest, pair, https, count
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         lines = lines_of(field.data)
@@ -51,6 +59,11 @@ class Lines:
                 if not (bar and left.strip() and right.strip()):
                     raise ValidationError(
                         f"{field.label.text}, line {number}: write it as {self.pair}."
+                    )
+                if self.count and signature_count(left) is None:
+                    raise ValidationError(
+                        f"{field.label.text}, line {number}: start with the number of "
+                        "signatures, in digits (like 100000 or 100,000)."
                     )
                 if self.https and not _is_https(right.strip()):
                     raise ValidationError(
@@ -97,6 +110,12 @@ class ContentForm(FlaskForm):
         "Timeline, one entry a line: when | what happened",
         validators=[Lines(LONG + SHORT, pair="when | what happened")],
     )
+    milestones = TextAreaField(
+        "Milestones, one a line: signatures | text",
+        validators=[Lines(LONG, pair="signatures | text", count=True)],
+    )
+    next_step = _text("After the close: what supporters can do next", LONG)
+    next_step_url = _text("After the close: a link for that next step (https://, optional)", 500)
     organisation = _text("Organisation responsible for the site")
     address = _area("Its postal address", 500)
     email = _email("Its email address")
@@ -137,6 +156,13 @@ class ContentForm(FlaskForm):
                 elif url.data and not (service.data or "").strip():
                     service.errors = ["Please name the service the trailer loads from."]
                     valid = False
+        step_url = self.next_step_url
+        if step_url.data and not _is_https(step_url.data.strip()):
+            step_url.errors = ["The link must start with https:// (a secure web address)."]
+            valid = False
+        elif step_url.data and not (self.next_step.data or "").strip():
+            self.next_step.errors = ["Please say what the link leads to."]
+            valid = False
         return valid
 
     def film_fields(self) -> list[tuple[str, list[Field]]]:
@@ -169,7 +195,18 @@ class ContentForm(FlaskForm):
             },
             "portrait": {"alt": text("portrait_alt")},
             "films": {film: self._film(film, text) for film in FILMS},
+            "milestones": self._milestones(text("milestones")),
+            "closing": {"next_step": text("next_step"), "next_step_url": text("next_step_url")},
         }
+
+    @staticmethod
+    def _milestones(lines: str) -> list[dict[str, Any]]:
+        """Smallest first, as the page reads them (the validator made each count a number)."""
+        milestones = [
+            {"signatures": signature_count(count) or 0, "text": what.strip()}
+            for count, _, what in (line.partition("|") for line in lines_of(lines))
+        ]
+        return sorted(milestones, key=lambda milestone: milestone["signatures"])
 
     def _film(self, film: str, text) -> dict[str, Any]:
         return {
@@ -202,6 +239,11 @@ def form_data(tables: dict[str, Any]) -> dict[str, str]:
         "controller_address": controller.get("address", ""),
         "controller_email": controller.get("email", ""),
         "portrait_alt": tables.get("portrait", {}).get("alt", ""),
+        "milestones": "\n".join(
+            f"{m['signatures']} | {m['text']}" for m in tables.get("milestones", [])
+        ),
+        "next_step": tables.get("closing", {}).get("next_step", ""),
+        "next_step_url": tables.get("closing", {}).get("next_step_url", ""),
     }
     for film in FILMS:
         table = films.get(film, {})

@@ -188,10 +188,17 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
     ),
     "The campaign": (
         Setting(
-            "CAMPAIGN_CLOSES_AT",
+            "PETITION_CLOSES_AT",
             "Closing date",
-            "Signing ends at {value}; after it the form says the campaign has closed.",
+            "Signing ends at {value}; from then on every public page says the petition has "
+            "closed, with the count, the answer and the next step from the content file.",
             "No closing date is set: signing stays open until someone pauses it.",
+        ),
+        Setting(
+            "CLOSING_GRACE_DAYS",
+            "Confirming after the close",
+            "Confirmation links mailed before the close still count a signature for {value} "
+            "days after it.",
         ),
         Setting(
             "CONFIRMATION_REQUIRED",

@@ -178,13 +178,13 @@ def _partners_item() -> Item:
 
 
 def _closing_item() -> Item:
-    closes_at = current_app.config.get("CAMPAIGN_CLOSES_AT")
+    closes_at = current_app.config.get("PETITION_CLOSES_AT")
     return Item(
         closes_at is not None,
         "The closing date is set",
         f"Signing closes {closes_at:%Y-%m-%d %H:%M} UTC."
         if closes_at
-        else "Set CAMPAIGN_CLOSES_AT on the server (docs/configuration.md), or leave it empty to "
+        else "Set PETITION_CLOSES_AT on the server (docs/configuration.md), or leave it empty to "
         "keep the petition open.",
     )
 

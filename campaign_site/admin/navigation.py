@@ -27,6 +27,7 @@ MENU = (
     MenuItem("Partners", "admin.partners", Permission.MANAGE_PARTNERS),
     MenuItem("Organisations", "admin.organisations", Permission.MANAGE_ORGANISATIONS),
     MenuItem("Updates", "admin.update_list", Permission.VIEW_DASHBOARD),
+    MenuItem("The answer", "admin.petition_response", Permission.EDIT_CONTENT),
     MenuItem("Fraud and review", "admin.fraud", Permission.FIGHT_FRAUD),
     MenuItem("Delivery", "admin.delivery_pack", Permission.VIEW_DASHBOARD),
     MenuItem("Export approvals", "admin.export_requests", Permission.APPROVE_EXPORTS),

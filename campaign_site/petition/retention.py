@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from campaign_site.database import affected_rows, write_transaction
 from campaign_site.extensions import db
 from campaign_site.models import DailyTally, Signature, SignatureStatus, utcnow
-from campaign_site.petition import tallies
+from campaign_site.petition import closing, tallies
 
 
 def purge_pending(now: datetime | None = None) -> int:
@@ -70,9 +70,9 @@ def anonymise_after_close(now: datetime | None = None) -> int:
     Returns how many signatures were erased; the public count does not change.
     """
     now = now or utcnow()
-    closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
+    closes_at = closing.closes_at()
     if closes_at is None:
-        raise RetentionNotDue("CAMPAIGN_CLOSES_AT is not set: the campaign has not closed.")
+        raise RetentionNotDue("PETITION_CLOSES_AT is not set: the petition has not closed.")
     due = closes_at + timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
     if now < due:
         raise RetentionNotDue(f"Personal data is kept until {due.isoformat()}.")

@@ -1,4 +1,4 @@
-"""Whether signing is open: the campaign's closing time, the pause switch, confirmation."""
+"""Whether signing is open: the petition's closing time, the pause switch, confirmation."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +8,8 @@ from flask import current_app
 from campaign_site.crypto import key_maintenance
 from campaign_site.database import read_transaction, write_transaction
 from campaign_site.extensions import db
-from campaign_site.models import SiteSetting, utcnow
-from campaign_site.petition import short_cache
+from campaign_site.models import SiteSetting
+from campaign_site.petition import closing, short_cache
 from campaign_site.text import clean_text
 
 
@@ -19,9 +19,8 @@ def confirmation_required() -> bool:
 
 
 def signing_open(now: datetime | None = None) -> bool:
-    """False once the campaign's closing time has passed."""
-    closes_at = current_app.config["CAMPAIGN_CLOSES_AT"]
-    return closes_at is None or (now or utcnow()) < closes_at
+    """False once the petition has closed (PETITION_CLOSES_AT; closing.py)."""
+    return not closing.is_closed(now)
 
 
 PAUSED_SETTING = "signing_paused"

@@ -7,11 +7,13 @@ the petition's rules and answers.
 """
 
 from flask import Blueprint, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from campaign_site.database import read_transaction
 from campaign_site.extensions import db
-from campaign_site.petition import erasure_ledger, link_tokens, public_figures, signing
+from campaign_site.models import utcnow
+from campaign_site.petition import closing, erasure_ledger, link_tokens, public_figures, signing
 from campaign_site.public import sharing
 from campaign_site.web.fetch_metadata import protect
 
@@ -37,7 +39,10 @@ def _invalid_link():
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
-    """Confirm a signature; opening the link again just says it is confirmed."""
+    """Confirm a signature; opening the link again just says it is confirmed. After the
+    petition's close, links work CLOSING_GRACE_DAYS longer, then say it has closed."""
+    if not closing.confirming_open():
+        return _closed_for_confirming()
     try:
         outcome = signing.confirm_signature(token)
     except link_tokens.TokenExpired:
@@ -54,6 +59,20 @@ def confirm(token: str):
     return _confirmed_page(token, just_confirmed=outcome == signing.ConfirmOutcome.JUST_CONFIRMED)
 
 
+def _closed_for_confirming():
+    """A link opened after the grace days: polite, and the same whoever opens it."""
+    last_day = closing.confirming_ends_at() or utcnow()
+    return _result(
+        _("This petition has closed"),
+        _(
+            "Signatures could be confirmed until %(date)s. Thank you for wanting to add your "
+            "name: the petition goes on with the support of everyone who signed.",
+            date=format_date(last_day.date(), "long"),
+        ),
+        410,
+    )
+
+
 def _confirmed_page(token: str, just_confirmed: bool):
     """The best moment to ask for more: the count with them in it, sharing, next steps."""
     with read_transaction(db.session):
@@ -65,6 +84,7 @@ def _confirmed_page(token: str, just_confirmed: bool):
         just_confirmed=just_confirmed,
         share_links=sharing.share_links(),
         share_url=sharing.campaign_url("link"),
+        device_sharing=sharing.device_sharing(),
         tell_a_friend=sharing.tell_a_friend_link(),
     )
 

@@ -39,6 +39,16 @@ def share_links() -> list[tuple[str, str]]:
     ]
 
 
+def device_sharing() -> dict[str, str]:
+    """What site.js shares through the browser's share sheet and on a Mastodon server the
+    supporter types: the signed text and the page, tagged by way of sharing."""
+    return {
+        "text": str(SIGNED_TEXT),
+        "device_url": campaign_url("device"),
+        "mastodon_url": campaign_url("mastodon"),
+    }
+
+
 def tell_a_friend_link() -> str:
     """An email a supporter sends a friend themselves, in their words once they edit it."""
     subject = quote(gettext("Justice for Sergei Magnitsky"), safe="")

@@ -19,6 +19,7 @@ from campaign_site.mail.update_messages import body_html
 from campaign_site.metrics.instruments import signing_attempt
 from campaign_site.petition import (
     campaign_content,
+    closing,
     counting,
     events,
     public_figures,
@@ -127,6 +128,7 @@ def thanks():
         # "I signed" only once it is true: with double opt-in, sharing waits for the link.
         share_links=[] if confirmation_required else sharing.share_links(),
         share_url=sharing.campaign_url("link"),
+        device_sharing=sharing.device_sharing(),
         confirmation_required=confirmation_required,
     )
 
@@ -184,7 +186,7 @@ def news(update_id: int):
 def api_count():
     """The count, for scripts and embeds; a CDN may keep it as long as the pages."""
     figures = public_figures.recent_public_figures()
-    answer = {"count": figures.online, "goal": figures.goal}
+    answer = {"count": figures.online, "goal": figures.goal, "closed": closing.is_closed()}
     # Countries below PUBLIC_COUNTRY_MIN are folded into "other" (public_figures.py says why).
     answer["countries"] = {**dict(figures.countries.shown), "other": figures.countries.other}
     if figures.paper_shown:

@@ -18,6 +18,7 @@ is kept only if it still says `public` and sets no cookie after every hook has r
 """
 
 import hashlib
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from flask import Flask, current_app, request
 from werkzeug.http import parse_etags
 from werkzeug.sansio.utils import host_is_trusted
 
+from campaign_site.petition import closing
 from campaign_site.text import link_codes
 from campaign_site.web import onion
 
@@ -47,8 +49,8 @@ def public_page(view: Callable) -> Callable:
             return response
         config = current_app.config
         response.cache_control.public = True
-        response.cache_control.max_age = config["PUBLIC_CACHE_MAX_AGE"]
-        response.cache_control.s_maxage = config["PUBLIC_CACHE_S_MAXAGE"]
+        response.cache_control.max_age = _until_close(config["PUBLIC_CACHE_MAX_AGE"])
+        response.cache_control.s_maxage = _until_close(config["PUBLIC_CACHE_S_MAXAGE"])
         response.set_etag(_etag(response.get_data()))
         onion.name_the_onion(response)
         request.environ[PUBLIC_PAGE_KEY] = True
@@ -56,6 +58,14 @@ def public_page(view: Callable) -> Callable:
         return response.make_conditional(request)
 
     return wrapper
+
+
+def _until_close(seconds: float) -> int:
+    """A cache period that ends no later than the petition's close: a page saying "sign"
+    is not kept past it (rounded up, so a page rendered in the last second is not kept
+    for a whole period either: 0 means "ask again")."""
+    left = closing.seconds_until_close()
+    return int(seconds) if left is None else max(0, min(int(seconds), math.ceil(left)))
 
 
 def _etag(body: bytes) -> str:
@@ -107,6 +117,13 @@ class ResponseCache:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         return host_is_trusted(host, self.flask_app.config["TRUSTED_HOSTS"])
 
+    def _keep_for(self) -> float:
+        """PUBLIC_CACHE_SECONDS, but never past the petition's close (closing.py)."""
+        seconds = self.flask_app.config["PUBLIC_CACHE_SECONDS"]
+        with self.flask_app.app_context():
+            left = closing.seconds_until_close()
+        return seconds if left is None else min(seconds, left)
+
     @staticmethod
     def _shareable(captured: dict, environ) -> bool:
         """The final headers, after every hook: public, no cookie, nothing that varies by
@@ -153,7 +170,7 @@ class ResponseCache:
             list(captured["headers"]),
             data,
             headers.get("etag", "").strip('"'),
-            time.monotonic() + self.flask_app.config["PUBLIC_CACHE_SECONDS"],
+            time.monotonic() + self._keep_for(),
         )
         return [data]
 

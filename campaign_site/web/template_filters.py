@@ -1,14 +1,17 @@
 """Template filters for showing numbers and the campaign's own texts to people, in the
 page's language."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from campaign_site.content import Content
-from campaign_site.petition import campaign_content
+from campaign_site.content import Content, NextStep
+from campaign_site.petition import campaign_content, closing, milestones, public_figures, response
 from campaign_site.petition import site_notice as site_notice_store
 from campaign_site.web.i18n import current_language
 
@@ -59,6 +62,62 @@ def site_notice() -> str:
         return ""
 
 
+def long_date(day: date) -> str:
+    """'20 December 2026', '20. Dezember 2026', '20 декабря 2026 г.': in the page's language."""
+    return format_date(day, "long")
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What every public page says once the petition has closed."""
+
+    closed_on: date
+    count: int  # public_figures, the one seam for public counts
+    next_step: NextStep
+
+
+def petition_closure() -> Closure | None:
+    """The closed petition's facts for the page, or None while it is open. Error pages use
+    it too: a database that does not answer means no notice, never a second error."""
+    moment = closing.closes_at()
+    if moment is None or not closing.is_closed():
+        return None
+    try:
+        count = public_figures.recent_public_figures().online
+    except SQLAlchemyError:
+        current_app.logger.exception("closed notice: the database did not answer")
+        return None
+    return Closure(moment.date(), count, campaign().next_step)
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """The addressee's answer as this page shows it."""
+
+    responded_on: date
+    language: str  # the language the text is written in (English where none in the page's)
+    text: str
+    link: str
+
+
+def petition_answer() -> ShownAnswer | None:
+    """The addressee's answer in the page's language (English where it has none), if any."""
+    try:
+        answer = response.current()
+    except SQLAlchemyError:
+        current_app.logger.exception("answer: the database did not answer")
+        return None
+    if answer is None:
+        return None
+    language, text = answer.text_in(current_language())
+    return ShownAnswer(answer.responded_on, language, text, answer.link)
+
+
+def milestone_progress(count: int) -> milestones.Progress:
+    """The next milestone of the content file, and those reached with their days."""
+    return milestones.progress(campaign().milestones, count)
+
+
 def register(app: Flask) -> None:
     """Make the filters available in every template."""
     app.add_template_filter(thousands)
@@ -67,3 +126,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(with_citations)
     app.add_template_global(campaign)
     app.add_template_global(site_notice)
+    app.add_template_filter(long_date)
+    app.add_template_global(petition_closure)
+    app.add_template_global(petition_answer)
+    app.add_template_global(milestone_progress)

@@ -3,7 +3,7 @@ one that never counts, never enters the review queue and is erased with one clic
 partial index finds the few test signatures without reading the rest.
 
 Revision ID: 0020_events_and_test_signatures
-Revises: 0017_discreet_mail
+Revises: 0019_partner_origins
 Create Date: 2026-12-06
 """
 

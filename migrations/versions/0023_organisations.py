@@ -3,7 +3,7 @@ re-encoded logo, and where they stand (confirmed by their contact, approved by o
 The outbox can now carry a message to an organisation's contact instead of a signer.
 
 Revision ID: 0023_organisations
-Revises: 0021_mail_loop
+Revises: 0022_petition_response
 Create Date: 2026-12-10
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_organisations"
-down_revision = "0021_mail_loop"
+down_revision = "0022_petition_response"
 branch_labels = None
 depends_on = None
 

@@ -153,6 +153,58 @@
     });
   }
 
+  /* The browser's own share sheet, where it has one (most phones): shown only then. */
+  function startWebShare() {
+    var button = document.querySelector("[data-web-share]");
+    if (!button || typeof navigator.share !== "function") return;
+    button.parentNode.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.share({
+        text: button.getAttribute("data-share-text"),
+        url: button.getAttribute("data-share-url")
+      }).catch(function () { /* closed without sharing */ });
+    });
+  }
+
+  /* Mastodon has no one address: the supporter types their own server. It is kept in this
+     browser's localStorage only, and no server is asked anything until they press the
+     button, which opens https://SERVER/share?text=... A server is a host name with a dot:
+     no scheme, port, path, user or IP address gets through. */
+  var MASTODON_KEY = "mastodon-server";
+  var HOST_NAME = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+  function mastodonServer(typed) {
+    var host = String(typed).trim().toLowerCase()
+      .replace(/^https:\/\//, "").replace(/\/+$/, "");
+    host = host.slice(host.lastIndexOf("@") + 1);  // "@me@example.social" names the server too
+    return HOST_NAME.test(host) ? host : null;
+  }
+
+  function startMastodonShare() {
+    var form = document.querySelector("[data-mastodon-share]");
+    if (!form) return;
+    var input = form.querySelector("input");
+    var error = form.querySelector("[data-mastodon-error]");
+    try { input.value = window.localStorage.getItem(MASTODON_KEY) || ""; } catch (e) { /* blocked */ }
+    form.hidden = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var host = mastodonServer(input.value);
+      if (!host) {
+        error.textContent = error.getAttribute("data-message");
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+        return;
+      }
+      error.textContent = "";
+      input.removeAttribute("aria-invalid");
+      input.value = host;
+      try { window.localStorage.setItem(MASTODON_KEY, host); } catch (e) { /* not kept */ }
+      var text = form.getAttribute("data-share-text") + " " + form.getAttribute("data-share-url");
+      window.open("https://" + host + "/share?text=" + encodeURIComponent(text), "_blank", "noopener");
+    });
+  }
+
   /* The page is the same for everyone, so it cannot carry a "form served at" stamp: fetch
      one at the visitor's first sign of life (scrolling, a tap, a key, a field), so a person
      who reads first and then lets the phone autofill is not taken for a bot
@@ -201,6 +253,8 @@
   startSignBar();
   startTrailers();
   startCopyLink();
+  startWebShare();
+  startMastodonShare();
   startEmailCheck();
   startFormStamp();
   startLanguageSuggestion();
