@@ -92,6 +92,7 @@ def _line(person: Person, **columns) -> dict[str, str]:
         "source": "share:whatsapp",
         "source_campaign": None,
         "discreet_mail": True,
+        "mail_status": "bounced",
         **columns,
     }
     values = (*row.values(), seal(person, KEYRING))
@@ -120,6 +121,7 @@ def test_a_csv_line_holds_every_column_as_a_spreadsheet_reads_it():
         "source": "share:whatsapp",
         "source_campaign": "",
         "discreet_mail": "yes",
+        "mail_status": "bounced",
     }
 
 
