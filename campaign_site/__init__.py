@@ -66,9 +66,10 @@ def register_metrics(app: Flask) -> None:
 
 def register_public_cache(app: Flask) -> None:
     """Outermost: a repeat of a public page is answered before anything else runs."""
-    from campaign_site.web import public_cache
+    from campaign_site.web import public_cache, request_store
 
     public_cache.register(app)
+    request_store.register(app)
 
 
 def install_log_redaction() -> None:
