@@ -104,6 +104,9 @@ def test_each_language_shows_its_own_words_else_the_catalog_else_english(app):
     admin = owner(app)
     save(admin, addressee="The Test Assembly (a test value)", demands=DEMAND)
     html = page(admin, "/admin/content/de")
+    # The form posts back to its own language (it once posted to /admin/content/, a 404).
+    assert '<form method="post" action="/admin/content/de"' in html
+    assert "Campaign content in German</h1>" in html
     fields = dict(re.findall(r'<label[^>]*for="(text_\d+)"[^>]*>([^<]*)</label>', html))
     addressee_field = next(name for name, label in fields.items() if "Test Assembly" in label)
     german = {"csrf_token": csrf_token_from(html), addressee_field: "Die Testversammlung"}

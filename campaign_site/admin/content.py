@@ -57,7 +57,7 @@ def content_translation(language: str):
         "admin/content_translation.html",
         admin=current_admin(),
         form=form,
-        language=BY_CODE[language],
+        translating=BY_CODE[language],  # not "language": base.html sets that to the page's code
     ), status
 
 
