@@ -9,14 +9,15 @@ import tempfile
 from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# gthread, 4 threads each (gunicorn runs sync with threads > 1 as gthread anyway). A signature
-# waits on Redis and the database several times, and threads fill those waits: true sync
-# workers signed about a fifth slower on PostgreSQL (benchmarks/RESULTS.md). Behind the
-# buffering proxy docs/deploying.md puts in front, a slow client never holds a thread.
+# gthread with one thread each: it keeps idle keep-alive connections in its poller, which
+# true sync workers cannot (they signed about a fifth slower on PostgreSQL), while a second
+# thread only fights the first for the GIL on 2 cores: one thread per worker signed 12-20%
+# faster than four on both databases (benchmarks/RESULTS.md). Behind the buffering proxy
+# docs/deploying.md puts in front, a slow client never holds a worker.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # gunicorn's rule of thumb: 2 per core + 1 (one is always between requests).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))  # used by gthread only
+threads = int(os.environ.get("GUNICORN_THREADS", 1))  # used by gthread only
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
