@@ -394,3 +394,29 @@ def test_the_answer_and_milestones_come_with_0022_and_go_with_its_downgrade(empt
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_new_postgresql_database_checks_outbox_foreign_keys_through_the_index(
+    postgres_server,
+):
+    """Each connection caches the plan of the foreign-key check that every queued email runs
+    against the signature table. Planned while that table was recorded as empty, it scanned
+    every signature on each insert, so signing slowed as a new site grew."""
+    url = postgres_server.create_database()
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+                connection.exec_driver_sql(
+                    "PREPARE fk_check(integer) AS "
+                    "SELECT 1 FROM ONLY signature x WHERE id = $1 FOR KEY SHARE OF x"
+                )
+                plan = "\n".join(
+                    row[0] for row in connection.exec_driver_sql("EXPLAIN EXECUTE fk_check(1)")
+                )
+            db.engine.dispose()
+    finally:
+        postgres_server.drop_database(url)
+    assert "Index Scan using pk_signature" in plan, plan
