@@ -128,7 +128,8 @@ class Config:
     # Not read from the environment: no deployment can weaken it.
     PASSWORD_HASH_METHOD = "scrypt"
     LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    # No pool_pre_ping: a connection is pinged only after a pause (database.configure_engine).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {}
     # A page left open for hours must still submit; the token stays bound to the session.
     WTF_CSRF_TIME_LIMIT = None
     # No Referer check on HTTPS: supporters who hide their referrer (privacy tools) must

@@ -1,17 +1,24 @@
 """Engine behaviour per database (SQLite gets WAL, a busy timeout and explicit BEGINs), the
 write and read-only transaction helpers, and plain cursor rows for the export."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, scoped_session
 
 # Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
 SQLITE_BEGIN = "sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A connection back in the pool for longer than this is pinged before use (see
+# _ping_after_a_pause): a server restart takes longer, a spike reuses them far sooner.
+PING_AFTER_IDLE_SECONDS = 1.0
+RETURNED_AT = "campaign_site.returned_at"
 
 
 def engine_options(pool_mode: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -26,20 +33,43 @@ def engine_options(pool_mode: str, options: dict[str, Any]) -> dict[str, Any]:
     session: isolation levels and READ ONLY go out with each BEGIN, the restore's time zone
     is SET LOCAL, and there are no advisory locks, LISTEN or temporary tables. The small
     pool stays: a client connection to PgBouncer costs it nothing on the database, and
-    pre-ping notices a restarted PgBouncer before a request does.
+    the idle ping (configure_engine) notices a restarted PgBouncer before a request does.
     """
     if pool_mode != "transaction":
         return options
     connect_args = {**options.get("connect_args", {}), "prepare_threshold": None}
-    return {**options, "pool_pre_ping": True, "connect_args": connect_args}
+    return {**options, "connect_args": connect_args}
 
 
 def configure_engine(engine: Engine) -> None:
-    """Attach the per-dialect connection setup to an engine (SQLite only needs any)."""
+    """Attach the per-dialect connection setup to an engine: a server's connections are
+    pinged after a pause; SQLite's are set up on connect."""
     if engine.dialect.name != "sqlite":
+        event.listen(engine.pool, "checkin", _note_return)
+        event.listen(engine.pool, "checkout", partial(_ping_after_a_pause, engine.dialect))
         return
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def _note_return(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[RETURNED_AT] = time.monotonic()
+
+
+def _ping_after_a_pause(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that sat in the pool for over PING_AFTER_IDLE_SECONDS, so one a
+    restarted server (or PgBouncer) dropped is replaced before a request uses it. Not one
+    in steady use: a ping on every checkout (pool_pre_ping) was a round trip per request."""
+    returned = record.info.get(RETURNED_AT)
+    if returned is None or time.monotonic() - returned <= PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:
+        if dialect.is_disconnect(error, dbapi_connection, None):
+            raise DisconnectionError(str(error)) from error  # the pool connects afresh
+        raise
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,6 +2,7 @@
 
 import re
 import threading
+import uuid
 
 import pytest
 from support import (
@@ -362,3 +363,28 @@ def test_an_oversized_submission_is_refused(app, client):
     assert response.status_code == 413
     assert "Too much data" in response.get_data(as_text=True)
     assert stored_signatures(app) == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True, scope="session")
+def test_a_signature_after_the_database_dropped_idle_connections_is_stored(
+    app_factory, postgres_server, monkeypatch
+):
+    """A restarted server (or PgBouncer) leaves the pool's connections dead. One that sat
+    idle is pinged and replaced before the signature uses it, so nobody sees an error."""
+    from campaign_site import database
+
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    name = f"idle-ping-{uuid.uuid4().hex[:8]}"  # only this app's connections are dropped
+    app = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"application_name": name}})
+    client = app.test_client()
+    assert sign(client, email="before@example.org").status_code == 303
+    with postgres_server._admin_connection() as admin:
+        dropped = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            (name,),
+        ).fetchone()[0]
+    assert dropped >= 1
+
+    assert sign(client, email="after@example.org").status_code == 303
+    assert {s.email for s in stored_signatures(app)} == {"before@example.org", "after@example.org"}
