@@ -98,7 +98,8 @@ def add_security_headers(response: Response) -> Response:
         response.headers.extend(framed_by_partners(everywhere))
     else:
         response.headers.extend(by_endpoint.get(request.endpoint, everywhere))
-    if request.endpoint in SHOWING_TRAILERS:
+    # A redirect shows nothing, so the site-wide policy does (after each signature, too).
+    if request.endpoint in SHOWING_TRAILERS and not 300 <= response.status_code < 400:
         response.headers["Content-Security-Policy"] = content_security_policy(_trailers_shown())
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     # Only what says otherwise may be kept by a cache (public pages, static files): a CDN's
