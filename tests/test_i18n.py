@@ -348,3 +348,21 @@ def test_nginx_caches_the_public_pages_of_every_language():
         text = (ROOT / "deploy" / conf).read_text()
         prefixes = re.findall(r'location ~ "\^/\(\?:\(\?:([a-z|]+)\)/\)\?', text)
         assert prefixes and all(sorted(p.split("|")) == sorted(TRANSLATED) for p in prefixes)
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_numbers_are_grouped_as_babel_groups_them_in_every_language(
+    app_factory_without_database, language
+):
+    """The thousands filter groups by itself for speed; it must say what Babel says."""
+    from babel.numbers import format_decimal
+
+    from campaign_site.web.i18n import LANGUAGE_KEY
+    from campaign_site.web.template_filters import thousands
+
+    app = app_factory_without_database()
+    values = [0, 7, 999, 1000, 9999, 12345, 100000, 1234567, 10**9, -1500]
+    with app.test_request_context("/", environ_overrides={LANGUAGE_KEY: language}):
+        assert [thousands(v) for v in values] == [
+            format_decimal(v, locale=language) for v in values
+        ]

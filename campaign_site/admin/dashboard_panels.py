@@ -53,7 +53,7 @@ def signature_panels(admin: AdminUser) -> dict[str, Any]:
         SignaturePanels(
             charts=dashboard_charts(),
             listed_events=event_summaries() if may(admin, Permission.MANAGE_EVENTS) else None,
-            paper_total=public_figures.public_figures().paper,
+            paper_total=public_figures.paper_signatures(),
         )
     )
 

@@ -131,7 +131,7 @@ def fraud_apply():
     )
     current_app.logger.warning("%s %s signatures by admin %s", verb, changed, current_admin().id)
     with read_transaction(db.session):
-        count = public_figures.public_figures().online
+        count = public_figures.online_signatures()
     left = form.matched.data - changed
     if left > 0:
         flash(

@@ -76,7 +76,7 @@ def _closed_for_confirming():
 def _confirmed_page(token: str, just_confirmed: bool):
     """The best moment to ask for more: the count with them in it, sharing, next steps."""
     with read_transaction(db.session):
-        count = public_figures.public_figures().online  # fresh, not cached: it must include them
+        count = public_figures.online_signatures()  # fresh, not cached: it must include them
     return render_template(
         "links/confirmed.html",
         name=signing.name_to_thank(token),
