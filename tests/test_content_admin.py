@@ -196,6 +196,30 @@ def test_the_launch_checklist_says_what_is_missing_and_where_to_do_it(app_factor
     assert 'href="/admin/content/de"' in html
 
 
+def test_the_checklist_counts_untranslated_catalog_entries_and_sees_an_edit(
+    app_factory, tmp_path, monkeypatch
+):
+    """The catalogs are read once per version of each file, not on every dashboard view,
+    yet a catalog edited on the server is counted afresh."""
+    import os
+    import shutil
+
+    from campaign_site.web import catalogs
+
+    folder = tmp_path / "translations"
+    shutil.copytree(catalogs.FOLDER, folder, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(catalogs, "FOLDER", folder)
+    po = folder / "de" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text() + '\nmsgid "A sentence nobody translated"\nmsgstr ""\n')
+    admin = owner(app_factory())
+    assert "1 untranslated entries (campaign_site/translations/de" in page(admin, "/admin/launch")
+
+    entry = 'msgid "A sentence nobody translated"\nmsgstr '
+    po.write_text(po.read_text().replace(entry + '""', entry + '"Ein Satz, übersetzt"'))
+    os.utime(po, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    assert "untranslated entries (campaign_site/translations/de" not in page(admin, "/admin/launch")
+
+
 def test_a_test_email_goes_out_and_the_page_says_so(app_factory, mail_server):
     app = app_factory(**mail_server.settings())
     admin = owner(app)

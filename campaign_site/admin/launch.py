@@ -1,7 +1,8 @@
 """/admin/launch, "Ready to launch?": what is still missing before the campaign opens, each
 item saying what to do and linking to where; and a test email to any address."""
 
-from functools import partial
+from functools import lru_cache, partial
+from pathlib import Path
 from typing import NamedTuple
 
 from babel.messages.pofile import read_po
@@ -118,6 +119,13 @@ def _in_catalog(text: str, language: str) -> bool:
 
 def _catalog_gaps(code: str) -> int:
     path = catalogs.FOLDER / code / "LC_MESSAGES" / "messages.po"
+    return _gaps_in(path, code, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2 * len(TRANSLATED))
+def _gaps_in(path: Path, code: str, _modified: int) -> int:
+    """Untranslated entries of a catalog, read once per version of the file: parsing the
+    four catalogs took about 40 ms of every dashboard view."""
     with path.open("rb") as source:
         catalog = read_po(source, locale=code)
     return sum(1 for message in catalog if message.id and (not message.string or message.fuzzy))
